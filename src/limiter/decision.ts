@@ -1,0 +1,41 @@
+import type { Algorithm } from './algorithms.js';
+import type { LimitStatus } from './store/rate-limit.store.js';
+
+/**
+ * - `allowed`: under every limit.
+ * - `limited`: over a limit; the request is refused (429).
+ * - `shadow_limited`: over a limit of a shadow policy; let through, but logged and counted.
+ * - `failed_open`: the store failed and fail mode is `open`; let through.
+ * - `failed_closed`: the store failed and fail mode is `closed`; refused (503).
+ */
+export type DecisionOutcome = 'allowed' | 'limited' | 'shadow_limited' | 'failed_open' | 'failed_closed';
+
+/** Where the answer came from. */
+export type DecisionSource = 'store' | 'cache' | 'insurance' | 'none';
+
+/**
+ * The result of one rate-limit decision: a value, never a bare boolean.
+ *
+ * The scalar fields (`limit`, `remaining`, `resetAt`) describe the most constraining limit
+ * (the one that denied, or else the one with the fewest units left); `limits` has them all.
+ *
+ * @example
+ * const d = await limiter.consume(policy, 'ip:203.0.113.7', 1);
+ * if (!d.allowed) reply.code(d.outcome === 'failed_closed' ? 503 : 429);
+ */
+export interface RateLimitDecision {
+  /** Whether the request may proceed (true for `allowed`, `shadow_limited`, `failed_open`). */
+  readonly allowed: boolean;
+  readonly outcome: DecisionOutcome;
+  /** The applied policy's name. */
+  readonly rule: string;
+  readonly algorithm: Algorithm;
+  readonly limit: number;
+  readonly remaining: number;
+  /** Epoch ms when the most constraining limit's quota is whole again (on denial: when to retry). */
+  readonly resetAt: number;
+  /** 0 unless refused; then milliseconds to wait before retrying. */
+  readonly retryAfterMs: number;
+  readonly limits: readonly LimitStatus[];
+  readonly source: DecisionSource;
+}

@@ -1,0 +1,136 @@
+import type { LimitSpec } from './algorithms.js';
+import type { DecisionOutcome, DecisionSource, RateLimitDecision } from './decision.js';
+import { DenialCache } from './denial-cache.js';
+import type { RateLimitPolicy } from './policy/rate-limit-policy.js';
+import type { ConsumeResult, RateLimitStore } from './store/rate-limit.store.js';
+import { baseKey } from './store/store-key.js';
+
+export type FailMode = 'open' | 'closed';
+
+export interface RateLimiterSettings {
+  /** Prefix of every store key. */
+  readonly keyPrefix: string;
+  /** What a store failure means: `open` lets the request through, `closed` refuses it (503). */
+  readonly failMode: FailMode;
+  /** Retry-After given with a fail-closed refusal. */
+  readonly failClosedRetryAfterMs: number;
+  /**
+   * Only in fail-open mode: while the store fails, an in-process limiter enforces each limit
+   * divided by this many nodes (at least 1 per window), so a failed store never means "unlimited".
+   * 0 or undefined: no insurance.
+   */
+  readonly insuranceNodes?: number;
+}
+
+/** Notified of every store failure the limiter absorbed (metrics and logs hook in here). */
+export type StoreFailureListener = (error: unknown, policy: RateLimitPolicy) => void;
+
+/**
+ * The decision engine shared by the guard and `/v1/check`: one policy, one caller, one cost in,
+ * one `RateLimitDecision` out. It never throws for a store failure: that becomes a fail-open or
+ * fail-closed decision (or an insurance decision) according to the settings.
+ */
+export class RateLimiter {
+  private readonly insuranceLimits = new WeakMap<RateLimitPolicy, readonly LimitSpec[]>();
+  private failureListener: StoreFailureListener | undefined;
+
+  constructor(
+    private readonly store: RateLimitStore,
+    private readonly settings: RateLimiterSettings,
+    private readonly denials: DenialCache = new DenialCache(),
+    private readonly insurance?: RateLimitStore,
+  ) {}
+
+  onStoreFailure(listener: StoreFailureListener): void {
+    this.failureListener = listener;
+  }
+
+  /**
+   * Consumes `cost` units (an integer >= 0; 0 only reports) of `policy` for `identity`
+   * (e.g. `ip:203.0.113.7`, `user:42`; hashed before it reaches the store).
+   */
+  async consume(policy: RateLimitPolicy, identity: string, cost: number): Promise<RateLimitDecision> {
+    const key = baseKey(this.settings.keyPrefix, policy.name, identity);
+    if (cost > 0) {
+      const cached = this.denials.get(key, policy, cost);
+      if (cached !== undefined) return cached;
+    }
+    let result: ConsumeResult;
+    try {
+      result = await this.store.consume({ key, algorithm: policy.algorithm, limits: policy.limits, cost });
+    } catch (error) {
+      this.failureListener?.(error, policy);
+      return this.decideWithoutStore(policy, key, cost);
+    }
+    const decision = toDecision(policy, result, 'store');
+    if (!result.allowed && cost > 0) this.denials.remember(key, policy, cost, decision);
+    return decision;
+  }
+
+  /** Drops expired cached denials; the module calls it periodically. */
+  sweep(): void {
+    this.denials.sweep();
+  }
+
+  private async decideWithoutStore(policy: RateLimitPolicy, key: string, cost: number): Promise<RateLimitDecision> {
+    const { failMode, insuranceNodes, failClosedRetryAfterMs } = this.settings;
+    if (failMode === 'open' && this.insurance !== undefined && insuranceNodes) {
+      const limits = this.insuranceLimitsOf(policy, insuranceNodes);
+      const result = await this.insurance.consume({ key, algorithm: policy.algorithm, limits, cost });
+      const decision = toDecision(policy, result, 'insurance');
+      return result.allowed ? { ...decision, outcome: 'failed_open' } : decision;
+    }
+    const first = policy.limits[0]!;
+    const closed = failMode === 'closed';
+    return {
+      allowed: !closed,
+      outcome: closed ? 'failed_closed' : 'failed_open',
+      rule: policy.name,
+      algorithm: policy.algorithm,
+      limit: first.limit,
+      remaining: closed ? 0 : first.limit,
+      resetAt: Date.now() + (closed ? failClosedRetryAfterMs : 0),
+      retryAfterMs: closed ? failClosedRetryAfterMs : 0,
+      limits: [],
+      source: 'none',
+    };
+  }
+
+  private insuranceLimitsOf(policy: RateLimitPolicy, nodes: number): readonly LimitSpec[] {
+    let limits = this.insuranceLimits.get(policy);
+    if (limits === undefined) {
+      limits = policy.limits.map((l) => ({
+        limit: Math.max(1, Math.floor(l.limit / nodes)),
+        windowMs: l.windowMs,
+        ...(l.burst !== undefined ? { burst: Math.max(1, Math.floor(l.burst / nodes)) } : {}),
+      }));
+      this.insuranceLimits.set(policy, limits);
+    }
+    return limits;
+  }
+}
+
+/** Picks the most constraining limit: the one that denied (longest wait), else the fewest left. */
+export function toDecision(policy: RateLimitPolicy, result: ConsumeResult, source: DecisionSource): RateLimitDecision {
+  const { limits } = result;
+  let worst = limits[0]!;
+  for (let i = 1; i < limits.length; i++) {
+    const l = limits[i]!;
+    if (l.remaining < worst.remaining || (l.remaining === worst.remaining && l.resetMs > worst.resetMs)) worst = l;
+  }
+  let outcome: DecisionOutcome = 'allowed';
+  if (!result.allowed) outcome = policy.shadow ? 'shadow_limited' : 'limited';
+  const refused = outcome === 'limited';
+  return {
+    allowed: !refused,
+    outcome,
+    rule: policy.name,
+    algorithm: policy.algorithm,
+    limit: worst.limit,
+    remaining: worst.remaining,
+    resetAt: result.nowMs + (refused ? Math.max(result.retryAfterMs, 0) : worst.resetMs),
+    retryAfterMs: refused ? result.retryAfterMs : 0,
+    limits,
+    source,
+  };
+}

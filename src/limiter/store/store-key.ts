@@ -1,0 +1,29 @@
+import { createHash } from 'node:crypto';
+import type { Algorithm } from '../algorithms.js';
+
+const ALGORITHM_CODE: Record<Algorithm, string> = {
+  sliding_window: 'sw',
+  sliding_log: 'sl',
+  token_bucket: 'tb',
+  fixed_window: 'fw',
+  gcra: 'gc',
+};
+
+/**
+ * The base key of one caller under one rule: `<prefix>:{<hash>}`.
+ *
+ * The rule name and the caller's identity are hashed, so no user-supplied string ever reaches Redis
+ * raw (no injection, no collisions between `a:b`+`c` and `a`+`b:c`, bounded length). The braces are
+ * a Redis Cluster hash tag: every per-limit key of one caller lands in one slot, so a multi-limit
+ * script stays atomic on a cluster. Counters follow the rule's name, not its version, so changing a
+ * rule's limits keeps what was already used.
+ */
+export function baseKey(prefix: string, ruleName: string, identity: string): string {
+  const digest = createHash('sha256').update(ruleName).update('\0').update(identity).digest('base64url');
+  return `${prefix}:{${digest.slice(0, 22)}}`;
+}
+
+/** The key of one limit of one caller: base key, algorithm and window (windows are unique per policy). */
+export function limitKey(base: string, algorithm: Algorithm, windowMs: number): string {
+  return `${base}:${ALGORITHM_CODE[algorithm]}:${windowMs}`;
+}
