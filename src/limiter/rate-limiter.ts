@@ -81,7 +81,8 @@ export class RateLimiter {
       return result.allowed ? { ...decision, outcome: 'failed_open' } : decision;
     }
     const first = policy.limits[0]!;
-    const closed = failMode === 'closed';
+    // A shadow policy never refuses, not even when the store is gone.
+    const closed = failMode === 'closed' && !policy.shadow;
     return {
       allowed: !closed,
       outcome: closed ? 'failed_closed' : 'failed_open',
@@ -110,7 +111,12 @@ export class RateLimiter {
   }
 }
 
-/** Picks the most constraining limit: the one that denied (longest wait), else the fewest left. */
+/**
+ * Builds the decision around the most constraining limit: the one with the fewest units left (ties:
+ * the longer reset). A limit that denied always has fewer left than one that did not. Among several
+ * exhausted limits the scalar `limit` may name one whose own wait is shorter than `retryAfterMs`,
+ * which is always the longest wait: stores report one wait per request, not per limit.
+ */
 export function toDecision(policy: RateLimitPolicy, result: ConsumeResult, source: DecisionSource): RateLimitDecision {
   const { limits } = result;
   let worst = limits[0]!;
