@@ -1,0 +1,197 @@
+// `npm run bench [-- --quick]`: the limiter's cost, measured side by side in one run.
+//
+// Every variant is a separate server process; the load comes from this process (autocannon, fixed
+// concurrency, closed loop). Variants run interleaved in rounds (A B C D, A B C D, ...) so drift on
+// the machine hits them all alike; each round's ratios are against that round's baseline. The
+// numbers land in BENCHMARKS.md with the machine, the date and the command.
+import autocannon from 'autocannon';
+import { execFileSync, fork, spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const option = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const rounds = option('rounds', 3);
+const duration = option('duration', quick ? 4 : 10);
+const connections = option('connections', 50);
+const REDIS_PORT = 6396;
+const redisUrl = `redis://127.0.0.1:${REDIS_PORT}`;
+
+if (!existsSync(new URL('../dist/main.js', import.meta.url))) {
+  throw new Error('dist/ is missing: run `npm run build` first (`npm run bench` does it for you)');
+}
+
+const VARIANTS = [
+  { name: 'baseline', what: 'Fastify route, no limiter', kind: 'route' },
+  { name: 'allow', what: '@RateLimit() on Redis, limit never reached', kind: 'route' },
+  { name: 'block', what: '@RateLimit() on Redis, every request over the limit (429)', kind: 'route' },
+  { name: 'memory-allow', what: '@RateLimit() on the memory store, limit never reached', kind: 'route' },
+  { name: 'check-allow', what: 'POST /v1/check on Redis, allowed', kind: 'check', limit: 1_000_000_000 },
+  { name: 'check-block', what: 'POST /v1/check on Redis, denied (429)', kind: 'check', limit: 1 },
+];
+
+function redisCli(...cmd) {
+  return execFileSync('redis-cli', ['-p', String(REDIS_PORT), ...cmd], { encoding: 'utf8' });
+}
+
+async function startRedis() {
+  try {
+    redisCli('shutdown', 'nosave');
+  } catch {
+    /* nothing was running there */
+  }
+  const proc = spawn('redis-server', ['--port', String(REDIS_PORT), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: 'ignore',
+  });
+  for (let i = 0; i < 100; i++) {
+    try {
+      if (redisCli('ping').trim() === 'PONG') return proc;
+    } catch {
+      /* not up yet */
+    }
+    await sleep(50);
+  }
+  throw new Error('redis-server did not start');
+}
+
+function scriptCalls() {
+  const stats = redisCli('info', 'commandstats');
+  let calls = 0;
+  for (const m of stats.matchAll(/^cmdstat_(?:evalsha|eval|fcall):calls=(\d+)/gm)) calls += Number(m[1]);
+  return calls;
+}
+
+async function waitForHttp(url) {
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(url)).status < 500) return;
+    } catch {
+      /* not listening yet */
+    }
+    await sleep(50);
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+async function startTarget(variant, port) {
+  let proc;
+  if (variant.kind === 'route') {
+    proc = fork(new URL('./server.mjs', import.meta.url), [variant.name, String(port), redisUrl], { stdio: 'inherit' });
+  } else {
+    proc = spawn(process.execPath, ['dist/main.js'], {
+      cwd: root,
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        REDIS_URL: redisUrl,
+        DEFAULT_LIMIT: String(variant.limit),
+        DEFAULT_WINDOW_MS: '3600000',
+        LOG_LEVEL: 'warn',
+      },
+    });
+  }
+  await waitForHttp(`http://127.0.0.1:${port}/health/live`);
+  return proc;
+}
+
+async function stopTarget(proc) {
+  if (proc.exitCode !== null) return;
+  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  proc.kill('SIGTERM');
+  await Promise.race([exited, sleep(5_000).then(() => proc.kill('SIGKILL'))]);
+}
+
+function load(variant, port, seconds) {
+  const check = variant.kind === 'check';
+  return autocannon({
+    url: `http://127.0.0.1:${port}${check ? '/v1/check' : '/hello'}`,
+    method: check ? 'POST' : 'GET',
+    headers: check ? { 'content-type': 'application/json' } : {},
+    body: check ? JSON.stringify({ clientId: 'bench-client', resource: 'bench' }) : undefined,
+    connections,
+    duration: seconds,
+  });
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+async function main() {
+  const redis = await startRedis();
+  const results = Object.fromEntries(VARIANTS.map((v) => [v.name, []]));
+  let port = 4100;
+  try {
+    for (let round = 1; round <= rounds; round++) {
+      for (const variant of VARIANTS) {
+        port += 1;
+        const proc = await startTarget(variant, port);
+        try {
+          const callsBefore = scriptCalls();
+          const warm = await load(variant, port, 1);
+          const run = await load(variant, port, duration);
+          const calls = scriptCalls() - callsBefore;
+          const requests = warm.requests.total + run.requests.total;
+          const row = {
+            round,
+            rps: run.requests.average,
+            p50: run.latency.p50,
+            p99: run.latency.p99,
+            ok: run['2xx'],
+            non2xx: run.non2xx,
+            errors: run.errors + run.timeouts,
+            scriptCallsPerRequest: calls / requests,
+          };
+          results[variant.name].push(row);
+          console.log(`round ${round} ${variant.name.padEnd(13)} ${row.rps.toFixed(0).padStart(7)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  2xx ${row.ok} non-2xx ${row.non2xx}  scripts/req ${row.scriptCallsPerRequest.toFixed(3)}`);
+        } finally {
+          await stopTarget(proc);
+        }
+      }
+    }
+  } finally {
+    redis.kill('SIGTERM');
+  }
+  writeReport(results);
+}
+
+function writeReport(results) {
+  const baseline = results.baseline;
+  const lines = [];
+  const fmt = (n, d = 0) => n.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+  const cpu = os.cpus();
+  const redisVersion = execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).match(/v=(\S+)/)?.[1];
+  lines.push('# Benchmarks', '');
+  lines.push(`Measured ${new Date().toISOString().slice(0, 10)} on ${cpu.length} x ${cpu[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, Redis ${redisVersion} (its own redis-server on a loopback port).`, '');
+  lines.push(`Command: \`npm run bench${quick ? ' -- --quick' : ''}\` (${rounds} rounds, ${duration} s per variant per round after a 1 s warm-up, ${connections} connections, autocannon in a separate process from the server, variants interleaved per round). Ratios compare each variant with the baseline of the same round; the table shows their median and the rounds' min-max.`, '');
+  lines.push('| variant | what | req/s (median) | min-max | ratio to baseline | p50 ms | p99 ms | script calls per request |');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|');
+  for (const variant of VARIANTS) {
+    const rows = results[variant.name];
+    const rps = rows.map((r) => r.rps);
+    const ratios = rows.map((r, i) => r.rps / baseline[i].rps);
+    const calls = variant.name === 'baseline' || variant.name === 'memory-allow' ? '-' : fmt(median(rows.map((r) => r.scriptCallsPerRequest)), 3);
+    lines.push(`| ${variant.name} | ${variant.what} | ${fmt(median(rps))} | ${fmt(Math.min(...rps))}-${fmt(Math.max(...rps))} | ${fmt(median(ratios), 2)}x | ${median(rows.map((r) => r.p50))} | ${median(rows.map((r) => r.p99))} | ${calls} |`);
+  }
+  lines.push('');
+  lines.push('`check-*` rows are the whole service (`node dist/main.js`, LOG_LEVEL=warn) answering `POST /v1/check`: decisions per second per node. Their ratio is against the bare route, for orientation only.');
+  lines.push('Script calls per request come from Redis `INFO commandstats` (EVALSHA + EVAL) over all requests of the run: 1.000 means one Redis round trip per decision; near 0 on the block path means denials are answered from node memory.');
+  lines.push('');
+  const errors = Object.values(results).flat().reduce((n, r) => n + r.errors, 0);
+  lines.push(`Socket errors and timeouts over the whole run: ${errors}.`, '');
+  writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), lines.join('\n'));
+  console.log(lines.join('\n'));
+}
+
+await main();
