@@ -34,6 +34,11 @@ export interface RateLimitDecision {
   readonly remaining: number;
   /** Epoch ms when the most constraining limit's quota is whole again (on denial: when to retry). */
   readonly resetAt: number;
+  /**
+   * The same moment as `resetAt`, relative: milliseconds from the decision. Headers use this one,
+   * since `resetAt` is on the store's clock.
+   */
+  readonly resetMs: number;
   /** 0 unless refused; then milliseconds to wait before retrying. */
   readonly retryAfterMs: number;
   readonly limits: readonly LimitStatus[];

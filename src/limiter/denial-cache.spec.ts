@@ -18,6 +18,7 @@ function denial(retryAfterMs: number): RateLimitDecision {
     limit: 1,
     remaining: 0,
     resetAt: 0,
+    resetMs: retryAfterMs,
     retryAfterMs,
     limits: [],
     source: 'store',
@@ -37,7 +38,7 @@ describe('DenialCache', () => {
     cache.remember('k', policy, 2, denial(500));
     expect(cache.get('k', policy, 2)).toMatchObject({ allowed: false, retryAfterMs: 500, source: 'cache' });
     now += 200;
-    expect(cache.get('k', policy, 3)).toMatchObject({ retryAfterMs: 300, source: 'cache' });
+    expect(cache.get('k', policy, 3)).toMatchObject({ retryAfterMs: 300, resetMs: 300, source: 'cache' });
     expect(cache.get('k', policy, 1)).toBeUndefined();
     expect(cache.get('k', { ...policy }, 2)).toBeUndefined();
     expect(cache.get('other', policy, 2)).toBeUndefined();

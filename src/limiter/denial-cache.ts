@@ -32,7 +32,7 @@ export class DenialCache {
     return this.entries.size;
   }
 
-  /** The cached denial for this caller, with `retryAfterMs` brought up to date, or undefined. */
+  /** The cached denial for this caller, with its wait brought up to date, or undefined. */
   get(key: string, policy: RateLimitPolicy, cost: number): RateLimitDecision | undefined {
     const denial = this.entries.get(key);
     if (denial === undefined) return undefined;
@@ -42,7 +42,7 @@ export class DenialCache {
       return undefined;
     }
     if (denial.policy !== policy || cost < denial.cost) return undefined;
-    return { ...denial.decision, retryAfterMs: left, source: 'cache' };
+    return { ...denial.decision, retryAfterMs: left, resetMs: left, source: 'cache' };
   }
 
   remember(key: string, policy: RateLimitPolicy, cost: number, decision: RateLimitDecision): void {

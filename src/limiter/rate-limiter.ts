@@ -91,6 +91,7 @@ export class RateLimiter {
       limit: first.limit,
       remaining: closed ? 0 : first.limit,
       resetAt: Date.now() + (closed ? failClosedRetryAfterMs : 0),
+      resetMs: closed ? failClosedRetryAfterMs : 0,
       retryAfterMs: closed ? failClosedRetryAfterMs : 0,
       limits: [],
       source: 'none',
@@ -127,6 +128,7 @@ export function toDecision(policy: RateLimitPolicy, result: ConsumeResult, sourc
   let outcome: DecisionOutcome = 'allowed';
   if (!result.allowed) outcome = policy.shadow ? 'shadow_limited' : 'limited';
   const refused = outcome === 'limited';
+  const resetMs = refused ? Math.max(result.retryAfterMs, 0) : worst.resetMs;
   return {
     allowed: !refused,
     outcome,
@@ -134,7 +136,8 @@ export function toDecision(policy: RateLimitPolicy, result: ConsumeResult, sourc
     algorithm: policy.algorithm,
     limit: worst.limit,
     remaining: worst.remaining,
-    resetAt: result.nowMs + (refused ? Math.max(result.retryAfterMs, 0) : worst.resetMs),
+    resetAt: result.nowMs + resetMs,
+    resetMs,
     retryAfterMs: refused ? result.retryAfterMs : 0,
     limits,
     source,

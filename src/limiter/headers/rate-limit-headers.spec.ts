@@ -1,0 +1,132 @@
+import type { RateLimitDecision } from '../decision.js';
+import type { RateLimitPolicy } from '../policy/rate-limit-policy.js';
+import { DEFAULT_HEADER_OPTIONS, rateLimitHeaders, sfString } from './rate-limit-headers.js';
+
+const policy: RateLimitPolicy = {
+  name: 'api',
+  algorithm: 'sliding_window',
+  limits: [
+    { limit: 10, windowMs: 1_000 },
+    { limit: 100, windowMs: 60_000 },
+  ],
+  shadow: false,
+};
+
+const allowed: RateLimitDecision = {
+  allowed: true,
+  outcome: 'allowed',
+  rule: 'api',
+  algorithm: 'sliding_window',
+  limit: 10,
+  remaining: 4,
+  resetAt: 0,
+  resetMs: 801,
+  retryAfterMs: 0,
+  limits: [
+    { limit: 10, windowMs: 1_000, remaining: 4, resetMs: 801 },
+    { limit: 100, windowMs: 60_000, remaining: 94, resetMs: 59_000 },
+  ],
+  source: 'store',
+};
+
+describe('rateLimitHeaders', () => {
+  it('describes an allowed request: the tightest limit, every limit in RateLimit-Policy', () => {
+    expect(rateLimitHeaders(allowed, DEFAULT_HEADER_OPTIONS, policy)).toEqual([
+      ['X-RateLimit-Limit', '10'],
+      ['X-RateLimit-Remaining', '4'],
+      ['X-RateLimit-Reset', '1'],
+      ['RateLimit-Policy', '"api";q=10;w=1, "api";q=100;w=60'],
+      ['RateLimit', '"api";r=4;t=1'],
+    ]);
+  });
+
+  it('adds Retry-After on refusal, and uses its value for t and X-RateLimit-Reset', () => {
+    const limited: RateLimitDecision = {
+      ...allowed,
+      allowed: false,
+      outcome: 'limited',
+      remaining: 0,
+      retryAfterMs: 2_001,
+      resetMs: 2_001,
+    };
+    expect(rateLimitHeaders(limited, DEFAULT_HEADER_OPTIONS, policy)).toEqual([
+      ['X-RateLimit-Limit', '10'],
+      ['X-RateLimit-Remaining', '0'],
+      ['X-RateLimit-Reset', '3'],
+      ['RateLimit-Policy', '"api";q=10;w=1, "api";q=100;w=60'],
+      ['RateLimit', '"api";r=0;t=3'],
+      ['Retry-After', '3'],
+    ]);
+  });
+
+  it('never tells a refused client to retry in 0 seconds', () => {
+    const limited: RateLimitDecision = {
+      ...allowed,
+      allowed: false,
+      outcome: 'limited',
+      remaining: 0,
+      retryAfterMs: 0.2,
+      resetMs: 0.2,
+    };
+    expect(rateLimitHeaders(limited, DEFAULT_HEADER_OPTIONS, policy)).toContainEqual(['Retry-After', '1']);
+  });
+
+  it('marks a failed-open decision and lists the policy even without limit states', () => {
+    const failedOpen: RateLimitDecision = {
+      ...allowed,
+      outcome: 'failed_open',
+      remaining: 10,
+      resetAt: Date.now(),
+      resetMs: 0,
+      limits: [],
+      source: 'none',
+    };
+    expect(rateLimitHeaders(failedOpen, DEFAULT_HEADER_OPTIONS, policy)).toEqual([
+      ['X-RateLimit-Limit', '10'],
+      ['X-RateLimit-Remaining', '10'],
+      ['X-RateLimit-Reset', '0'],
+      ['RateLimit-Policy', '"api";q=10;w=1, "api";q=100;w=60'],
+      ['RateLimit', '"api";r=10;t=0'],
+      ['X-RateLimit-Failed-Open', 'true'],
+    ]);
+  });
+
+  it('sends Retry-After with a fail-closed refusal', () => {
+    const closed: RateLimitDecision = {
+      ...allowed,
+      allowed: false,
+      outcome: 'failed_closed',
+      remaining: 0,
+      retryAfterMs: 500,
+      resetMs: 500,
+      limits: [],
+    };
+    expect(rateLimitHeaders(closed, DEFAULT_HEADER_OPTIONS, policy)).toContainEqual(['Retry-After', '1']);
+  });
+
+  it('emits only the configured sets', () => {
+    expect(rateLimitHeaders(allowed, { legacy: false, ietf: 'draft-10' }, policy).map(([n]) => n)).toEqual([
+      'RateLimit-Policy',
+      'RateLimit',
+    ]);
+    expect(rateLimitHeaders(allowed, { legacy: true, ietf: false }, policy).map(([n]) => n)).toEqual([
+      'X-RateLimit-Limit',
+      'X-RateLimit-Remaining',
+      'X-RateLimit-Reset',
+    ]);
+  });
+
+  it('builds RateLimit-Policy from the decision when no policy is given, rounding windows up to seconds', () => {
+    const decision: RateLimitDecision = {
+      ...allowed,
+      limits: [{ limit: 10, windowMs: 1_500, remaining: 4, resetMs: 1_500 }],
+    };
+    expect(rateLimitHeaders(decision, DEFAULT_HEADER_OPTIONS)).toContainEqual(['RateLimit-Policy', '"api";q=10;w=2']);
+  });
+
+  it('quotes names as RFC 8941 sf-strings', () => {
+    expect(sfString('GET /users/:id')).toBe('"GET /users/:id"');
+    expect(sfString('say "hi" \\ bye')).toBe('"say \\"hi\\" \\\\ bye"');
+    expect(sfString('café')).toBe('"caf?"');
+  });
+});

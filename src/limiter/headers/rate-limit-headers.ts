@@ -1,0 +1,106 @@
+import type { LimitSpec } from '../algorithms.js';
+import type { RateLimitDecision } from '../decision.js';
+import type { RateLimitPolicy } from '../policy/rate-limit-policy.js';
+import type { HeaderOptions } from '../rate-limit.options.js';
+
+/** Legacy headers and IETF draft 10 unless configured otherwise. */
+export const DEFAULT_HEADER_OPTIONS: Required<HeaderOptions> = Object.freeze({ legacy: true, ietf: 'draft-10' });
+
+/** Fills in `HeaderOptions` defaults. */
+export function resolveHeaderOptions(options: HeaderOptions | undefined): Required<HeaderOptions> {
+  return {
+    legacy: options?.legacy ?? DEFAULT_HEADER_OPTIONS.legacy,
+    ietf: options?.ietf ?? DEFAULT_HEADER_OPTIONS.ietf,
+  };
+}
+
+type Header = [string, string];
+type IetfDraft = Exclude<Required<HeaderOptions>['ietf'], false>;
+
+/** What a decision's headers need that does not change per request. */
+interface PolicyParts {
+  /** The policy name as an RFC 8941 sf-string. */
+  readonly quotedName: string;
+  readonly policyValue: string;
+}
+
+/**
+ * The IETF header sets by draft: a later draft is one more entry here (and in `HeaderOptions.ietf`).
+ * `resetSeconds` is the value of `t` (and of `Retry-After` on refusal).
+ */
+const IETF_DRAFTS: Record<
+  IetfDraft,
+  (decision: RateLimitDecision, parts: PolicyParts, resetSeconds: number) => Header[]
+> = {
+  // draft-ietf-httpapi-ratelimit-headers-10: every quota in RateLimit-Policy, the tightest in RateLimit.
+  'draft-10': (decision, parts, resetSeconds) => [
+    ['RateLimit-Policy', parts.policyValue],
+    ['RateLimit', `${parts.quotedName};r=${decision.remaining};t=${resetSeconds}`],
+  ],
+};
+
+const partsByPolicy = new WeakMap<RateLimitPolicy, PolicyParts>();
+
+/**
+ * The rate-limit response headers of one decision, in emission order. The only place headers are
+ * built.
+ *
+ * - Legacy: `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`, the last in
+ *   **seconds until the quota is whole again** (an integer, rounded up), not an epoch timestamp.
+ * - IETF draft 10: `RateLimit-Policy: "name";q=100;w=60` (one item per limit, `w` in seconds rounded
+ *   up) and `RateLimit: "name";r=50;t=30` for the most constraining limit.
+ * - Refused (`limited`, `failed_closed`): `Retry-After` in seconds (retryAfterMs rounded up, at
+ *   least 1); `t` and `X-RateLimit-Reset` carry the same value, so no header invites an earlier retry.
+ * - `failed_open`: `X-RateLimit-Failed-Open: true`.
+ *
+ * Pass the enforced `policy` to list all its limits even when the decision has none (a store
+ * failure) and to reuse its precomputed `RateLimit-Policy` value.
+ *
+ * @example
+ * for (const [name, value] of rateLimitHeaders(decision, DEFAULT_HEADER_OPTIONS, policy)) reply.header(name, value);
+ */
+export function rateLimitHeaders(
+  decision: RateLimitDecision,
+  options: Required<HeaderOptions>,
+  policy?: RateLimitPolicy,
+): Header[] {
+  const refused = decision.outcome === 'limited' || decision.outcome === 'failed_closed';
+  const resetSeconds = Math.ceil(Math.max(0, decision.resetMs) / 1000) || (refused ? 1 : 0);
+  const headers: Header[] = [];
+  if (options.legacy) {
+    headers.push(
+      ['X-RateLimit-Limit', String(decision.limit)],
+      ['X-RateLimit-Remaining', String(decision.remaining)],
+      ['X-RateLimit-Reset', String(resetSeconds)],
+    );
+  }
+  if (options.ietf !== false)
+    headers.push(...IETF_DRAFTS[options.ietf](decision, partsOf(decision, policy), resetSeconds));
+  if (refused) headers.push(['Retry-After', String(resetSeconds)]);
+  if (decision.outcome === 'failed_open') headers.push(['X-RateLimit-Failed-Open', 'true']);
+  return headers;
+}
+
+function partsOf(decision: RateLimitDecision, policy: RateLimitPolicy | undefined): PolicyParts {
+  if (policy === undefined) return buildParts(decision.rule, decision.limits.length > 0 ? decision.limits : []);
+  let parts = partsByPolicy.get(policy);
+  if (parts === undefined) {
+    parts = buildParts(policy.name, policy.limits);
+    partsByPolicy.set(policy, parts);
+  }
+  return parts;
+}
+
+function buildParts(name: string, limits: readonly Pick<LimitSpec, 'limit' | 'windowMs'>[]): PolicyParts {
+  const quotedName = sfString(name);
+  const items = limits.map((l) => `${quotedName};q=${l.limit};w=${Math.max(1, Math.ceil(l.windowMs / 1000))}`);
+  return { quotedName, policyValue: items.length > 0 ? items.join(', ') : quotedName };
+}
+
+/**
+ * An RFC 8941 sf-string: `"` and `\` escaped. Characters an sf-string cannot hold (outside printable
+ * ASCII) become `?`, so a non-ASCII rule name can never make a header invalid.
+ */
+export function sfString(value: string): string {
+  return `"${value.replace(/[^\x20-\x7e]/g, '?').replace(/["\\]/g, '\\$&')}"`;
+}

@@ -1,0 +1,25 @@
+/** The limiter library's public surface: `import { RateLimitModule, RateLimit } from 'floodgate/limiter'`. */
+export { ALGORITHMS, DEFAULT_ALGORITHM, MAX_LIMITS, type Algorithm, type LimitSpec } from './algorithms.js';
+export type { DecisionOutcome, DecisionSource, RateLimitDecision } from './decision.js';
+export { DEFAULT_HEADER_OPTIONS, rateLimitHeaders, resolveHeaderOptions } from './headers/rate-limit-headers.js';
+export { ClientIdentity, DEFAULT_IPV6_SUBNET } from './identity/client-identity.js';
+export { clientIp } from './identity/client-ip.js';
+export { compileRateLimit, RateLimitOptionsError, type CompiledRateLimit } from './policy/compile-policy.js';
+export { DefaultPolicyResolver } from './policy/default-policy.resolver.js';
+export { PolicyResolver, type PolicyQuery } from './policy/policy-resolver.js';
+export type { RateLimitPolicy } from './policy/rate-limit-policy.js';
+export { RATE_LIMIT_OPTIONS } from './rate-limit.constants.js';
+export { RateLimit, SkipRateLimit } from './rate-limit.decorator.js';
+export { RateLimitException, rateLimitException, type RateLimitRefusalBody } from './rate-limit.exception.js';
+export { RateLimitGuard, type RouteLimit } from './rate-limit.guard.js';
+export type { RateLimitModuleExtras } from './rate-limit.module-definition.js';
+export { RateLimitModule } from './rate-limit.module.js';
+export type {
+  HeaderOptions,
+  KeyKind,
+  KeySource,
+  RateLimitModuleOptions,
+  RateLimitOptions,
+} from './rate-limit.options.js';
+export { RateLimiter, type FailMode, type RateLimiterSettings } from './rate-limiter.js';
+export { RateLimitStore, type ConsumeRequest, type ConsumeResult, type LimitStatus } from './store/rate-limit.store.js';

@@ -1,0 +1,157 @@
+import { Inject, Injectable, RequestMethod, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { METHOD_METADATA } from '@nestjs/common/constants.js';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import type { RateLimitDecision } from './decision.js';
+import { rateLimitHeaders, resolveHeaderOptions } from './headers/rate-limit-headers.js';
+import { ClientIdentity } from './identity/client-identity.js';
+import { compileRateLimit, type CompiledRateLimit } from './policy/compile-policy.js';
+import { compileModuleDefault } from './policy/default-policy.resolver.js';
+import { PolicyResolver } from './policy/policy-resolver.js';
+import type { RateLimitPolicy } from './policy/rate-limit-policy.js';
+import { RATE_LIMIT_METADATA, RATE_LIMIT_OPTIONS, SKIP_RATE_LIMIT_METADATA } from './rate-limit.constants.js';
+import { rateLimitException } from './rate-limit.exception.js';
+import { declarationSource } from './rate-limit.explorer.js';
+import type { HeaderOptions, KeySource, RateLimitModuleOptions, RateLimitOptions } from './rate-limit.options.js';
+import { RateLimiter } from './rate-limiter.js';
+
+/** What the metadata says about one handler of one controller; read once, then cached. */
+export interface RouteLimit {
+  readonly skip: boolean;
+  /** The handler's (else its controller's) compiled `@RateLimit()`. */
+  readonly declared: CompiledRateLimit | undefined;
+  /** The HTTP method the handler is declared for; undefined for `@All()` (the request's is used). */
+  readonly method: string | undefined;
+}
+
+type Controller = ReturnType<ExecutionContext['getClass']>;
+type Handler = ReturnType<ExecutionContext['getHandler']>;
+
+/** The parts of a Fastify or Express request that locate the matched route. */
+interface RoutedRequest {
+  readonly method: string;
+  /** Fastify: the matched route's options (`url` is its template path). */
+  readonly routeOptions?: { readonly url?: string };
+  /** Express: the matched route (its `path` relative to `baseUrl`). */
+  readonly route?: { readonly path?: unknown };
+  readonly baseUrl?: string;
+}
+
+/**
+ * Enforces `@RateLimit()` and the module's `default`: registered app-wide by `RateLimitModule`
+ * (`global: true`, the default), or applied with `@UseGuards(RateLimitGuard)` (`global: false`).
+ *
+ * Each step is a protected method, so a subclass can change one (how a route is named, who a
+ * client is, how a refusal looks) and keep the rest.
+ */
+@Injectable()
+export class RateLimitGuard implements CanActivate {
+  protected readonly identity: ClientIdentity;
+  protected readonly headerOptions: Required<HeaderOptions>;
+  private readonly fallback: CompiledRateLimit | undefined;
+  private readonly routes = new WeakMap<Controller, WeakMap<Handler, RouteLimit>>();
+
+  constructor(
+    @Inject(Reflector) protected readonly reflector: Reflector,
+    @Inject(RateLimiter) protected readonly limiter: RateLimiter,
+    @Inject(PolicyResolver) protected readonly resolver: PolicyResolver,
+    @Inject(HttpAdapterHost) protected readonly adapterHost: HttpAdapterHost,
+    @Inject(RATE_LIMIT_OPTIONS) options: RateLimitModuleOptions,
+  ) {
+    this.identity = new ClientIdentity(options.ipv6Subnet);
+    this.headerOptions = resolveHeaderOptions(options.headers);
+    this.fallback = compileModuleDefault(options);
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const route = this.routeOf(context);
+    if (route.skip) return true;
+    const resource = this.resourceOf(context, route);
+    const policy = this.resolver.resolve({ resource, declared: route.declared?.policyFor(resource) });
+    if (policy === undefined) return true;
+    const limit = route.declared ?? this.fallback;
+    const decision = await this.evaluate(context, policy, limit);
+    this.applyHeaders(context, decision, policy);
+    if (!decision.allowed) throw this.refuse(decision);
+    return true;
+  }
+
+  /** The route's `@SkipRateLimit()` / `@RateLimit()` (handler first, then controller), cached. */
+  protected routeOf(context: ExecutionContext): RouteLimit {
+    const controller = context.getClass();
+    const handler = context.getHandler();
+    let byHandler = this.routes.get(controller);
+    if (byHandler === undefined) {
+      byHandler = new WeakMap();
+      this.routes.set(controller, byHandler);
+    }
+    let route = byHandler.get(handler);
+    if (route === undefined) {
+      route = this.readRoute(controller, handler);
+      byHandler.set(handler, route);
+    }
+    return route;
+  }
+
+  /**
+   * The resource a route is limited as: `@RateLimit({ name })` if given, else `"METHOD /template/path"`
+   * (the path the route was declared with, never the raw URL, so `/users/1` and `/users/2` share
+   * `GET /users/:id`).
+   */
+  protected resourceOf(context: ExecutionContext, route: RouteLimit): string {
+    const request = context.switchToHttp().getRequest<RoutedRequest>();
+    const path = templatePath(request) ?? `${context.getClass().name}.${context.getHandler().name}`;
+    return `${route.method ?? request.method} ${path}`;
+  }
+
+  /** Who the request counts against and how much it costs, then one limiter decision. */
+  protected evaluate(
+    context: ExecutionContext,
+    policy: RateLimitPolicy,
+    limit: CompiledRateLimit | undefined,
+  ): Promise<RateLimitDecision> {
+    const identity = this.identify(context, limit?.key ?? 'ip');
+    const cost = limit === undefined ? 1 : limit.cost(context);
+    return this.limiter.consume(policy, identity, cost);
+  }
+
+  protected identify(context: ExecutionContext, key: KeySource): string {
+    return this.identity.of(key, context);
+  }
+
+  /** Sets the decision's headers through the HTTP adapter, so Fastify and Express both work. */
+  protected applyHeaders(context: ExecutionContext, decision: RateLimitDecision, policy: RateLimitPolicy): void {
+    const response: unknown = context.switchToHttp().getResponse();
+    const adapter = this.adapterHost.httpAdapter;
+    for (const [name, value] of rateLimitHeaders(decision, this.headerOptions, policy)) {
+      adapter.setHeader(response, name, value);
+    }
+  }
+
+  /** The error thrown for a refused decision: 429, or 503 when failed closed. */
+  protected refuse(decision: RateLimitDecision): Error {
+    return rateLimitException(decision);
+  }
+
+  private readRoute(controller: Controller, handler: Handler): RouteLimit {
+    const targets = [handler, controller];
+    const skip = this.reflector.getAllAndOverride<boolean | undefined>(SKIP_RATE_LIMIT_METADATA, targets) === true;
+    const ownOptions = this.reflector.get<RateLimitOptions | undefined, string>(RATE_LIMIT_METADATA, handler);
+    const classOptions = this.reflector.get<RateLimitOptions | undefined, string>(RATE_LIMIT_METADATA, controller);
+    let declared: CompiledRateLimit | undefined;
+    if (ownOptions !== undefined) declared = compileRateLimit(ownOptions, declarationSource(controller, handler.name));
+    else if (classOptions !== undefined) declared = compileRateLimit(classOptions, declarationSource(controller));
+    const method = this.reflector.get<RequestMethod | undefined, string>(METHOD_METADATA, handler);
+    const methodName = method === undefined || method === RequestMethod.ALL ? undefined : RequestMethod[method];
+    return { skip, declared, method: methodName };
+  }
+}
+
+/** The matched route's template path on Fastify (`routeOptions.url`) or Express (`baseUrl` + `route.path`). */
+function templatePath(request: RoutedRequest): string | undefined {
+  const fastifyUrl = request.routeOptions?.url;
+  if (typeof fastifyUrl === 'string') return fastifyUrl;
+  const expressPath = request.route?.path;
+  if (typeof expressPath === 'string') return `${request.baseUrl ?? ''}${expressPath}`;
+  return undefined;
+}
