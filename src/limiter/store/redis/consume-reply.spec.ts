@@ -1,0 +1,35 @@
+import { parseConsumeReply } from './consume-reply.js';
+
+const limits = [
+  { limit: 10, windowMs: 1_000 },
+  { limit: 100, windowMs: 60_000, burst: 20 },
+];
+
+describe('parseConsumeReply', () => {
+  it('turns a well-formed reply into a ConsumeResult, limits in request order', () => {
+    expect(parseConsumeReply([0, 1_700_000_000_123, 250, 0, 250, 42, 59_000], limits)).toEqual({
+      allowed: false,
+      nowMs: 1_700_000_000_123,
+      retryAfterMs: 250,
+      limits: [
+        { limit: 10, windowMs: 1_000, remaining: 0, resetMs: 250 },
+        { limit: 100, windowMs: 60_000, remaining: 42, resetMs: 59_000 },
+      ],
+    });
+    expect(parseConsumeReply([1, 5, 0, 9, 100], limits.slice(0, 1)).allowed).toBe(true);
+  });
+
+  it.each([
+    ['not an array', 'OK', 'expected an array of 7 integers, got the string "OK"'],
+    ['null', null, 'expected an array of 7 integers, got null'],
+    ['too short', [1, 5, 0, 9, 100], 'expected an array of 7 integers, got an array of length 5'],
+    ['too long', [1, 5, 0, 9, 100, 1, 1, 1], 'expected an array of 7 integers, got an array of length 8'],
+    ['a string element', [1, 5, 0, '9', 100, 1, 1], 'element 3 is the string "9", not an integer >= 0'],
+    ['a fraction', [1, 5, 0.5, 9, 100, 1, 1], 'element 2 is number 0.5, not an integer >= 0'],
+    ['a negative count', [1, 5, 0, -1, 100, 1, 1], 'element 3 is number -1, not an integer >= 0'],
+    ['a nil (null) element', [1, null, 0, 9, 100, 1, 1], 'element 1 is null, not an integer >= 0'],
+    ['allowed out of range', [2, 5, 0, 9, 100, 1, 1], 'allowed is 2, not 0 or 1'],
+  ])('refuses %s with a clear error', (_case, reply, message) => {
+    expect(() => parseConsumeReply(reply, limits)).toThrow(`Unexpected rate-limit script reply: ${message}`);
+  });
+});

@@ -1,0 +1,70 @@
+--[[
+  Fixed window: one counter per window, windows aligned to epoch multiples of windowMs.
+
+  Input:
+    KEYS[i]      the counter of limit i, 1 <= i <= 5 (one hash tag for all: cluster-safe)
+    ARGV[1]      cost: units to take, an integer >= 0 (0 reports and takes nothing)
+    ARGV[3i-1]   limit i
+    ARGV[3i]     windowMs i
+    ARGV[3i+1]   burst i (unused by this algorithm)
+
+  Stored in KEYS[i]: "windowStart:count", expiring at the window's end. The start is kept because
+  Redis only drops a key 1 ms after its expiry time, when the next window has already begun.
+
+  Output: {allowed (0|1), nowMs, retryAfterMs, remaining_1, resetMs_1, ..., remaining_n, resetMs_n}
+]]
+local cost = tonumber(ARGV[1])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+
+local n = #KEYS
+local starts, counts = {}, {}
+local allowed = 1
+local retryAfter = 0
+local neverFits = false
+local longestWindow = 0
+
+-- Pass 1: decide on every limit before touching any of them.
+for i = 1, n do
+  local limit = tonumber(ARGV[3 * i - 1])
+  local window = tonumber(ARGV[3 * i])
+  if window > longestWindow then longestWindow = window end
+  local start = now - now % window
+  local count = 0
+  local stored = redis.call('GET', KEYS[i])
+  if stored then
+    local s, c = string.match(stored, '^(%d+):(%d+)$')
+    if tonumber(s) == start then count = tonumber(c) end
+  end
+  starts[i], counts[i] = start, count
+
+  if cost > limit then
+    neverFits = true
+  elseif cost > 0 and count + cost > limit then
+    allowed = 0
+    if start + window - now > retryAfter then retryAfter = start + window - now end
+  end
+end
+
+if neverFits then
+  allowed = 0
+  retryAfter = longestWindow
+end
+
+local reply = {allowed, now, retryAfter}
+for i = 1, n do
+  local limit = tonumber(ARGV[3 * i - 1])
+  local window = tonumber(ARGV[3 * i])
+  local start, count = starts[i], counts[i]
+  if allowed == 1 and cost > 0 then
+    count = count + cost
+    redis.call('SET', KEYS[i], string.format('%d:%d', start, count), 'PX', start + window - now)
+  end
+  local remaining = limit - count
+  if remaining < 0 then remaining = 0 end
+  local reset = 0
+  if count > 0 then reset = start + window - now end
+  reply[2 * i + 2] = remaining
+  reply[2 * i + 3] = reset
+end
+return reply

@@ -1,0 +1,75 @@
+--[[
+  GCRA (generic cell rate algorithm): one theoretical arrival time (TAT) per key. Emission
+  interval T = windowMs / limit; tolerance = (burst or limit) * T, so a fresh key takes exactly
+  burst (or limit) at once. Times are integer microseconds, T rounded up, so rounding can only
+  make the limiter stricter by under 1 us per unit, never looser.
+
+  Input:
+    KEYS[i]      the TAT of limit i, 1 <= i <= 5 (one hash tag for all: cluster-safe)
+    ARGV[1]      cost: units to take, an integer >= 0 (0 reports and takes nothing)
+    ARGV[3i-1]   limit i
+    ARGV[3i]     windowMs i
+    ARGV[3i+1]   burst i: the tolerance in units; -1 or empty means limit
+
+  Stored in KEYS[i]: the TAT in epoch microseconds (an integer: Redis keeps it in the object
+  itself), expiring when the TAT is reached.
+
+  Output: {allowed (0|1), nowMs, retryAfterMs, remaining_1, resetMs_1, ..., remaining_n, resetMs_n}
+]]
+local cost = tonumber(ARGV[1])
+local time = redis.call('TIME')
+local nowUs = tonumber(time[1]) * 1000000 + tonumber(time[2])
+local now = math.floor(nowUs / 1000)
+
+local n = #KEYS
+local debts, intervals, tolerances = {}, {}, {}
+local allowed = 1
+local retryAfter = 0
+local neverFits = false
+local longestWindow = 0
+
+-- Pass 1: decide on every limit before touching any of them.
+for i = 1, n do
+  local limit = tonumber(ARGV[3 * i - 1])
+  local window = tonumber(ARGV[3 * i])
+  local capacity = tonumber(ARGV[3 * i + 1])
+  if capacity == nil or capacity < 0 then capacity = limit end
+  if window > longestWindow then longestWindow = window end
+  local interval = math.ceil(window * 1000 / limit)
+  local tolerance = capacity * interval
+  -- debt: how far the TAT is ahead of now (0 when the key has fully drained)
+  local debt = 0
+  local tat = tonumber(redis.call('GET', KEYS[i]))
+  if tat and tat > nowUs then debt = tat - nowUs end
+  debts[i], intervals[i], tolerances[i] = debt, interval, tolerance
+
+  if cost > capacity then
+    neverFits = true
+  elseif cost > 0 then
+    local excess = debt + cost * interval - tolerance
+    if excess > 0 then
+      allowed = 0
+      local wait = math.ceil(excess / 1000)
+      if wait > retryAfter then retryAfter = wait end
+    end
+  end
+end
+
+if neverFits then
+  allowed = 0
+  retryAfter = longestWindow
+end
+
+local reply = {allowed, now, retryAfter}
+for i = 1, n do
+  local debt, interval = debts[i], intervals[i]
+  if allowed == 1 and cost > 0 then
+    debt = debt + cost * interval
+    redis.call('SET', KEYS[i], string.format('%d', nowUs + debt), 'PX', math.ceil(debt / 1000))
+  end
+  local remaining = math.floor((tolerances[i] - debt) / interval)
+  if remaining < 0 then remaining = 0 end
+  reply[2 * i + 2] = remaining
+  reply[2 * i + 3] = math.ceil(debt / 1000)
+end
+return reply

@@ -1,0 +1,90 @@
+--[[
+  Sliding log: one sorted-set entry per unit taken, scored by its time in ms; a unit counts while
+  its score is within the last windowMs. Exact, but memory grows with the requests in the window.
+
+  Input:
+    KEYS[i]      the log of limit i, 1 <= i <= 5 (one hash tag for all: cluster-safe)
+    ARGV[1]      cost: units to take, an integer >= 0 (0 reports and takes nothing); adds cost entries
+    ARGV[3i-1]   limit i
+    ARGV[3i]     windowMs i
+    ARGV[3i+1]   burst i (unused by this algorithm)
+
+  Entries: score = ms, member = the Redis time in microseconds followed by a sequence number
+  (entries before it + j), unique even for two requests in the same millisecond. The member is
+  all digits so that a small set (listpack) stores it as an integer, not as a string.
+  Entries that slid out are trimmed on every call; the key expires with its newest entry.
+
+  Output: {allowed (0|1), nowMs, retryAfterMs, remaining_1, resetMs_1, ..., remaining_n, resetMs_n}
+]]
+local cost = tonumber(ARGV[1])
+local time = redis.call('TIME')
+local micros = time[1] .. string.format('%06d', tonumber(time[2]))
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+
+local n = #KEYS
+local counts = {}
+local allowed = 1
+local retryAfter = 0
+local neverFits = false
+local longestWindow = 0
+
+-- Pass 1: decide on every limit before touching any of them (trimming takes nothing).
+for i = 1, n do
+  local limit = tonumber(ARGV[3 * i - 1])
+  local window = tonumber(ARGV[3 * i])
+  if window > longestWindow then longestWindow = window end
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - window)
+  local count = redis.call('ZCARD', KEYS[i])
+  counts[i] = count
+
+  if cost > limit then
+    neverFits = true
+  elseif cost > 0 and count + cost > limit then
+    allowed = 0
+    -- Fits once the (count + cost - limit) oldest entries have slid out.
+    local oldest = count + cost - limit - 1
+    local entry = redis.call('ZRANGE', KEYS[i], oldest, oldest, 'WITHSCORES')
+    local wait = tonumber(entry[2]) + window - now
+    if wait > retryAfter then retryAfter = wait end
+  end
+end
+
+if neverFits then
+  allowed = 0
+  retryAfter = longestWindow
+end
+
+-- Bounded batches: Lua's unpack() has a stack limit.
+local BATCH = 500
+
+local reply = {allowed, now, retryAfter}
+for i = 1, n do
+  local limit = tonumber(ARGV[3 * i - 1])
+  local window = tonumber(ARGV[3 * i])
+  local count = counts[i]
+  local reset = 0
+  if allowed == 1 and cost > 0 then
+    local j = 1
+    while j <= cost do
+      local args = {}
+      local last = math.min(cost, j + BATCH - 1)
+      for k = j, last do
+        args[#args + 1] = now
+        args[#args + 1] = micros .. (count + k)
+      end
+      redis.call('ZADD', KEYS[i], unpack(args))
+      j = last + 1
+    end
+    redis.call('PEXPIRE', KEYS[i], window)
+    count = count + cost
+    reset = window
+  elseif count > 0 then
+    local newest = redis.call('ZRANGE', KEYS[i], -1, -1, 'WITHSCORES')
+    reset = tonumber(newest[2]) + window - now
+  end
+  local remaining = limit - count
+  if remaining < 0 then remaining = 0 end
+  reply[2 * i + 2] = remaining
+  reply[2 * i + 3] = reset
+end
+return reply

@@ -1,0 +1,92 @@
+--[[
+  Sliding window (weighted): the current and the previous window's counts, windows aligned to
+  epoch multiples of windowMs; usage = previous * (1 - elapsed / windowMs) + current.
+
+  Input:
+    KEYS[i]      the counter of limit i, 1 <= i <= 5 (one hash tag for all: cluster-safe)
+    ARGV[1]      cost: units to take, an integer >= 0 (0 reports and takes nothing)
+    ARGV[3i-1]   limit i
+    ARGV[3i]     windowMs i
+    ARGV[3i+1]   burst i (unused by this algorithm)
+
+  Stored in KEYS[i]: "windowStart:previousCount:currentCount", expiring when both have slid out.
+
+  Output: {allowed (0|1), nowMs, retryAfterMs, remaining_1, resetMs_1, ..., remaining_n, resetMs_n}
+]]
+local cost = tonumber(ARGV[1])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+
+local n = #KEYS
+local starts, previous, current = {}, {}, {}
+local allowed = 1
+local retryAfter = 0
+local neverFits = false
+local longestWindow = 0
+
+-- Pass 1: decide on every limit before touching any of them.
+for i = 1, n do
+  local limit = tonumber(ARGV[3 * i - 1])
+  local window = tonumber(ARGV[3 * i])
+  if window > longestWindow then longestWindow = window end
+  local start = now - now % window
+  local prev, cur = 0, 0
+  local stored = redis.call('GET', KEYS[i])
+  if stored then
+    local s, p, c = string.match(stored, '^(%d+):(%d+):(%d+)$')
+    s = tonumber(s)
+    if s == start then
+      prev, cur = tonumber(p), tonumber(c)
+    elseif s == start - window then
+      prev = tonumber(c)
+    end
+  end
+  starts[i], previous[i], current[i] = start, prev, cur
+
+  if cost > limit then
+    neverFits = true
+  elseif cost > 0 then
+    local elapsed = now - start
+    -- Usage scaled by the window keeps the comparison in exact integers.
+    if prev * (window - elapsed) + (cur + cost) * window > limit * window then
+      allowed = 0
+      local fitsAt
+      if cur + cost <= limit then
+        -- Later in this window, once enough of the previous window has slid out.
+        fitsAt = start + window - math.floor((limit - cur - cost) * window / prev)
+      else
+        -- In the next window, where the current count becomes the previous one.
+        fitsAt = start + 2 * window - math.floor((limit - cost) * window / cur)
+      end
+      if fitsAt - now > retryAfter then retryAfter = fitsAt - now end
+    end
+  end
+end
+
+if neverFits then
+  allowed = 0
+  retryAfter = longestWindow
+end
+
+local reply = {allowed, now, retryAfter}
+for i = 1, n do
+  local limit = tonumber(ARGV[3 * i - 1])
+  local window = tonumber(ARGV[3 * i])
+  local start, prev, cur = starts[i], previous[i], current[i]
+  if allowed == 1 and cost > 0 then
+    cur = cur + cost
+    redis.call('SET', KEYS[i], string.format('%d:%d:%d', start, prev, cur), 'PX', start + 2 * window - now)
+  end
+  local usedScaled = prev * (window - (now - start)) + cur * window
+  local remaining = math.floor((limit * window - usedScaled) / window)
+  if remaining < 0 then remaining = 0 end
+  local reset = 0
+  if cur > 0 then
+    reset = start + 2 * window - now
+  elseif prev > 0 then
+    reset = start + window - now
+  end
+  reply[2 * i + 2] = remaining
+  reply[2 * i + 3] = reset
+end
+return reply

@@ -1,0 +1,83 @@
+--[[
+  Token bucket: `limit` tokens per windowMs refill continuously, up to a capacity of burst (or
+  limit). Stored as the bucket's used level (a leaky bucket draining at limit / windowMs per ms),
+  not as tokens left, so a changed limit keeps what was already used.
+
+  Input:
+    KEYS[i]      the bucket of limit i, 1 <= i <= 5 (one hash tag for all: cluster-safe)
+    ARGV[1]      cost: units to take, an integer >= 0 (0 reports and takes nothing)
+    ARGV[3i-1]   limit i: tokens refilled per window
+    ARGV[3i]     windowMs i
+    ARGV[3i+1]   burst i: the capacity; -1 or empty means limit
+
+  Stored in KEYS[i]: "updatedAtMs:level", the level scaled by windowMs so that draining
+  (limit per ms in that scale) stays in exact integers. Expires when the bucket is empty.
+
+  Output: {allowed (0|1), nowMs, retryAfterMs, remaining_1, resetMs_1, ..., remaining_n, resetMs_n}
+]]
+local cost = tonumber(ARGV[1])
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+
+local n = #KEYS
+local levels = {}
+local allowed = 1
+local retryAfter = 0
+local neverFits = false
+local longestWindow = 0
+
+local function capacityOf(i)
+  local burst = tonumber(ARGV[3 * i + 1])
+  if burst == nil or burst < 0 then return tonumber(ARGV[3 * i - 1]) end
+  return burst
+end
+
+-- Pass 1: decide on every limit before touching any of them.
+for i = 1, n do
+  local limit = tonumber(ARGV[3 * i - 1])
+  local window = tonumber(ARGV[3 * i])
+  local capacity = capacityOf(i)
+  if window > longestWindow then longestWindow = window end
+  local level = 0
+  local stored = redis.call('GET', KEYS[i])
+  if stored then
+    local at, l = string.match(stored, '^(%d+):(%d+)$')
+    local elapsed = now - tonumber(at)
+    if elapsed < 0 then elapsed = 0 end
+    level = tonumber(l) - limit * elapsed
+    if level < 0 then level = 0 end
+  end
+  levels[i] = level
+
+  if cost > capacity then
+    neverFits = true
+  elseif cost > 0 then
+    local excess = level + (cost - capacity) * window
+    if excess > 0 then
+      allowed = 0
+      local wait = math.ceil(excess / limit)
+      if wait > retryAfter then retryAfter = wait end
+    end
+  end
+end
+
+if neverFits then
+  allowed = 0
+  retryAfter = longestWindow
+end
+
+local reply = {allowed, now, retryAfter}
+for i = 1, n do
+  local limit = tonumber(ARGV[3 * i - 1])
+  local window = tonumber(ARGV[3 * i])
+  local level = levels[i]
+  if allowed == 1 and cost > 0 then
+    level = level + cost * window
+    redis.call('SET', KEYS[i], string.format('%d:%d', now, level), 'PX', math.ceil(level / limit))
+  end
+  local remaining = math.floor((capacityOf(i) * window - level) / window)
+  if remaining < 0 then remaining = 0 end
+  reply[2 * i + 2] = remaining
+  reply[2 * i + 3] = math.ceil(level / limit)
+end
+return reply

@@ -1,0 +1,201 @@
+/**
+ * The Redis store against real Redis: the store contract on a single server and on a 3-master
+ * Cluster, plus what only Redis has (key expiry, several nodes racing, script cache loss, replies).
+ */
+import { randomUUID } from 'node:crypto';
+import { Redis, type Cluster } from 'ioredis';
+import { ALGORITHMS, type Algorithm, type LimitSpec } from '../../src/limiter/algorithms.js';
+import { describeStoreContract } from '../../src/limiter/store/store.contract.js';
+import { baseKey, limitKey } from '../../src/limiter/store/store-key.js';
+import { createRedisClient, waitUntilReady } from '../../src/limiter/store/redis/redis-connection.js';
+import { scriptCommand } from '../../src/limiter/store/redis/redis-scripts.js';
+import { RedisRateLimitStore } from '../../src/limiter/store/redis/redis.store.js';
+import { startRedisCluster, type RedisClusterHandle } from '../support/redis-server.js';
+
+const SINGLE = 'redis://127.0.0.1:6379';
+const CLUSTER_PORTS = [7101, 7102, 7103];
+const CLUSTER = `redis-cluster://${CLUSTER_PORTS.map((p) => `127.0.0.1:${p}`).join(',')}`;
+// Generous: these tests check behaviour, and the machine is shared; the 50 ms default is for production.
+const TIMEOUT = { commandTimeoutMs: 5_000 };
+const HOUR = 3_600_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const freshKey = () => baseKey('fgtest', 'redis-store', randomUUID());
+
+async function connect(url: string): Promise<Redis | Cluster> {
+  const client = createRedisClient(url, TIMEOUT);
+  await waitUntilReady(client, 10_000);
+  return client;
+}
+
+async function openStore(url: string): Promise<RedisRateLimitStore> {
+  return new RedisRateLimitStore(await connect(url), { ownsClient: true });
+}
+
+let cluster: RedisClusterHandle;
+
+beforeAll(async () => {
+  cluster = await startRedisCluster(CLUSTER_PORTS);
+}, 60_000);
+
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+describeStoreContract('redis (single)', async () => {
+  const store = await openStore(SINGLE);
+  return { store, dispose: () => store.close() };
+});
+
+describeStoreContract('redis (cluster)', async () => {
+  const store = await openStore(CLUSTER);
+  return { store, dispose: () => store.close() };
+});
+
+describe('RedisRateLimitStore on a single server', () => {
+  let store: RedisRateLimitStore;
+  let admin: Redis;
+
+  beforeAll(async () => {
+    store = await openStore(SINGLE);
+    admin = new Redis(SINGLE);
+  });
+  afterAll(async () => {
+    await store.close();
+    await admin.quit();
+  });
+
+  describe.each(ALGORITHMS)('%s keys', (algorithm) => {
+    it('each get a TTL bounded by their window (twice it for sliding_window)', async () => {
+      const key = freshKey();
+      const limits: LimitSpec[] = [
+        { limit: 10, windowMs: 60_000 },
+        { limit: 100, windowMs: HOUR },
+      ];
+      expect((await store.consume({ key, algorithm, limits, cost: 3 })).allowed).toBe(true);
+      const factor = algorithm === 'sliding_window' ? 2 : 1;
+      for (const { windowMs } of limits) {
+        const ttl = await admin.pttl(limitKey(key, algorithm, windowMs));
+        expect(ttl).toBeGreaterThan(0);
+        expect(ttl).toBeLessThanOrEqual(windowMs * factor);
+      }
+      // Nothing else was written under this caller.
+      const [, written] = await admin.scan('0', 'MATCH', `${key}*`, 'COUNT', 1_000_000);
+      expect(written.sort()).toEqual(limits.map((l) => limitKey(key, algorithm, l.windowMs)).sort());
+    });
+
+    it('disappear once their state has fully drained', async () => {
+      const key = freshKey();
+      const limits: LimitSpec[] = [{ limit: 4, windowMs: 200 }];
+      await store.consume({ key, algorithm, limits, cost: 4 });
+      expect(await admin.exists(limitKey(key, algorithm, 200))).toBe(1);
+      await sleep(2 * 200 + 150);
+      expect(await admin.exists(limitKey(key, algorithm, 200))).toBe(0);
+    });
+
+    it('are not created by a report (cost 0) or a denial', async () => {
+      const key = freshKey();
+      const limits: LimitSpec[] = [{ limit: 2, windowMs: 60_000 }];
+      expect((await store.consume({ key, algorithm, limits, cost: 0 })).allowed).toBe(true);
+      expect((await store.consume({ key, algorithm, limits, cost: 3 })).allowed).toBe(false);
+      expect(await admin.exists(limitKey(key, algorithm, 60_000))).toBe(0);
+    });
+  });
+
+  it('refuses a malformed script reply with a clear error', async () => {
+    const client = await connect(SINGLE);
+    const broken = new RedisRateLimitStore(client, { ownsClient: true });
+    // Same command name, different script: what a stale deployment or a bad proxy could answer.
+    client.defineCommand(scriptCommand('gcra', 1), { lua: 'return {1, 2}', numberOfKeys: 1 });
+    const request = { key: freshKey(), algorithm: 'gcra' as const, limits: [{ limit: 1, windowMs: 1_000 }], cost: 1 };
+    await expect(broken.consume(request)).rejects.toThrow(
+      'Unexpected rate-limit script reply: expected an array of 5 integers, got an array of length 2',
+    );
+    await broken.close();
+  });
+
+  it('leaves a client it does not own open, and closes one it owns, idempotently', async () => {
+    const client = await connect(SINGLE);
+    await new RedisRateLimitStore(client).close();
+    expect(client.status).toBe('ready');
+    const owning = new RedisRateLimitStore(client, { ownsClient: true });
+    await owning.close();
+    // close() resolves once the connection has ended, not merely once QUIT was answered.
+    expect(client.status).toBe('end');
+    await expect(owning.close()).resolves.toBeUndefined();
+  });
+});
+
+describe.each([
+  ['single', SINGLE],
+  ['cluster', CLUSTER],
+])('three nodes racing on one key (%s)', (_name, url) => {
+  let stores: RedisRateLimitStore[];
+
+  beforeAll(async () => {
+    stores = await Promise.all([1, 2, 3].map(() => openStore(url)));
+  });
+  afterAll(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+  });
+
+  it.each(ALGORITHMS)('%s admits the limit out of 1000 concurrent requests, never more', async (algorithm) => {
+    const key = freshKey();
+    // An hour-long window: nothing refills while the burst runs.
+    const limits: LimitSpec[] = [{ limit: 100, windowMs: HOUR }];
+    const results = await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => stores[i % 3]!.consume({ key, algorithm, limits, cost: 1 })),
+    );
+    const allowed = results.filter((r) => r.allowed).length;
+    if (algorithm === 'gcra') {
+      expect(allowed).toBeLessThanOrEqual(100);
+      expect(allowed).toBeGreaterThan(0);
+    } else {
+      expect(allowed).toBe(100);
+    }
+    const report = await stores[0]!.consume({ key, algorithm, limits, cost: 0 });
+    expect(report.limits[0]!.remaining).toBe(100 - allowed);
+  });
+});
+
+describe('script cache loss on a cluster', () => {
+  let store: RedisRateLimitStore;
+  let nodes: Redis[];
+
+  beforeAll(async () => {
+    store = await openStore(CLUSTER);
+    nodes = CLUSTER_PORTS.map((port) => new Redis(port, '127.0.0.1'));
+  });
+  afterAll(async () => {
+    await store.close();
+    await Promise.all(nodes.map((node) => node.quit()));
+  });
+
+  const noscriptErrors = async () => {
+    let total = 0;
+    for (const node of nodes) {
+      const match = /errorstat_NOSCRIPT:count=(\d+)/.exec(await node.info('errorstats'));
+      total += match ? Number(match[1]) : 0;
+    }
+    return total;
+  };
+
+  it('reloads the scripts transparently after SCRIPT FLUSH on every node, inside auto-pipelines', async () => {
+    // Many keys, so every node (slot range) and every algorithm is involved.
+    const requests = Array.from({ length: 60 }, (_, i) => ({
+      key: freshKey(),
+      algorithm: ALGORITHMS[i % ALGORITHMS.length] as Algorithm,
+      limits: [{ limit: 5, windowMs: 60_000 }],
+      cost: 1,
+    }));
+    for (const r of await Promise.all(requests.map((r) => store.consume(r)))) expect(r.allowed).toBe(true);
+
+    await Promise.all(nodes.map((node) => node.config('RESETSTAT')));
+    await Promise.all(nodes.map((node) => node.script('FLUSH')));
+
+    const again = await Promise.all(requests.map((r) => store.consume(r)));
+    expect(again.map((r) => r.limits[0]!.remaining)).toEqual(requests.map(() => 3));
+    // It really went through NOSCRIPT and back, not around it.
+    expect(await noscriptErrors()).toBeGreaterThan(0);
+  });
+});
