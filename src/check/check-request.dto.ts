@@ -1,0 +1,47 @@
+import { IsDefined, IsInt, IsString, Length, Max, Min, ValidateIf } from 'class-validator';
+
+/** Optional fields may be absent, but `null` is a wrong type, not "absent". */
+const present = (_: object, value: unknown) => value !== undefined;
+
+export const MAX_CLIENT_ID_LENGTH = 256;
+export const MAX_RESOURCE_LENGTH = 512;
+export const MAX_TIER_LENGTH = 64;
+export const MAX_COST = 1_000_000;
+
+const CLIENT_ID = `must be a string of 1 to ${MAX_CLIENT_ID_LENGTH} characters`;
+const RESOURCE = `must be a string of 1 to ${MAX_RESOURCE_LENGTH} characters`;
+const TIER = `must be a string of 1 to ${MAX_TIER_LENGTH} characters`;
+const COST = `must be an integer from 0 to ${MAX_COST}`;
+
+/**
+ * The body of `POST /v1/check`.
+ *
+ * @example
+ * { "clientId": "acct_42", "resource": "GET /search", "cost": 1, "tier": "free" }
+ */
+export class CheckRequestDto {
+  /** Who is asking; counters are kept per rule and client. */
+  @IsDefined({ message: 'is required' })
+  @IsString({ message: CLIENT_ID })
+  @Length(1, MAX_CLIENT_ID_LENGTH, { message: CLIENT_ID })
+  clientId!: string;
+
+  /** What is being accessed; picks the rule. Default `"global"`. */
+  @ValidateIf(present)
+  @IsString({ message: RESOURCE })
+  @Length(1, MAX_RESOURCE_LENGTH, { message: RESOURCE })
+  resource?: string;
+
+  /** Units to take; 0 only reports. Default 1. */
+  @ValidateIf(present)
+  @IsInt({ message: COST })
+  @Min(0, { message: COST })
+  @Max(MAX_COST, { message: COST })
+  cost?: number;
+
+  /** The client's plan, for rules that differ by tier. */
+  @ValidateIf(present)
+  @IsString({ message: TIER })
+  @Length(1, MAX_TIER_LENGTH, { message: TIER })
+  tier?: string;
+}

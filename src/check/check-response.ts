@@ -1,0 +1,28 @@
+/**
+ * The answer of `POST /v1/check` (200 allowed, 429 limited, 503 store down in fail-closed mode).
+ *
+ * When no rule applies to the request (the policy resolver answers "not limited"), it is allowed
+ * and `limit`, `remaining`, `resetAt` and `rule` are `null`, `retryAfterMs` is 0, and no rate-limit
+ * headers are sent.
+ */
+export interface CheckResponse {
+  readonly allowed: boolean;
+  readonly limit: number | null;
+  readonly remaining: number | null;
+  /** Epoch ms when the quota is whole again (when refused: when to retry). */
+  readonly resetAt: number | null;
+  /** 0 unless refused. */
+  readonly retryAfterMs: number;
+  /** The name of the rule that decided. */
+  readonly rule: string | null;
+}
+
+/** The body for requests no rule limits. */
+export const UNLIMITED: CheckResponse = Object.freeze({
+  allowed: true,
+  limit: null,
+  remaining: null,
+  resetAt: null,
+  retryAfterMs: 0,
+  rule: null,
+});

@@ -1,0 +1,105 @@
+import { Expose, Transform } from 'class-transformer';
+import { IsIn, IsInt, Matches, Max, Min, ValidateBy } from 'class-validator';
+import { LOG_LEVELS, type LogLevel } from './app-config.js';
+import { parseRedisUrl } from './redis-connection.js';
+import { parseTrustedProxies } from './trusted-proxies.js';
+
+/** Reads a decimal integer; anything else (`"1.5"`, `"1e3"`, `"abc"`) becomes NaN and fails `IsInt`. */
+function toInteger({ value }: { value: unknown }): unknown {
+  if (value === undefined || typeof value === 'number') return value;
+  return typeof value === 'string' && /^-?\d{1,16}$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+}
+
+function IntegerVariable(min: number, max: number): PropertyDecorator {
+  const message = `must be an integer from ${min} to ${max}`;
+  return (target, key) => {
+    Expose()(target, key);
+    Transform(toInteger)(target, key);
+    IsInt({ message })(target, key);
+    Min(min, { message })(target, key);
+    Max(max, { message })(target, key);
+  };
+}
+
+/** Validates with a parser and reports the parser's own reason. */
+function ParsedBy(parse: (value: string) => unknown): PropertyDecorator {
+  const reasonOf = (value: unknown): string | undefined => {
+    if (typeof value !== 'string') return 'must be a string';
+    try {
+      parse(value);
+      return undefined;
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+  return (target, key) => {
+    Expose()(target, key);
+    ValidateBy({
+      name: `parsedBy${parse.name}`,
+      validator: {
+        validate: (value) => reasonOf(value) === undefined,
+        defaultMessage: (args) => reasonOf(args?.value) ?? 'is invalid',
+      },
+    })(target, key);
+  };
+}
+
+const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const HOST = /^(?:[A-Za-z0-9.-]{1,253}|[0-9a-fA-F:.]{2,45})$/;
+
+/**
+ * The environment variables the service reads, validated. Property names are the variables' names,
+ * so every validation message names the variable. Initial values are the defaults.
+ * Unset and empty variables both mean "use the default".
+ */
+export class EnvironmentVariables {
+  @IntegerVariable(0, 65535)
+  PORT = 3000;
+
+  @Expose()
+  @Matches(HOST, { message: 'must be an IP address or a host name' })
+  HOST = '0.0.0.0';
+
+  @ParsedBy(parseRedisUrl)
+  REDIS_URL?: string;
+
+  @Expose()
+  @IsIn(['open', 'closed'], { message: 'must be "open" or "closed"' })
+  RATE_LIMIT_FAIL_MODE: 'open' | 'closed' = 'open';
+
+  @IntegerVariable(1, 1_000_000_000)
+  DEFAULT_LIMIT = 100;
+
+  @IntegerVariable(1, 31 * 24 * 3_600_000)
+  DEFAULT_WINDOW_MS = 60_000;
+
+  @IntegerVariable(1, 10_000)
+  RATE_LIMIT_TIMEOUT_MS = 50;
+
+  @IntegerVariable(0, 10_000)
+  RATE_LIMIT_INSURANCE_NODES = 0;
+
+  @Expose()
+  @Matches(/^[A-Za-z0-9_-]{1,32}$/, { message: 'must be 1 to 32 characters of [A-Za-z0-9_-]' })
+  RATE_LIMIT_KEY_PREFIX = 'fg';
+
+  @IntegerVariable(1, 128)
+  IPV6_SUBNET = 64;
+
+  @ParsedBy(parseTrustedProxies)
+  TRUSTED_PROXIES?: string;
+
+  @Expose()
+  @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL: LogLevel = 'info';
+
+  @Expose()
+  @Matches(SAFE_ID, { message: 'must be 1 to 128 characters of [A-Za-z0-9._:-]' })
+  NODE_ID?: string;
+
+  @IntegerVariable(64, 64 * 1024 * 1024)
+  BODY_LIMIT_BYTES = 65_536;
+
+  @IntegerVariable(0, 600_000)
+  SHUTDOWN_TIMEOUT_MS = 10_000;
+}

@@ -1,0 +1,130 @@
+import { ConfigError, loadConfig } from './load-config.js';
+
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies the defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '0.0.0.0',
+      redisUrl: undefined,
+      failMode: 'open',
+      defaultLimit: 100,
+      defaultWindowMs: 60_000,
+      timeoutMs: 50,
+      insuranceNodes: 0,
+      ipv6Subnet: 64,
+      keyPrefix: 'fg',
+      trustedProxies: [],
+      logLevel: 'info',
+      bodyLimitBytes: 65_536,
+      shutdownTimeoutMs: 10_000,
+    });
+    expect(config.nodeId).toMatch(/^[A-Za-z0-9._-]+:3000$/);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('treats empty variables as unset and ignores unrelated ones', () => {
+    const config = loadConfig({ PORT: '', REDIS_URL: '  ', UNRELATED: 'x' });
+    expect(config.port).toBe(3000);
+    expect(config.redisUrl).toBeUndefined();
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      REDIS_URL: 'redis-cluster://10.0.0.1:7000,10.0.0.2:7001',
+      RATE_LIMIT_FAIL_MODE: 'closed',
+      DEFAULT_LIMIT: '5',
+      DEFAULT_WINDOW_MS: '1000',
+      RATE_LIMIT_TIMEOUT_MS: '25',
+      RATE_LIMIT_INSURANCE_NODES: '3',
+      RATE_LIMIT_KEY_PREFIX: 'test_1',
+      IPV6_SUBNET: '56',
+      TRUSTED_PROXIES: '10.0.0.0/8, 192.168.1.1,::1,fd00::/8,loopback',
+      LOG_LEVEL: 'warn',
+      NODE_ID: 'node-a',
+      BODY_LIMIT_BYTES: '1024',
+      SHUTDOWN_TIMEOUT_MS: '0',
+    });
+    expect(config).toEqual({
+      port: 8080,
+      host: '127.0.0.1',
+      redisUrl: 'redis-cluster://10.0.0.1:7000,10.0.0.2:7001',
+      failMode: 'closed',
+      defaultLimit: 5,
+      defaultWindowMs: 1000,
+      timeoutMs: 25,
+      insuranceNodes: 3,
+      keyPrefix: 'test_1',
+      ipv6Subnet: 56,
+      trustedProxies: ['10.0.0.0/8', '192.168.1.1', '::1', 'fd00::/8', 'loopback'],
+      logLevel: 'warn',
+      nodeId: 'node-a',
+      bodyLimitBytes: 1024,
+      shutdownTimeoutMs: 0,
+    });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT="abc" must be an integer from 0 to 65535'],
+    [{ PORT: '70000' }, 'PORT="70000" must be an integer from 0 to 65535'],
+    [{ PORT: '-1' }, 'PORT="-1" must be an integer from 0 to 65535'],
+    [{ PORT: '80.5' }, 'PORT="80.5" must be an integer from 0 to 65535'],
+    [{ HOST: 'bad host!' }, 'HOST="bad host!" must be an IP address or a host name'],
+    [{ REDIS_URL: 'http://x' }, 'REDIS_URL must start with redis://, rediss://, redis-sentinel:// or redis-cluster://'],
+    [{ REDIS_URL: 'redis://:secret@' }, 'REDIS_URL is not a valid URL'],
+    [{ REDIS_URL: 'redis://h/abc' }, 'REDIS_URL has a database that is not a number (0-99)'],
+    [
+      { REDIS_URL: 'redis-sentinel://h:26379/' },
+      'REDIS_URL needs the master name: redis-sentinel://host:port,host:port/master',
+    ],
+    [{ REDIS_URL: 'redis-cluster://h:1,h:99999' }, 'REDIS_URL has an invalid host "h:99999" (expected host:port)'],
+    [{ REDIS_URL: 'redis-cluster://' }, 'REDIS_URL has no hosts'],
+    [{ RATE_LIMIT_FAIL_MODE: 'half' }, 'RATE_LIMIT_FAIL_MODE="half" must be "open" or "closed"'],
+    [{ DEFAULT_LIMIT: '0' }, 'DEFAULT_LIMIT="0" must be an integer from 1 to 1000000000'],
+    [{ DEFAULT_WINDOW_MS: '1e3' }, 'DEFAULT_WINDOW_MS="1e3" must be an integer from 1 to 2678400000'],
+    [{ RATE_LIMIT_TIMEOUT_MS: '0' }, 'RATE_LIMIT_TIMEOUT_MS="0" must be an integer from 1 to 10000'],
+    [{ RATE_LIMIT_INSURANCE_NODES: '-2' }, 'RATE_LIMIT_INSURANCE_NODES="-2" must be an integer from 0 to 10000'],
+    [{ RATE_LIMIT_KEY_PREFIX: 'a:b' }, 'RATE_LIMIT_KEY_PREFIX="a:b" must be 1 to 32 characters of [A-Za-z0-9_-]'],
+    [{ IPV6_SUBNET: '129' }, 'IPV6_SUBNET="129" must be an integer from 1 to 128'],
+    [
+      { TRUSTED_PROXIES: '10.0.0.0/8,10.0.0.0/33' },
+      'TRUSTED_PROXIES="10.0.0.0/8,10.0.0.0/33" "10.0.0.0/33" is not an IP address, a CIDR or loopback/linklocal/uniquelocal',
+    ],
+    [
+      { TRUSTED_PROXIES: 'proxy.example' },
+      'TRUSTED_PROXIES="proxy.example" "proxy.example" is not an IP address, a CIDR or loopback/linklocal/uniquelocal',
+    ],
+    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL="verbose" must be one of fatal, error, warn, info, debug, trace, silent'],
+    [{ NODE_ID: 'a b' }, 'NODE_ID="a b" must be 1 to 128 characters of [A-Za-z0-9._:-]'],
+    [{ BODY_LIMIT_BYTES: '10' }, 'BODY_LIMIT_BYTES="10" must be an integer from 64 to 67108864'],
+    [{ SHUTDOWN_TIMEOUT_MS: 'soon' }, 'SHUTDOWN_TIMEOUT_MS="soon" must be an integer from 0 to 600000'],
+  ])('rejects %j', (env, problem) => {
+    expect(problemsOf(env)).toEqual([problem]);
+  });
+
+  it('reports every bad variable at once, never repeating REDIS_URL (it may hold a password)', () => {
+    const problems = problemsOf({ PORT: 'x', REDIS_URL: 'redis://:s3cret@host/xyz', LOG_LEVEL: 'loud' });
+    expect(problems).toHaveLength(3);
+    expect(problems.join('\n')).not.toContain('s3cret');
+    const error = (() => {
+      try {
+        return loadConfig({ PORT: 'x' });
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect((error as Error).message).toBe('Invalid configuration:\n  PORT="x" must be an integer from 0 to 65535');
+  });
+});

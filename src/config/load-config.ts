@@ -1,0 +1,72 @@
+import { hostname } from 'node:os';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import type { AppConfig } from './app-config.js';
+import { EnvironmentVariables } from './environment.variables.js';
+import { parseTrustedProxies } from './trusted-proxies.js';
+
+/** Variables whose values are never repeated in messages (they may carry credentials). */
+const SECRET_VARIABLES = new Set(['REDIS_URL']);
+
+/** A configuration that cannot be used; `problems` has one line per bad variable, naming it. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads and validates the configuration from `env` (the process environment by default), once,
+ * at startup. Throws `ConfigError` naming every bad variable and the reason.
+ *
+ * @example
+ * const config = loadConfig({ PORT: '8080', REDIS_URL: 'redis://127.0.0.1:6379' });
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): AppConfig {
+  const names = new Set([...Object.keys(new EnvironmentVariables()), 'REDIS_URL', 'TRUSTED_PROXIES', 'NODE_ID']);
+  const present: Record<string, string> = {};
+  for (const name of names) {
+    const value = env[name];
+    if (value !== undefined && value.trim() !== '') present[name] = value.trim();
+  }
+  const vars = plainToInstance(EnvironmentVariables, present, {
+    excludeExtraneousValues: true,
+    exposeDefaultValues: true,
+  });
+  const errors = validateSync(vars, { skipMissingProperties: true });
+  if (errors.length > 0) throw new ConfigError(errors.map((error) => describe(error, present)));
+  return Object.freeze({
+    port: vars.PORT,
+    host: vars.HOST,
+    redisUrl: vars.REDIS_URL,
+    failMode: vars.RATE_LIMIT_FAIL_MODE,
+    defaultLimit: vars.DEFAULT_LIMIT,
+    defaultWindowMs: vars.DEFAULT_WINDOW_MS,
+    timeoutMs: vars.RATE_LIMIT_TIMEOUT_MS,
+    insuranceNodes: vars.RATE_LIMIT_INSURANCE_NODES,
+    ipv6Subnet: vars.IPV6_SUBNET,
+    keyPrefix: vars.RATE_LIMIT_KEY_PREFIX,
+    trustedProxies: Object.freeze(vars.TRUSTED_PROXIES !== undefined ? parseTrustedProxies(vars.TRUSTED_PROXIES) : []),
+    logLevel: vars.LOG_LEVEL,
+    nodeId: vars.NODE_ID ?? defaultNodeId(vars.PORT),
+    bodyLimitBytes: vars.BODY_LIMIT_BYTES,
+    shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
+  });
+}
+
+/** `<host name>:<port>`, cut down to the characters and length a node id allows. */
+function defaultNodeId(port: number): string {
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .slice(0, 100) || 'node';
+  return `${host}:${port}`;
+}
+
+function describe(error: ValidationError, present: Record<string, string>): string {
+  const name = error.property;
+  const reason = Object.values(error.constraints ?? {})[0] ?? 'is invalid';
+  const shown = SECRET_VARIABLES.has(name) ? '' : `=${JSON.stringify(present[name])}`;
+  return `${name}${shown} ${reason}`;
+}

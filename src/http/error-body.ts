@@ -1,0 +1,39 @@
+import { STATUS_CODES } from 'node:http';
+
+/** One offending input: where it is (`clientId`, `body`, `meta.name`) and what is wrong with it. */
+export interface FieldError {
+  readonly field: string;
+  readonly reason: string;
+}
+
+/**
+ * The one body of every 4xx/5xx response. Validation failures add the first offending field at the
+ * top (`field`, `reason`) and all of them in `errors`.
+ *
+ * @example
+ * { "statusCode": 400, "error": "Bad Request", "message": "cost must be an integer from 0 to 1000000",
+ *   "field": "cost", "reason": "must be an integer from 0 to 1000000",
+ *   "errors": [{ "field": "cost", "reason": "must be an integer from 0 to 1000000" }] }
+ */
+export interface ErrorBody {
+  readonly statusCode: number;
+  readonly error: string;
+  readonly message: string;
+  readonly field?: string;
+  readonly reason?: string;
+  readonly errors?: readonly FieldError[];
+}
+
+/** The error body for `status`; with field errors, the first one also gives the message. */
+export function errorBody(status: number, message: string, fieldErrors: readonly FieldError[] = []): ErrorBody {
+  const error = STATUS_CODES[status] ?? 'Error';
+  const first = fieldErrors[0];
+  if (first === undefined) return { statusCode: status, error, message };
+  return { statusCode: status, error, message, field: first.field, reason: first.reason, errors: fieldErrors };
+}
+
+/** A 400 (or `status`) naming the offending fields; the message is the first field and its reason. */
+export function invalidInputBody(fieldErrors: readonly FieldError[], status = 400): ErrorBody {
+  const first = fieldErrors[0]!;
+  return errorBody(status, `${first.field} ${first.reason}`, fieldErrors);
+}

@@ -1,0 +1,65 @@
+import { type ArgumentMetadata, BadRequestException, Injectable, ValidationPipe } from '@nestjs/common';
+import type { ValidationError } from 'class-validator';
+import { type FieldError, invalidInputBody } from './error-body.js';
+
+/**
+ * When several constraints of one field fail, the reason shown is the first of these that failed
+ * (a missing field is "is required", not "must be a string").
+ */
+const REASON_PRIORITY = ['isDefined', 'whitelistValidation'];
+
+/**
+ * The global validation pipe: whitelist + forbidNonWhitelisted, no implicit conversion (`"5"` is
+ * not a number), and every failure answered in the one error shape with `field` and `reason`.
+ * A body that is not a JSON object (an array, a string, `null`, nothing) is refused as `body`.
+ */
+@Injectable()
+export class RequestValidationPipe extends ValidationPipe {
+  constructor() {
+    super({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      transform: true,
+      transformOptions: { enableImplicitConversion: false },
+      validationError: { target: false, value: false },
+      exceptionFactory: (errors) => new BadRequestException(invalidInputBody(toFieldErrors(errors))),
+    });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' && isClass(metadata.metatype) && !isPlainObject(value)) {
+      throw new BadRequestException(invalidInputBody([{ field: 'body', reason: 'must be a JSON object' }]));
+    }
+    return super.transform(value, metadata);
+  }
+}
+
+function isClass(metatype: unknown): boolean {
+  return typeof metatype === 'function' && ![String, Boolean, Number, Array, Object].includes(metatype as never);
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Flattens class-validator's tree into `{ field, reason }`, nested fields as `a.b`. */
+export function toFieldErrors(errors: readonly ValidationError[], parent = ''): FieldError[] {
+  const result: FieldError[] = [];
+  for (const error of errors) {
+    const field = parent === '' ? error.property : `${parent}.${error.property}`;
+    const constraints = error.constraints ?? {};
+    const names = Object.keys(constraints);
+    if (names.length > 0) {
+      const name = REASON_PRIORITY.find((n) => n in constraints) ?? names[0]!;
+      result.push({ field: field || 'body', reason: reasonOf(name, constraints[name]!) });
+    }
+    if (error.children?.length) result.push(...toFieldErrors(error.children, field));
+  }
+  return result;
+}
+
+function reasonOf(constraint: string, message: string): string {
+  // class-validator's own whitelist message is "property x should not exist".
+  return constraint === 'whitelistValidation' ? 'is not allowed' : message;
+}

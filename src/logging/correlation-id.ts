@@ -1,0 +1,37 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+
+/** The header a caller may send and every response carries. */
+export const CORRELATION_ID_HEADER = 'X-Correlation-ID';
+
+const HEADER_KEY = CORRELATION_ID_HEADER.toLowerCase();
+const VALID_CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The caller's correlation id when it is safe to echo and log (1 to 128 of `[A-Za-z0-9._:-]`),
+ * otherwise a fresh UUID: an invalid one is replaced, never trimmed or escaped.
+ */
+export function resolveCorrelationId(header: string | string[] | undefined): string {
+  return typeof header === 'string' && VALID_CORRELATION_ID.test(header) ? header : randomUUID();
+}
+
+/**
+ * Fastify's `genReqId`: the request id is the correlation id. It is the one id of a request:
+ * middie copies it to the raw request, where pino-http takes it as `req.id`.
+ */
+export function correlationIdOf(req: IncomingMessage): string {
+  return resolveCorrelationId(req.headers[HEADER_KEY]);
+}
+
+/**
+ * Puts the correlation id on every response, before anything can answer: set on the Node.js
+ * response, which Fastify merges into what it sends (404s, body errors, the guard's 429 included)
+ * and which a middleware that ends the response itself also carries.
+ */
+export function echoCorrelationId(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.raw.setHeader(CORRELATION_ID_HEADER, request.id);
+    done();
+  });
+}

@@ -1,0 +1,3 @@
+export { CORRELATION_ID_HEADER, correlationIdOf, echoCorrelationId, resolveCorrelationId } from './correlation-id.js';
+export { loggerParams, REDACTED_HEADERS } from './logger-options.js';
+export { LoggingModule } from './logging.module.js';
