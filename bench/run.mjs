@@ -47,9 +47,13 @@ async function startRedis() {
   } catch {
     /* nothing was running there */
   }
-  const proc = spawn('redis-server', ['--port', String(REDIS_PORT), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: 'ignore',
-  });
+  const proc = spawn(
+    'redis-server',
+    ['--port', String(REDIS_PORT), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
   for (let i = 0; i < 100; i++) {
     try {
       if (redisCli('ping').trim() === 'PONG') return proc;
@@ -154,7 +158,9 @@ async function main() {
             scriptCallsPerRequest: calls / requests,
           };
           results[variant.name].push(row);
-          console.log(`round ${round} ${variant.name.padEnd(13)} ${row.rps.toFixed(0).padStart(7)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  2xx ${row.ok} non-2xx ${row.non2xx}  scripts/req ${row.scriptCallsPerRequest.toFixed(3)}`);
+          console.log(
+            `round ${round} ${variant.name.padEnd(13)} ${row.rps.toFixed(0).padStart(7)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  2xx ${row.ok} non-2xx ${row.non2xx}  scripts/req ${row.scriptCallsPerRequest.toFixed(3)}`,
+          );
         } finally {
           await stopTarget(proc);
         }
@@ -173,22 +179,41 @@ function writeReport(results) {
   const cpu = os.cpus();
   const redisVersion = execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).match(/v=(\S+)/)?.[1];
   lines.push('# Benchmarks', '');
-  lines.push(`Measured ${new Date().toISOString().slice(0, 10)} on ${cpu.length} x ${cpu[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, Redis ${redisVersion} (its own redis-server on a loopback port).`, '');
-  lines.push(`Command: \`npm run bench${quick ? ' -- --quick' : ''}\` (${rounds} rounds, ${duration} s per variant per round after a 1 s warm-up, ${connections} connections, autocannon in a separate process from the server, variants interleaved per round). Ratios compare each variant with the baseline of the same round; the table shows their median and the rounds' min-max.`, '');
-  lines.push('| variant | what | req/s (median) | min-max | ratio to baseline | p50 ms | p99 ms | script calls per request |');
+  lines.push(
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${cpu.length} x ${cpu[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, Redis ${redisVersion} (its own redis-server on a loopback port).`,
+    '',
+  );
+  lines.push(
+    `Command: \`npm run bench${quick ? ' -- --quick' : ''}\` (${rounds} rounds, ${duration} s per variant per round after a 1 s warm-up, ${connections} connections, autocannon in a separate process from the server, variants interleaved per round). Ratios compare each variant with the baseline of the same round; the table shows their median and the rounds' min-max.`,
+    '',
+  );
+  lines.push(
+    '| variant | what | req/s (median) | min-max | ratio to baseline | p50 ms | p99 ms | script calls per request |',
+  );
   lines.push('|---|---|---:|---:|---:|---:|---:|---:|');
   for (const variant of VARIANTS) {
     const rows = results[variant.name];
     const rps = rows.map((r) => r.rps);
     const ratios = rows.map((r, i) => r.rps / baseline[i].rps);
-    const calls = variant.name === 'baseline' || variant.name === 'memory-allow' ? '-' : fmt(median(rows.map((r) => r.scriptCallsPerRequest)), 3);
-    lines.push(`| ${variant.name} | ${variant.what} | ${fmt(median(rps))} | ${fmt(Math.min(...rps))}-${fmt(Math.max(...rps))} | ${fmt(median(ratios), 2)}x | ${median(rows.map((r) => r.p50))} | ${median(rows.map((r) => r.p99))} | ${calls} |`);
+    const calls =
+      variant.name === 'baseline' || variant.name === 'memory-allow'
+        ? '-'
+        : fmt(median(rows.map((r) => r.scriptCallsPerRequest)), 3);
+    lines.push(
+      `| ${variant.name} | ${variant.what} | ${fmt(median(rps))} | ${fmt(Math.min(...rps))}-${fmt(Math.max(...rps))} | ${fmt(median(ratios), 2)}x | ${median(rows.map((r) => r.p50))} | ${median(rows.map((r) => r.p99))} | ${calls} |`,
+    );
   }
   lines.push('');
-  lines.push('`check-*` rows are the whole service (`node dist/main.js`, LOG_LEVEL=warn) answering `POST /v1/check`: decisions per second per node. Their ratio is against the bare route, for orientation only.');
-  lines.push('Script calls per request come from Redis `INFO commandstats` (EVALSHA + EVAL) over all requests of the run: 1.000 means one Redis round trip per decision; near 0 on the block path means denials are answered from node memory.');
+  lines.push(
+    '`check-*` rows are the whole service (`node dist/main.js`, LOG_LEVEL=warn) answering `POST /v1/check`: decisions per second per node. Their ratio is against the bare route, for orientation only.',
+  );
+  lines.push(
+    'Script calls per request come from Redis `INFO commandstats` (EVALSHA + EVAL) over all requests of the run: 1.000 means one Redis round trip per decision; near 0 on the block path means denials are answered from node memory.',
+  );
   lines.push('');
-  const errors = Object.values(results).flat().reduce((n, r) => n + r.errors, 0);
+  const errors = Object.values(results)
+    .flat()
+    .reduce((n, r) => n + r.errors, 0);
   lines.push(`Socket errors and timeouts over the whole run: ${errors}.`, '');
   writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), lines.join('\n'));
   console.log(lines.join('\n'));

@@ -24,7 +24,8 @@ class HelloController {
 }
 const descriptor = Object.getOwnPropertyDescriptor(HelloController.prototype, 'hello');
 Get('hello')(HelloController.prototype, 'hello', descriptor);
-if (limits[variant]) RateLimit({ ...limits[variant], name: `bench-${variant}` })(HelloController.prototype, 'hello', descriptor);
+if (limits[variant])
+  RateLimit({ ...limits[variant], name: `bench-${variant}` })(HelloController.prototype, 'hello', descriptor);
 Controller()(HelloController);
 
 const imports = [];
