@@ -1,0 +1,179 @@
+/**
+ * The library as another project consumes it: fixture apps (plain .mjs under ./fixtures) import
+ * `floodgate/limiter` and run under plain `node`, so the import resolves through package.json's
+ * exports map and the built dist/, not through ts-jest and src/.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
+const BUILT_ENTRY = `${ROOT}dist/limiter/index.js`;
+const REDIS_URL = 'redis://127.0.0.1:6379';
+/** Node plus Nest's imports on a loaded 2-core machine: generous, startup normally takes about a second. */
+const STARTUP_DEADLINE_MS = 20_000;
+const BUILD_TIMEOUT_MS = 120_000;
+
+/** Builds dist/ if it is not there: the fixtures can only import what the exports map points at. */
+function ensureBuilt(): void {
+  if (existsSync(BUILT_ENTRY)) return;
+  try {
+    execFileSync('npx', ['nest', 'build'], { cwd: ROOT, timeout: BUILD_TIMEOUT_MS, stdio: 'pipe' });
+  } catch (error) {
+    // Nest prints compile errors on stdout, which execFileSync's message leaves out.
+    const { stdout, stderr } = error as { stdout?: Buffer; stderr?: Buffer };
+    const output = `${stdout?.toString() ?? ''}${stderr?.toString() ?? ''}`.slice(0, 4_000);
+    throw new Error(`npx nest build failed, so dist/ cannot be tested:\n${output}`, { cause: error });
+  }
+}
+
+interface Fixture {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+const exited = (child: ChildProcess) =>
+  child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+/** Runs `node fixtures/<file> ...args` and resolves once it has printed the port it listens on. */
+function startFixture(file: string, args: string[]): Promise<Fixture> {
+  const child = spawn(process.execPath, [`${FIXTURES}${file}`, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await exited(child);
+  };
+  return new Promise<Fixture>((resolve, reject) => {
+    const fail = (why: string) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`${file} ${why}\nstdout: ${stdout}\nstderr: ${stderr}`));
+    };
+    const timer = setTimeout(() => fail(`printed no port within ${STARTUP_DEADLINE_MS} ms`), STARTUP_DEADLINE_MS);
+    child.once('exit', (code, signal) => fail(`exited (${code ?? signal}) before printing its port`));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const port = /^PORT=(\d+)$/m.exec(stdout)?.[1];
+      if (port === undefined) return;
+      clearTimeout(timer);
+      child.removeAllListeners('exit');
+      resolve({ url: `http://127.0.0.1:${port}`, stop });
+    });
+  });
+}
+
+/** What `node fixtures/import-specifier.mjs <specifier>` reports. */
+interface ImportOutcome {
+  readonly ok: boolean;
+  readonly exports?: string[];
+  readonly code?: string;
+}
+
+function importFromInsidePackage(specifier: string): ImportOutcome {
+  const output = execFileSync(process.execPath, [`${FIXTURES}import-specifier.mjs`, specifier], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: STARTUP_DEADLINE_MS,
+  });
+  return JSON.parse(output) as ImportOutcome;
+}
+
+const LEGACY_HEADERS = ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'] as const;
+
+async function get(fixture: Fixture, path: string) {
+  const response = await fetch(`${fixture.url}${path}`, { signal: AbortSignal.timeout(5_000) });
+  const headers = Object.fromEntries(LEGACY_HEADERS.map((name) => [name, response.headers.get(name)]));
+  return { status: response.status, headers, body: (await response.json()) as unknown };
+}
+
+beforeAll(ensureBuilt, BUILD_TIMEOUT_MS + 10_000);
+
+describe("the package's exports map", () => {
+  it("exposes the limiter's public surface as floodgate/limiter", () => {
+    const outcome = importFromInsidePackage('floodgate/limiter');
+    expect(outcome.ok).toBe(true);
+    expect(outcome.exports).toEqual(
+      expect.arrayContaining(['RateLimitModule', 'RateLimit', 'SkipRateLimit', 'RateLimitGuard', 'RateLimiter']),
+    );
+  });
+
+  it('refuses a deep import of a file that exists but is not exported', () => {
+    expect(existsSync(BUILT_ENTRY)).toBe(true);
+    expect(importFromInsidePackage('floodgate/dist/limiter/index.js')).toMatchObject({
+      ok: false,
+      code: 'ERR_PACKAGE_PATH_NOT_EXPORTED',
+    });
+  });
+});
+
+const CASES = [
+  { adapter: 'FastifyAdapter', file: 'fastify-app.mjs', store: 'Redis' },
+  { adapter: 'FastifyAdapter', file: 'fastify-app.mjs', store: 'memory' },
+  { adapter: 'ExpressAdapter', file: 'express-app.mjs', store: 'Redis' },
+  { adapter: 'ExpressAdapter', file: 'express-app.mjs', store: 'memory' },
+] as const;
+type Case = (typeof CASES)[number];
+
+const fixtures = new Map<Case, Fixture>();
+
+// All at once: most of each startup is Node loading Nest, which overlaps well.
+beforeAll(async () => {
+  const started = await Promise.allSettled(
+    CASES.map(async (c) => {
+      // The shared Redis: a prefix of this run's own keeps its counters apart from everyone else's.
+      const args = c.store === 'Redis' ? [REDIS_URL, `fg-e2e-pkg-${randomUUID()}`] : [];
+      fixtures.set(c, await startFixture(c.file, args));
+    }),
+  );
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason;
+}, STARTUP_DEADLINE_MS + 5_000);
+
+afterAll(async () => {
+  await Promise.all([...fixtures.values()].map((f) => f.stop()));
+});
+
+describe.each(CASES)('a Nest app on $adapter importing floodgate/limiter ($store store)', (c) => {
+  const fixture = () => fixtures.get(c)!;
+
+  it('limits a @RateLimit route: 200s with X-RateLimit-* headers, then 429', async () => {
+    const answers = [
+      await get(fixture(), '/limited'),
+      await get(fixture(), '/limited'),
+      await get(fixture(), '/limited'),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 429]);
+    expect(answers[0]).toEqual({
+      status: 200,
+      headers: { 'x-ratelimit-limit': '2', 'x-ratelimit-remaining': '1', 'x-ratelimit-reset': expect.any(String) },
+      body: { route: 'limited' },
+    });
+    expect(answers[1]!.headers).toMatchObject({ 'x-ratelimit-limit': '2', 'x-ratelimit-remaining': '0' });
+    expect(answers[2]!.body).toMatchObject({ statusCode: 429, error: 'Too Many Requests', rule: 'GET /limited' });
+  });
+
+  it("applies the module's default to an undecorated route", async () => {
+    const first = await get(fixture(), '/defaulted');
+    expect(first.headers['x-ratelimit-limit']).toBe('1');
+    expect((await get(fixture(), '/defaulted')).status).toBe(429);
+  });
+
+  it('never limits a @SkipRateLimit route, and sends it no rate-limit headers', async () => {
+    for (let i = 0; i < 5; i++) {
+      expect(await get(fixture(), '/skipped')).toEqual({
+        status: 200,
+        headers: { 'x-ratelimit-limit': null, 'x-ratelimit-remaining': null, 'x-ratelimit-reset': null },
+        body: { route: 'skipped' },
+      });
+    }
+  });
+});
