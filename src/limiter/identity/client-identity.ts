@@ -1,5 +1,5 @@
 import type { ExecutionContext } from '@nestjs/common';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { KeySource } from '../rate-limit.options.js';
 import { clientIp } from './client-ip.js';
 
@@ -52,7 +52,7 @@ export class ClientIdentity {
     const header = request.headers['x-api-key'];
     const value = Array.isArray(header) ? header[0] : header;
     if (value === undefined || value === '') return undefined;
-    return `key:${createHash('sha256').update(value).digest('hex')}`;
+    return `key:${hash('sha256', value, 'hex')}`;
   }
 
   private custom(value: unknown): string {

@@ -1,4 +1,5 @@
 import ipaddr from 'ipaddr.js';
+import { isIPv4 } from 'node:net';
 
 /** Identity of a request whose peer address is unknown (e.g. a Unix socket). */
 export const UNKNOWN_IP = 'unknown';
@@ -12,6 +13,8 @@ export const UNKNOWN_IP = 'unknown';
  * Express's `trust proxy`; forwarding headers are never read here.
  */
 export function clientIp(address: string | undefined, ipv6Subnet: number): string {
+  // The common case, already canonical as the adapter reports it: no parsing on the request path.
+  if (address !== undefined && isIPv4(address)) return address;
   if (address === undefined || !ipaddr.isValid(address)) return UNKNOWN_IP;
   const parsed = ipaddr.parse(address);
   if (parsed.kind() === 'ipv4') return parsed.toString();
