@@ -114,16 +114,65 @@ async function stopTarget(proc) {
   await Promise.race([exited, sleep(5_000).then(() => proc.kill('SIGKILL'))]);
 }
 
-function load(variant, port, seconds) {
+const hasWrk = (() => {
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch (error) {
+    // wrk prints its version and exits 1; only a missing binary is "absent".
+    return error.code !== 'ENOENT';
+  }
+})();
+const loadTool = hasWrk ? 'wrk (1 thread)' : 'autocannon';
+
+/** One closed-loop load run: requests/s, p50/p99 latency in ms, and counts. */
+async function load(variant, port, seconds) {
   const check = variant.kind === 'check';
-  return autocannon({
-    url: `http://127.0.0.1:${port}${check ? '/v1/check' : '/hello'}`,
+  const url = `http://127.0.0.1:${port}${check ? '/v1/check' : '/hello'}`;
+  const body = JSON.stringify({ clientId: 'bench-client', resource: 'bench' });
+  if (hasWrk) return wrk(url, check ? body : undefined, seconds);
+  const r = await autocannon({
+    url,
     method: check ? 'POST' : 'GET',
     headers: check ? { 'content-type': 'application/json' } : {},
-    body: check ? JSON.stringify({ clientId: 'bench-client', resource: 'bench' }) : undefined,
+    body: check ? body : undefined,
     connections,
     duration: seconds,
   });
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    total: r.requests.total,
+    ok: r['2xx'],
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+  };
+}
+
+// wrk (C, one thread) leaves the server the CPU it needs on a 2-core machine; autocannon, in Node,
+// saturates its own core first and so understates the server's capacity.
+function wrk(url, body, seconds) {
+  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', url];
+  if (body) args.unshift('-s', fileURLToPath(new URL('./post-check.lua', import.meta.url)));
+  const out = execFileSync('wrk', args, { encoding: 'utf8', env: { ...process.env, WRK_BODY: body ?? '' } });
+  const ms = (label) => {
+    const m = out.match(new RegExp(`^\\s+${label}%\\s+([\\d.]+)(us|ms|s)`, 'm'));
+    if (!m) throw new Error(`wrk printed no ${label}% latency:\n${out}`);
+    return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]];
+  };
+  const total = Number(out.match(/(\d+) requests in/)[1]);
+  const non2xx = Number(out.match(/Non-2xx or 3xx responses: (\d+)/)?.[1] ?? 0);
+  const socketErrors = out.match(/Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/);
+  return {
+    rps: Number(out.match(/Requests\/sec:\s+([\d.]+)/)[1]),
+    p50: ms('50'),
+    p99: ms('99'),
+    total,
+    ok: total - non2xx,
+    non2xx,
+    errors: socketErrors ? socketErrors.slice(1).reduce((n, x) => n + Number(x), 0) : 0,
+  };
 }
 
 const median = (xs) => {
@@ -146,17 +195,7 @@ async function main() {
           const warm = await load(variant, port, 1);
           const run = await load(variant, port, duration);
           const calls = scriptCalls() - callsBefore;
-          const requests = warm.requests.total + run.requests.total;
-          const row = {
-            round,
-            rps: run.requests.average,
-            p50: run.latency.p50,
-            p99: run.latency.p99,
-            ok: run['2xx'],
-            non2xx: run.non2xx,
-            errors: run.errors + run.timeouts,
-            scriptCallsPerRequest: calls / requests,
-          };
+          const row = { round, ...run, scriptCallsPerRequest: calls / (warm.total + run.total) };
           results[variant.name].push(row);
           console.log(
             `round ${round} ${variant.name.padEnd(13)} ${row.rps.toFixed(0).padStart(7)} req/s  p50 ${row.p50} ms  p99 ${row.p99} ms  2xx ${row.ok} non-2xx ${row.non2xx}  scripts/req ${row.scriptCallsPerRequest.toFixed(3)}`,
@@ -184,7 +223,7 @@ function writeReport(results) {
     '',
   );
   lines.push(
-    `Command: \`npm run bench${quick ? ' -- --quick' : ''}\` (${rounds} rounds, ${duration} s per variant per round after a 1 s warm-up, ${connections} connections, autocannon in a separate process from the server, variants interleaved per round). Ratios compare each variant with the baseline of the same round; the table shows their median and the rounds' min-max.`,
+    `Command: \`npm run bench${quick ? ' -- --quick' : ''}\` (${rounds} rounds, ${duration} s per variant per round after a 1 s warm-up, ${connections} connections, load from ${loadTool} in a separate process from the server, variants interleaved per round). Ratios compare each variant with the baseline of the same round; the table shows their median and the rounds' min-max.`,
     '',
   );
   lines.push(
@@ -215,6 +254,14 @@ function writeReport(results) {
     .flat()
     .reduce((n, r) => n + r.errors, 0);
   lines.push(`Socket errors and timeouts over the whole run: ${errors}.`, '');
+  lines.push('## Redis memory per tracked client', '');
+  lines.push('From `node bench/memory.mjs` (run by `npm run bench`):', '');
+  lines.push(
+    execFileSync(process.execPath, [fileURLToPath(new URL('./memory.mjs', import.meta.url))], {
+      encoding: 'utf8',
+    }).trim(),
+    '',
+  );
   writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), lines.join('\n'));
   console.log(lines.join('\n'));
 }
