@@ -8,6 +8,7 @@ import { RateLimitExplorer } from './rate-limit.explorer.js';
 import type { RateLimitModuleOptions } from './rate-limit.options.js';
 import { RateLimiter } from './rate-limiter.js';
 import { CircuitBreakerStore } from './resilience/circuit-breaker.store.js';
+import { DecisionLogger } from './resilience/decision.logger.js';
 import { MemoryRateLimitStore } from './store/memory/memory.store.js';
 import { RateLimitStore } from './store/rate-limit.store.js';
 import { createRedisClient, waitUntilReady } from './store/redis/redis-connection.js';
@@ -134,4 +135,5 @@ export const RATE_LIMIT_PROVIDERS: Provider[] = [
   { provide: PolicyResolver, useClass: DefaultPolicyResolver },
   RateLimitLifecycle,
   RateLimitExplorer,
+  DecisionLogger,
 ];

@@ -103,6 +103,15 @@ describe('RateLimiter', () => {
       expect(store.calls).toBe(4);
     });
 
+    it('tells observers about shadow decisions over the limit, and only those', async () => {
+      const seen: string[] = [];
+      limiter.observe({ shadowLimited: (d) => seen.push(`${d.rule}:${d.outcome}`) });
+      const p = policy({ shadow: true });
+      await limiter.consume(p, 'ip:1', 2);
+      await limiter.consume(p, 'ip:1', 1);
+      expect(seen).toEqual([`${p.name}:shadow_limited`]);
+    });
+
     it('keeps identities and rules apart', async () => {
       const p = policy();
       await limiter.consume(p, 'ip:1', 2);
@@ -222,7 +231,10 @@ describe('RateLimiter', () => {
       const seen: unknown[] = [];
       limiter = new RateLimiter(failing, OPEN);
       const p = policy();
-      limiter.onStoreFailure((error, failedPolicy) => seen.push([(error as Error).message, failedPolicy]));
+      limiter.observe({
+        storeFailed: (error, failedPolicy, decision) =>
+          seen.push([(error as Error).message, failedPolicy, decision.outcome]),
+      });
       const d = await limiter.consume(p, 'ip:1', 1);
       expect(d).toMatchObject({
         allowed: true,
@@ -234,7 +246,7 @@ describe('RateLimiter', () => {
         limits: [],
         source: 'none',
       });
-      expect(seen).toEqual([['store down', p]]);
+      expect(seen).toEqual([['store down', p, 'failed_open']]);
     });
 
     it('fail closed: refused with failClosedRetryAfterMs', async () => {

@@ -22,8 +22,16 @@ export interface RateLimiterSettings {
   readonly insuranceNodes?: number;
 }
 
-/** Notified of every store failure the limiter absorbed (metrics and logs hook in here). */
-export type StoreFailureListener = (error: unknown, policy: RateLimitPolicy) => void;
+/**
+ * Told about the decisions worth a log line or a metric beyond the response itself. Called only on
+ * those rare paths, never per allowed request. Logs and (later) metrics hook in here.
+ */
+export interface RateLimiterObserver {
+  /** The store failed; `decision` is what the limiter answered instead (fail open/closed, insurance). */
+  storeFailed?(error: unknown, policy: RateLimitPolicy, decision: RateLimitDecision): void;
+  /** A shadow policy was over its limit: the request went through, as shadow mode promises. */
+  shadowLimited?(decision: RateLimitDecision): void;
+}
 
 /**
  * The decision engine shared by the guard and `/v1/check`: one policy, one caller, one cost in,
@@ -32,7 +40,7 @@ export type StoreFailureListener = (error: unknown, policy: RateLimitPolicy) => 
  */
 export class RateLimiter {
   private readonly insuranceLimits = new WeakMap<RateLimitPolicy, readonly LimitSpec[]>();
-  private failureListener: StoreFailureListener | undefined;
+  private readonly observers: RateLimiterObserver[] = [];
 
   constructor(
     private readonly store: RateLimitStore,
@@ -41,8 +49,8 @@ export class RateLimiter {
     private readonly insurance?: RateLimitStore,
   ) {}
 
-  onStoreFailure(listener: StoreFailureListener): void {
-    this.failureListener = listener;
+  observe(observer: RateLimiterObserver): void {
+    this.observers.push(observer);
   }
 
   /**
@@ -59,11 +67,15 @@ export class RateLimiter {
     try {
       result = await this.store.consume({ key, algorithm: policy.algorithm, limits: policy.limits, cost });
     } catch (error) {
-      this.failureListener?.(error, policy);
-      return this.decideWithoutStore(policy, key, cost);
+      const decision = await this.decideWithoutStore(policy, key, cost);
+      for (const observer of this.observers) observer.storeFailed?.(error, policy, decision);
+      return decision;
     }
     const decision = toDecision(policy, result, 'store');
     if (!result.allowed && cost > 0) this.denials.remember(key, policy, cost, decision);
+    if (decision.outcome === 'shadow_limited') {
+      for (const observer of this.observers) observer.shadowLimited?.(decision);
+    }
     return decision;
   }
 
