@@ -1,16 +1,17 @@
 // `node bench/memory.mjs`: Redis memory per tracked client, per algorithm.
 //
-// Runs the Lua scripts straight from src/limiter/store/redis/scripts (no build needed) on a
-// redis-server of its own (127.0.0.1:6395, nothing else on it), which it starts and stops.
+// Runs the Lua scripts as the store sends them, includes expanded (scriptSources() of the build in
+// dist/: run `npm run build` first), on a redis-server of its own (127.0.0.1:6395, nothing else
+// on it), which it starts and stops.
 // For each algorithm, CLIENTS callers each make 1, 10 or 100 requests (cost 1) within one 60 s
 // window, under a limit of 100 per window (token_bucket and gcra keys expire once drained, so a
 // much larger limit would have them gone before they are measured); we report MEMORY USAGE of a caller's keys (what the key and its value cost) and the
 // growth of used_memory per caller (which adds the keyspace and expiry dictionaries' share).
 import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { URL } from 'node:url';
+import { URL, fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 
 const PORT = 6395;
@@ -21,12 +22,17 @@ const REQUESTS = [1, 10, 100];
 const LOG_EXTRA = 1_000;
 
 const ALGORITHMS = {
-  sliding_window: { file: 'sliding-window.lua', code: 'sw' },
-  sliding_log: { file: 'sliding-log.lua', code: 'sl' },
-  token_bucket: { file: 'token-bucket.lua', code: 'tb' },
-  fixed_window: { file: 'fixed-window.lua', code: 'fw' },
-  gcra: { file: 'gcra.lua', code: 'gc' },
+  sliding_window: { code: 'sw' },
+  sliding_log: { code: 'sl' },
+  token_bucket: { code: 'tb' },
+  fixed_window: { code: 'fw' },
+  gcra: { code: 'gc' },
 };
+
+// The scripts include shared pieces (`--- @include`), so the raw .lua files are not runnable.
+const SCRIPTS = new URL('../dist/limiter/store/redis/redis-scripts.js', import.meta.url);
+if (!existsSync(SCRIPTS)) throw new Error(`${fileURLToPath(SCRIPTS)} is missing: run \`npm run build\` first`);
+const { scriptSources } = await import(SCRIPTS.href);
 
 // The same key shape as src/limiter/store/store-key.ts: `fg:{<22 chars>}:<algorithm>:<windowMs>`.
 function keyOf(code) {
@@ -90,10 +96,8 @@ async function measure(client, name, requests, costPerCall = 1) {
 
 const { server, client } = await startServer();
 try {
-  for (const [name, { file }] of Object.entries(ALGORITHMS)) {
-    const lua = readFileSync(new URL(`../src/limiter/store/redis/scripts/${file}`, import.meta.url), 'utf8');
-    client.defineCommand(name, { lua, numberOfKeys: 1 });
-  }
+  const sources = scriptSources();
+  for (const name of Object.keys(ALGORITHMS)) client.defineCommand(name, { lua: sources[name], numberOfKeys: 1 });
   // Warm-up: the first keys pay for dictionaries and Lua state that later ones share.
   await measure(client, 'gcra', 1);
   const rows = [];

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Cluster, Redis } from 'ioredis';
 import { ALGORITHMS, MAX_LIMITS, type Algorithm } from '../../algorithms.js';
 
@@ -26,14 +28,58 @@ export function scriptCommand(algorithm: Algorithm, limits: number): string {
   return `${COMMAND_STEM[algorithm]}-${limits}`;
 }
 
+/** A whole line `--- @include "<path>"`, BullMQ's syntax (a Lua comment, so the file still parses alone). */
+const INCLUDE_LINE = /^--- @include "([^"\r\n]+)"[ \t]*$/gm;
+
+/**
+ * Reads the Lua file at `file` with every `--- @include "<path>"` line replaced by that file's
+ * text, its own includes expanded the same way. A path is relative to the file naming it, `.lua`
+ * optional: `--- @include "includes/prelude"` in `scripts/gcra.lua` is `scripts/includes/prelude.lua`.
+ * Each file goes in once, where it is first named (a later line naming it again is dropped), so
+ * two includes can share a third. Redis gets one self-contained script: EVALSHA has no includes.
+ *
+ * Throws, naming the script and the include, when an include names no file or includes itself.
+ */
+export function expandIncludes(file: URL): string {
+  const script = basename(fileURLToPath(file));
+  const included = new Set<string>([file.href]);
+
+  const expand = (url: URL, text: string, chain: readonly string[]): string =>
+    text.replace(INCLUDE_LINE, (_line, path: string) => {
+      const target = new URL(path.endsWith('.lua') ? path : `${path}.lua`, url);
+      const where = url.href === file.href ? '' : ` (in ${basename(fileURLToPath(url))})`;
+      if (chain.includes(target.href)) {
+        throw new Error(`Lua script ${script}: --- @include "${path}"${where} includes itself (a cycle)`);
+      }
+      if (included.has(target.href)) return '';
+      included.add(target.href);
+      let body: string;
+      try {
+        body = readFileSync(target, 'utf8');
+      } catch (error) {
+        throw new Error(
+          `Lua script ${script}: --- @include "${path}"${where} names no readable file: ${fileURLToPath(target)}`,
+          { cause: error },
+        );
+      }
+      // The include line keeps its own line break.
+      return expand(target, body, [...chain, target.href]).replace(/\r?\n$/, '');
+    });
+
+  return expand(file, readFileSync(file, 'utf8'), [file.href]);
+}
+
 let sources: Readonly<Record<Algorithm, string>> | undefined;
 
-/** The Lua source of every script, read once from the `.lua` files beside this module. */
+/**
+ * The Lua source of every script as Redis runs it: read once from the `.lua` files beside this
+ * module, includes expanded (see {@link expandIncludes}).
+ */
 export function scriptSources(): Readonly<Record<Algorithm, string>> {
   sources ??= Object.fromEntries(
     ALGORITHMS.map((algorithm) => [
       algorithm,
-      readFileSync(new URL(`./scripts/${SCRIPT_FILE[algorithm]}`, import.meta.url), 'utf8'),
+      expandIncludes(new URL(`./scripts/${SCRIPT_FILE[algorithm]}`, import.meta.url)),
     ]),
   ) as Record<Algorithm, string>;
   return sources;

@@ -13,16 +13,8 @@
 
   Output: {allowed (0|1), nowMs, retryAfterMs, remaining_1, resetMs_1, ..., remaining_n, resetMs_n}
 ]]
-local cost = tonumber(ARGV[1])
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-
-local n = #KEYS
+--- @include "includes/prelude"
 local starts, counts = {}, {}
-local allowed = 1
-local retryAfter = 0
-local neverFits = false
-local longestWindow = 0
 
 -- Pass 1: decide on every limit before touching any of them.
 for i = 1, n do
@@ -46,12 +38,9 @@ for i = 1, n do
   end
 end
 
-if neverFits then
-  allowed = 0
-  retryAfter = longestWindow
-end
+--- @include "includes/never-fits"
 
-local reply = {allowed, now, retryAfter}
+--- @include "includes/reply"
 for i = 1, n do
   local limit = tonumber(ARGV[3 * i - 1])
   local window = tonumber(ARGV[3 * i])
@@ -60,11 +49,8 @@ for i = 1, n do
     count = count + cost
     redis.call('SET', KEYS[i], string.format('%d:%d', start, count), 'PX', start + window - now)
   end
-  local remaining = limit - count
-  if remaining < 0 then remaining = 0 end
   local reset = 0
   if count > 0 then reset = start + window - now end
-  reply[2 * i + 2] = remaining
-  reply[2 * i + 3] = reset
+  report(i, limit - count, reset)
 end
 return reply

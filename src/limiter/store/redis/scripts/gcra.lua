@@ -16,17 +16,9 @@
 
   Output: {allowed (0|1), nowMs, retryAfterMs, remaining_1, resetMs_1, ..., remaining_n, resetMs_n}
 ]]
-local cost = tonumber(ARGV[1])
-local time = redis.call('TIME')
+--- @include "includes/prelude"
 local nowUs = tonumber(time[1]) * 1000000 + tonumber(time[2])
-local now = math.floor(nowUs / 1000)
-
-local n = #KEYS
 local debts, intervals, tolerances = {}, {}, {}
-local allowed = 1
-local retryAfter = 0
-local neverFits = false
-local longestWindow = 0
 
 -- Pass 1: decide on every limit before touching any of them.
 for i = 1, n do
@@ -55,21 +47,15 @@ for i = 1, n do
   end
 end
 
-if neverFits then
-  allowed = 0
-  retryAfter = longestWindow
-end
+--- @include "includes/never-fits"
 
-local reply = {allowed, now, retryAfter}
+--- @include "includes/reply"
 for i = 1, n do
   local debt, interval = debts[i], intervals[i]
   if allowed == 1 and cost > 0 then
     debt = debt + cost * interval
     redis.call('SET', KEYS[i], string.format('%d', nowUs + debt), 'PX', math.ceil(debt / 1000))
   end
-  local remaining = math.floor((tolerances[i] - debt) / interval)
-  if remaining < 0 then remaining = 0 end
-  reply[2 * i + 2] = remaining
-  reply[2 * i + 3] = math.ceil(debt / 1000)
+  report(i, math.floor((tolerances[i] - debt) / interval), math.ceil(debt / 1000))
 end
 return reply

@@ -16,17 +16,9 @@
 
   Output: {allowed (0|1), nowMs, retryAfterMs, remaining_1, resetMs_1, ..., remaining_n, resetMs_n}
 ]]
-local cost = tonumber(ARGV[1])
-local time = redis.call('TIME')
+--- @include "includes/prelude"
 local micros = time[1] .. string.format('%06d', tonumber(time[2]))
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-
-local n = #KEYS
 local counts = {}
-local allowed = 1
-local retryAfter = 0
-local neverFits = false
-local longestWindow = 0
 
 -- Pass 1: decide on every limit before touching any of them (trimming takes nothing).
 for i = 1, n do
@@ -49,15 +41,12 @@ for i = 1, n do
   end
 end
 
-if neverFits then
-  allowed = 0
-  retryAfter = longestWindow
-end
+--- @include "includes/never-fits"
 
 -- Bounded batches: Lua's unpack() has a stack limit.
 local BATCH = 500
 
-local reply = {allowed, now, retryAfter}
+--- @include "includes/reply"
 for i = 1, n do
   local limit = tonumber(ARGV[3 * i - 1])
   local window = tonumber(ARGV[3 * i])
@@ -82,9 +71,6 @@ for i = 1, n do
     local newest = redis.call('ZRANGE', KEYS[i], -1, -1, 'WITHSCORES')
     reset = tonumber(newest[2]) + window - now
   end
-  local remaining = limit - count
-  if remaining < 0 then remaining = 0 end
-  reply[2 * i + 2] = remaining
-  reply[2 * i + 3] = reset
+  report(i, limit - count, reset)
 end
 return reply

@@ -13,16 +13,8 @@
 
   Output: {allowed (0|1), nowMs, retryAfterMs, remaining_1, resetMs_1, ..., remaining_n, resetMs_n}
 ]]
-local cost = tonumber(ARGV[1])
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-
-local n = #KEYS
+--- @include "includes/prelude"
 local starts, previous, current = {}, {}, {}
-local allowed = 1
-local retryAfter = 0
-local neverFits = false
-local longestWindow = 0
 
 -- Pass 1: decide on every limit before touching any of them.
 for i = 1, n do
@@ -63,12 +55,9 @@ for i = 1, n do
   end
 end
 
-if neverFits then
-  allowed = 0
-  retryAfter = longestWindow
-end
+--- @include "includes/never-fits"
 
-local reply = {allowed, now, retryAfter}
+--- @include "includes/reply"
 for i = 1, n do
   local limit = tonumber(ARGV[3 * i - 1])
   local window = tonumber(ARGV[3 * i])
@@ -78,15 +67,12 @@ for i = 1, n do
     redis.call('SET', KEYS[i], string.format('%d:%d:%d', start, prev, cur), 'PX', start + 2 * window - now)
   end
   local usedScaled = prev * (window - (now - start)) + cur * window
-  local remaining = math.floor((limit * window - usedScaled) / window)
-  if remaining < 0 then remaining = 0 end
   local reset = 0
   if cur > 0 then
     reset = start + 2 * window - now
   elseif prev > 0 then
     reset = start + window - now
   end
-  reply[2 * i + 2] = remaining
-  reply[2 * i + 3] = reset
+  report(i, math.floor((limit * window - usedScaled) / window), reset)
 end
 return reply

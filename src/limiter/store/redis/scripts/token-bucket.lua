@@ -15,16 +15,8 @@
 
   Output: {allowed (0|1), nowMs, retryAfterMs, remaining_1, resetMs_1, ..., remaining_n, resetMs_n}
 ]]
-local cost = tonumber(ARGV[1])
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-
-local n = #KEYS
+--- @include "includes/prelude"
 local levels = {}
-local allowed = 1
-local retryAfter = 0
-local neverFits = false
-local longestWindow = 0
 
 local function capacityOf(i)
   local burst = tonumber(ARGV[3 * i + 1])
@@ -61,12 +53,9 @@ for i = 1, n do
   end
 end
 
-if neverFits then
-  allowed = 0
-  retryAfter = longestWindow
-end
+--- @include "includes/never-fits"
 
-local reply = {allowed, now, retryAfter}
+--- @include "includes/reply"
 for i = 1, n do
   local limit = tonumber(ARGV[3 * i - 1])
   local window = tonumber(ARGV[3 * i])
@@ -75,9 +64,6 @@ for i = 1, n do
     level = level + cost * window
     redis.call('SET', KEYS[i], string.format('%d:%d', now, level), 'PX', math.ceil(level / limit))
   end
-  local remaining = math.floor((capacityOf(i) * window - level) / window)
-  if remaining < 0 then remaining = 0 end
-  reply[2 * i + 2] = remaining
-  reply[2 * i + 3] = math.ceil(level / limit)
+  report(i, math.floor((capacityOf(i) * window - level) / window), math.ceil(level / limit))
 end
 return reply

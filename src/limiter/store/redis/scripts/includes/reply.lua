@@ -1,0 +1,16 @@
+--[[
+  The reply of every limiter script, which consume-reply.ts type-checks:
+    {allowed (0|1), nowMs, retryAfterMs, remaining_1, resetMs_1, ..., remaining_n, resetMs_n}
+
+  Expects: allowed and retryAfter final (include after never-fits), now (from the prelude).
+  Defines:
+    reply                        the reply, its limits filled in by report
+    report(i, remaining, reset)  sets limit i's pair; a remaining below 0 is reported as 0
+]]
+local reply = {allowed, now, retryAfter}
+
+local function report(i, remaining, reset)
+  if remaining < 0 then remaining = 0 end
+  reply[2 * i + 2] = remaining
+  reply[2 * i + 3] = reset
+end
