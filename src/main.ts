@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { createApp, enableGracefulShutdown } from './bootstrap.js';
-import { type AppConfig, describeRedis, loadConfig, parseRedisUrl } from './config/index.js';
+import { type AppConfig, loadConfig } from './config/index.js';
+import { describeRedis, parseRedisUrl } from './limiter/index.js';
 
 /** Prints why the service cannot start and exits 1 (before the app exists there is no logger). */
 function fail(error: unknown): never {

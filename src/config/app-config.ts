@@ -15,7 +15,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export interface AppConfig {
   readonly port: number;
   readonly host: string;
-  /** REDIS_URL, validated (see `parseRedisUrl`). Unset: the in-process memory store (one node). */
+  /** REDIS_URL, validated by the limiter's `parseRedisUrl`. Unset: the in-process memory store (one node). */
   readonly redisUrl: string | undefined;
   readonly failMode: FailMode;
   /** The rule applied when no other matches. */

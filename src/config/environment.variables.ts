@@ -1,7 +1,7 @@
 import { Expose, Transform } from 'class-transformer';
 import { IsIn, IsInt, Matches, Max, Min, ValidateBy } from 'class-validator';
+import { InvalidRedisUrlError, parseRedisUrl } from '../limiter/index.js';
 import { LOG_LEVELS, type LogLevel } from './app-config.js';
-import { parseRedisUrl } from './redis-connection.js';
 import { parseTrustedProxies } from './trusted-proxies.js';
 
 /** Reads a decimal integer; anything else (`"1.5"`, `"1e3"`, `"abc"`) becomes NaN and fails `IsInt`. */
@@ -44,6 +44,18 @@ function ParsedBy(parse: (value: string) => unknown): PropertyDecorator {
   };
 }
 
+/**
+ * The limiter's own parser, so the service accepts exactly the URLs the limiter can connect with.
+ * Only the reason is reported: the message names REDIS_URL, never its value (it may hold a password).
+ */
+function parseRedisUrlVariable(value: string): void {
+  try {
+    parseRedisUrl(value);
+  } catch (error) {
+    throw error instanceof InvalidRedisUrlError ? new Error(error.reason) : error;
+  }
+}
+
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const HOST = /^(?:[A-Za-z0-9.-]{1,253}|[0-9a-fA-F:.]{2,45})$/;
 
@@ -60,7 +72,7 @@ export class EnvironmentVariables {
   @Matches(HOST, { message: 'must be an IP address or a host name' })
   HOST = '0.0.0.0';
 
-  @ParsedBy(parseRedisUrl)
+  @ParsedBy(parseRedisUrlVariable)
   REDIS_URL?: string;
 
   @Expose()

@@ -1,4 +1,3 @@
 export { AppConfig, LOG_LEVELS, type LogLevel } from './app-config.js';
 export { ConfigModule } from './config.module.js';
 export { ConfigError, loadConfig } from './load-config.js';
-export { describeRedis, parseRedisUrl, type RedisConnection, type RedisHost } from './redis-connection.js';

@@ -83,7 +83,7 @@ describe('loadConfig', () => {
     [{ PORT: '80.5' }, 'PORT="80.5" must be an integer from 0 to 65535'],
     [{ HOST: 'bad host!' }, 'HOST="bad host!" must be an IP address or a host name'],
     [{ REDIS_URL: 'http://x' }, 'REDIS_URL must start with redis://, rediss://, redis-sentinel:// or redis-cluster://'],
-    [{ REDIS_URL: 'redis://:secret@' }, 'REDIS_URL is not a valid URL'],
+    [{ REDIS_URL: 'redis://:secret@' }, 'REDIS_URL has no host'],
     [{ REDIS_URL: 'redis://h/abc' }, 'REDIS_URL has a database that is not a number (0-99)'],
     [
       { REDIS_URL: 'redis-sentinel://h:26379/' },

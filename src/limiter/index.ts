@@ -23,3 +23,11 @@ export type {
 } from './rate-limit.options.js';
 export { RateLimiter, type FailMode, type RateLimiterSettings } from './rate-limiter.js';
 export { RateLimitStore, type ConsumeRequest, type ConsumeResult, type LimitStatus } from './store/rate-limit.store.js';
+export {
+  describeRedis,
+  InvalidRedisUrlError,
+  parseRedisUrl,
+  type RedisConnection,
+  type RedisCredentials,
+  type RedisHost,
+} from './store/redis/redis-url.js';

@@ -1,6 +1,7 @@
 /** createRedisClient's URL forms and settings, and waitUntilReady, against the shared Redis. */
 import { Cluster, Redis } from 'ioredis';
 import { createRedisClient, waitUntilReady } from '../../src/limiter/store/redis/redis-connection.js';
+import { InvalidRedisUrlError } from '../../src/limiter/store/redis/redis-url.js';
 
 const FAIL_FAST = { enableAutoPipelining: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 };
 
@@ -33,6 +34,12 @@ describe('createRedisClient', () => {
     expect([1, 2, 10, 1_000].map((times) => retry(times))).toEqual([50, 100, 200, 200]);
     await waitUntilReady(client, 5_000);
     await expect(client.ping()).resolves.toBe('PONG');
+  });
+
+  it('reads host, port, database and credentials from a redis:// URL', () => {
+    const client = open('redis://app:s%40cret@127.0.0.1:1/3', { commandTimeoutMs: 50 }) as Redis;
+    expect(client.options).toMatchObject({ host: '127.0.0.1', port: 1, db: 3, username: 'app', password: 's@cret' });
+    expect(client.options.tls).toBeUndefined();
   });
 
   it('lets an options object choose the connection but not the request path', async () => {
@@ -78,10 +85,12 @@ describe('createRedisClient', () => {
   });
 
   it.each([
-    ['http://127.0.0.1:6379', 'http://127.0.0.1:6379: unsupported Redis URL scheme'],
-    ['redis-sentinel://u:secret@127.0.0.1:26379', 'redis-sentinel://***@127.0.0.1:26379: a sentinel URL needs'],
-    ['redis-cluster://127.0.0.1', 'redis-cluster://127.0.0.1: expected host:port, got "127.0.0.1"'],
+    ['http://127.0.0.1:6379', 'Redis URL "http://127.0.0.1:6379" must start with redis://, rediss://'],
+    ['redis-sentinel://u:secret@127.0.0.1:26379', 'Redis URL "redis-sentinel://***@127.0.0.1:26379" needs the master'],
+    ['redis-cluster://127.0.0.1', 'Redis URL "redis-cluster://127.0.0.1" has an invalid host "127.0.0.1"'],
+    ['redis://127.0.0.1:6379?enableOfflineQueue=true', 'must not have query parameters'],
   ])('refuses %s without echoing credentials', (url, message) => {
+    expect(() => createRedisClient(url, { commandTimeoutMs: 50 })).toThrow(InvalidRedisUrlError);
     expect(() => createRedisClient(url, { commandTimeoutMs: 50 })).toThrow(message);
   });
 });

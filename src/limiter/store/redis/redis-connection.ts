@@ -1,4 +1,5 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import { parseRedisUrl } from './redis-url.js';
 
 export interface RedisConnectionOptions {
   /** Per-command timeout in ms: a rate-limit decision must not wait on a slow Redis. */
@@ -16,13 +17,10 @@ const reconnectDelay = (times: number): number => Math.min(times * 50, RECONNECT
  * reconnect (no offline queue, no retries, a per-command timeout), so a Redis outage becomes an
  * immediate store failure handled by the fail mode, while reconnection goes on in the background.
  *
- * `source` is an ioredis options object or a URL:
- * - `redis://[[user]:password@]host[:port][/db]`: one server.
- * - `rediss://...`: the same over TLS.
- * - `redis-sentinel://[[user]:password@]host:port[,host:port...]/masterName`: the master named
- *   `masterName`, found through these sentinels (the credentials are the master's).
- * - `redis-cluster://[[user]:password@]host:port[,host:port...]`: a Redis Cluster reached through
- *   these seed nodes; reads and writes go to masters.
+ * `source` is an ioredis options object or a URL read by `parseRedisUrl` (which says why one is
+ * refused, by throwing `InvalidRedisUrlError`): `redis://`, `rediss://` (TLS),
+ * `redis-sentinel://h:p,h:p/masterName` or `redis-cluster://h:p,h:p` (reads and writes go to the
+ * masters).
  *
  * Settings forced on every client: auto-pipelining, `enableOfflineQueue: false`,
  * `maxRetriesPerRequest: 0`, `commandTimeout`; defaults you may override with an options object:
@@ -43,18 +41,22 @@ export function createRedisClient(source: string | RedisOptions, options: RedisC
 
   if (typeof source !== 'string') return new Redis({ ...defaults, ...source, ...failFast });
 
-  const scheme = source.slice(0, source.indexOf('://'));
-  switch (scheme) {
-    case 'redis':
-    case 'rediss':
-      return new Redis(source, { ...defaults, ...failFast });
-    case 'redis-sentinel': {
-      const { auth, hosts, path } = splitMultiHostUrl(source);
-      if (!path) throw new Error(`${redact(source)}: a sentinel URL needs the master's name as its path`);
-      return new Redis({ ...defaults, ...auth, ...failFast, sentinels: hosts, name: path });
+  const connection = parseRedisUrl(source);
+  switch (connection.kind) {
+    case 'standalone': {
+      const [{ host, port }] = connection.hosts;
+      const tls: RedisOptions = connection.tls ? { tls: {} } : {};
+      return new Redis({ ...defaults, host, port, db: connection.db, ...connection.credentials, ...tls, ...failFast });
     }
-    case 'redis-cluster': {
-      const { auth, hosts } = splitMultiHostUrl(source);
+    case 'sentinel':
+      return new Redis({
+        ...defaults,
+        ...connection.credentials,
+        ...failFast,
+        sentinels: [...connection.hosts],
+        name: connection.masterName,
+      });
+    case 'cluster': {
       const clusterOptions: ClusterOptions = {
         enableAutoPipelining: true,
         enableOfflineQueue: false,
@@ -62,14 +64,10 @@ export function createRedisClient(source: string | RedisOptions, options: RedisC
         clusterRetryStrategy: reconnectDelay,
         // Lets a node that restarts in place be reconnected to, not only found again via MOVED.
         clusterNodeRetryStrategy: reconnectDelay,
-        redisOptions: { connectTimeout: CONNECT_TIMEOUT_MS, ...auth, ...failFast },
+        redisOptions: { connectTimeout: CONNECT_TIMEOUT_MS, ...connection.credentials, ...failFast },
       };
-      return new Cluster(hosts, clusterOptions);
+      return new Cluster([...connection.hosts], clusterOptions);
     }
-    default:
-      throw new Error(
-        `${redact(source)}: unsupported Redis URL scheme (use redis://, rediss://, redis-sentinel:// or redis-cluster://)`,
-      );
   }
 }
 
@@ -104,40 +102,4 @@ export function waitUntilReady(client: Redis | Cluster, timeoutMs: number): Prom
     // A lazyConnect client waits for a first command or an explicit connect().
     if (client.status === 'wait') client.connect().catch(onError);
   });
-}
-
-interface MultiHostUrl {
-  auth: { username?: string; password?: string };
-  hosts: { host: string; port: number }[];
-  path: string;
-}
-
-/** `scheme://[[user]:password@]host:port[,host:port...][/path]`: WHATWG URLs take one host only. */
-function splitMultiHostUrl(url: string): MultiHostUrl {
-  let rest = url.slice(url.indexOf('://') + 3);
-  const auth: MultiHostUrl['auth'] = {};
-  const at = rest.lastIndexOf('@');
-  if (at !== -1) {
-    const credentials = rest.slice(0, at);
-    rest = rest.slice(at + 1);
-    const colon = credentials.indexOf(':');
-    const username = decodeURIComponent(colon === -1 ? '' : credentials.slice(0, colon));
-    const password = decodeURIComponent(colon === -1 ? credentials : credentials.slice(colon + 1));
-    if (username) auth.username = username;
-    if (password) auth.password = password;
-  }
-  const slash = rest.indexOf('/');
-  const hostList = slash === -1 ? rest : rest.slice(0, slash);
-  const path = slash === -1 ? '' : decodeURIComponent(rest.slice(slash + 1).replace(/\/+$/, ''));
-  const hosts = hostList.split(',').map((entry) => {
-    const match = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(entry.trim());
-    if (!match) throw new Error(`${redact(url)}: expected host:port, got "${entry}"`);
-    return { host: match[1]!.replace(/^\[|\]$/g, ''), port: Number(match[2]) };
-  });
-  return { auth, hosts, path };
-}
-
-/** The URL without its credentials, fit for an error message. */
-function redact(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
 }
