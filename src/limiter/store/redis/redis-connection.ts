@@ -55,6 +55,10 @@ export function createRedisClient(source: string | RedisOptions, options: RedisC
         ...failFast,
         sentinels: [...connection.hosts],
         name: connection.masterName,
+        // Follow a planned failover (SENTINEL FAILOVER) as soon as the sentinel announces it (~1 s
+        // measured) instead of writing to the old master, which throws those writes away when it is
+        // demoted on the sentinel's next check (~10 s).
+        failoverDetector: true,
       });
     case 'cluster': {
       const clusterOptions: ClusterOptions = {

@@ -76,6 +76,9 @@ export class RedisRateLimitStore implements RateLimitStore {
     }
     // A client dropped between reconnect attempts ends at once, without an 'end' event.
     if (!hasEnded(this.client)) await ended;
+    // quit() leaves the connector's own connections open (a sentinel client's failover detector
+    // keeps subscribing to the sentinels, and so keeps the process alive); disconnect() frees them.
+    this.client.disconnect();
   }
 }
 

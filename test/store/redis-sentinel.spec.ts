@@ -1,0 +1,230 @@
+/**
+ * The Redis store through a real Redis Sentinel: a master (127.0.0.1:6397) with one replica (6398)
+ * watched by one sentinel (26397), reached only by `redis-sentinel://` URL. The store contract runs
+ * against it, keys must land on the master the sentinel names, and once the master dies consumes
+ * must reach the promoted replica without any help.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { Cluster, Redis } from 'ioredis';
+import type { LimitSpec } from '../../src/limiter/algorithms.js';
+import { describeStoreContract } from '../../src/limiter/store/store.contract.js';
+import { baseKey, limitKey } from '../../src/limiter/store/store-key.js';
+import { createRedisClient, waitUntilReady } from '../../src/limiter/store/redis/redis-connection.js';
+import { RedisRateLimitStore } from '../../src/limiter/store/redis/redis.store.js';
+import { startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
+
+const MASTER_PORT = 6397;
+const REPLICA_PORT = 6398;
+const SENTINEL_PORT = 26397;
+const MASTER_NAME = 'fgmaster';
+const SENTINEL_URL = `redis-sentinel://127.0.0.1:${SENTINEL_PORT}/${MASTER_NAME}`;
+const HOUR = 3_600_000;
+
+const run = promisify(execFile);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const freshKey = () => baseKey('fgtest', 'redis-sentinel', randomUUID());
+
+async function cli(port: number, ...args: string[]): Promise<string> {
+  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args]);
+  return stdout.trim();
+}
+
+/** Polls `check` until it holds; a check that throws counts as "not yet". */
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await sleep(50);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** The port of the master the sentinel currently names. */
+async function sentinelMasterPort(): Promise<number> {
+  const reply = await cli(SENTINEL_PORT, 'sentinel', 'get-master-addr-by-name', MASTER_NAME);
+  return Number(reply.split('\n')[1]);
+}
+
+interface SentinelHandle {
+  stop(): Promise<void>;
+}
+
+/**
+ * One sentinel on 127.0.0.1:26397 watching the master on 6397, answering once it names that master
+ * and has seen `replicas` replicas (it can only fail over to a replica it knows).
+ */
+async function startSentinel(replicas: number): Promise<SentinelHandle> {
+  // A sentinel left over from an aborted run would still watch its own (stale) view of the master.
+  await cli(SENTINEL_PORT, 'shutdown', 'nosave').catch(() => undefined);
+  // Sentinel rewrites its config file as it learns, so it gets a private copy in a temp dir.
+  const dir = mkdtempSync(join(tmpdir(), `fg-sentinel-${SENTINEL_PORT}-`));
+  const conf = join(dir, 'sentinel.conf');
+  writeFileSync(
+    conf,
+    [
+      `port ${SENTINEL_PORT}`,
+      'bind 127.0.0.1',
+      `dir ${dir}`,
+      `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${MASTER_PORT} 1`,
+      `sentinel down-after-milliseconds ${MASTER_NAME} 1000`,
+      `sentinel failover-timeout ${MASTER_NAME} 10000`,
+      '',
+    ].join('\n'),
+  );
+  const child: ChildProcess = spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor(async () => (await sentinelMasterPort()) === MASTER_PORT, 'the sentinel to name the master');
+    await waitFor(
+      async () => (await cli(SENTINEL_PORT, 'sentinel', 'master', MASTER_NAME)).includes(`num-slaves\n${replicas}`),
+      `the sentinel to see ${replicas} replica(s)`,
+    );
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { stop };
+}
+
+async function role(port: number): Promise<string> {
+  return /role:(\w+)/.exec(await cli(port, 'info', 'replication'))?.[1] ?? 'unknown';
+}
+
+let master: RedisServerHandle;
+let replica: RedisServerHandle;
+let sentinel: SentinelHandle;
+
+beforeAll(async () => {
+  // No 5 s wait for more replicas before the first full sync.
+  // Redis 7 waits up to 10 s on SIGTERM for lagging replicas; a test server has nothing to protect.
+  master = await startRedisServer(MASTER_PORT, ['--repl-diskless-sync-delay', '0', '--shutdown-timeout', '0']);
+  // Both may serve as master (after the planned failover the replica does): no 5 s sync delay on either.
+  replica = await startRedisServer(REPLICA_PORT, [
+    '--replicaof',
+    '127.0.0.1',
+    String(MASTER_PORT),
+    '--repl-diskless-sync-delay',
+    '0',
+    '--shutdown-timeout',
+    '0',
+  ]);
+  await waitFor(
+    async () => (await cli(REPLICA_PORT, 'info', 'replication')).includes('master_link_status:up'),
+    'the replica to sync',
+  );
+  sentinel = await startSentinel(1);
+}, 30_000);
+
+afterAll(async () => {
+  await sentinel?.stop();
+  await replica?.stop();
+  await master?.stop();
+}, 20_000);
+
+async function openStore(): Promise<{ store: RedisRateLimitStore; client: Redis | Cluster }> {
+  const client = createRedisClient(SENTINEL_URL, { commandTimeoutMs: 50 });
+  // Failover drops connections on purpose; ioredis would print each of those errors otherwise.
+  client.on('error', () => undefined);
+  await waitUntilReady(client, 10_000);
+  return { store: new RedisRateLimitStore(client, { ownsClient: true }), client };
+}
+
+describeStoreContract('redis (sentinel)', async () => {
+  const { store } = await openStore();
+  return { store, dispose: () => store.close() };
+});
+
+// Failover both ways: planned (SENTINEL FAILOVER: the old master stays up, so only the client's
+// failover detector moves it; without it the client kept writing to the old master for ~10 s, and
+// those writes were lost when it was demoted) and a crash of whichever server is master then.
+describe('RedisRateLimitStore through a sentinel', () => {
+  let store: RedisRateLimitStore;
+  let client: Redis | Cluster;
+  const limits: LimitSpec[] = [{ limit: 5, windowMs: HOUR }];
+
+  beforeAll(async () => {
+    ({ store, client } = await openStore());
+  });
+  /** The port of the server the store's own connection is talking to right now. */
+  const connectedPort = async () => Number(/tcp_port:(\d+)/.exec(await (client as Redis).info('server'))?.[1]);
+  afterAll(async () => {
+    await store.close();
+  });
+
+  it('writes to the master the sentinel names', async () => {
+    const key = freshKey();
+    expect((await store.consume({ key, algorithm: 'fixed_window', limits, cost: 2 })).allowed).toBe(true);
+    expect(await sentinelMasterPort()).toBe(MASTER_PORT);
+    expect(await connectedPort()).toBe(MASTER_PORT);
+    expect(await role(MASTER_PORT)).toBe('master');
+    expect(await cli(MASTER_PORT, 'exists', limitKey(key, 'fixed_window', HOUR))).toBe('1');
+  });
+
+  /** The other server of the pair. */
+  const otherThan = (port: number) => (port === MASTER_PORT ? REPLICA_PORT : MASTER_PORT);
+  /** One consume, then waits until the replica holds it, so a failover never measures replication lag. */
+  const consumeAndReplicate = async (request: Parameters<RedisRateLimitStore['consume']>[0], replicaPort: number) => {
+    expect((await store.consume(request)).allowed).toBe(true);
+    await waitFor(
+      async () => (await cli(replicaPort, 'exists', limitKey(request.key, request.algorithm, HOUR))) === '1',
+      'the write to reach the replica',
+    );
+  };
+
+  it('follows a planned failover (SENTINEL FAILOVER) and writes only to the new master', async () => {
+    const request = { key: freshKey(), algorithm: 'fixed_window' as const, limits, cost: 1 };
+    const before = await sentinelMasterPort();
+    const next = otherThan(before);
+    await consumeAndReplicate(request, next);
+
+    await cli(SENTINEL_PORT, 'sentinel', 'failover', MASTER_NAME);
+    await waitFor(async () => (await sentinelMasterPort()) === next, 'the sentinel to promote the replica');
+    // Without ioredis' failoverDetector this took ~11 s: well past this bound.
+    await waitFor(async () => (await connectedPort()) === next, 'the client to follow the failover', 5_000);
+    const after = await store.consume(request);
+    expect(after.allowed).toBe(true);
+    expect(after.limits[0]!.remaining).toBe(3);
+    expect(await role(next)).toBe('master');
+  }, 30_000);
+
+  it('reaches the promoted replica once the master dies, keeping what was used', async () => {
+    const request = { key: freshKey(), algorithm: 'fixed_window' as const, limits, cost: 1 };
+    const dying = await sentinelMasterPort();
+    const next = otherThan(dying);
+    // The demoted master of the previous test must be a synced replica before this one can fail over.
+    await waitFor(
+      async () => /master_link_status:up/.test(await cli(next, 'info', 'replication')),
+      'the replica to be in sync',
+      20_000,
+    );
+    await consumeAndReplicate(request, next);
+
+    await cli(dying, 'shutdown', 'nosave', 'now').catch(() => undefined);
+    await waitFor(async () => (await sentinelMasterPort()) === next, 'the sentinel to promote the replica');
+
+    // Consumes fail while the client reconnects; they must succeed again, against the new master,
+    // within a bounded time.
+    let remaining: number | undefined;
+    await waitFor(async () => {
+      if ((await connectedPort()) !== next) return false;
+      remaining = (await store.consume(request)).limits[0]!.remaining;
+      return true;
+    }, 'a consume to succeed on the new master');
+    expect(await role(next)).toBe('master');
+    // One before the crash, at least one after (an earlier attempt may have been written, then
+    // answered too late for the 50 ms timeout).
+    expect(remaining).toBeLessThanOrEqual(3);
+    const after = await store.consume({ ...request, cost: 0 });
+    expect(after.limits[0]!.remaining).toBe(remaining);
+  }, 45_000);
+});
