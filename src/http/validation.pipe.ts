@@ -9,6 +9,13 @@ import { type FieldError, invalidInputBody } from './error-body.js';
 const REASON_PRIORITY = ['isDefined', 'whitelistValidation'];
 
 /**
+ * Keys class-transformer drops without a word (and crashes on when nested), so the whitelist never
+ * sees them: refused here like any other unknown field. (`__proto__` never gets this far: Fastify's
+ * JSON parser refuses it.)
+ */
+const RESERVED_KEYS = ['constructor', 'prototype', '__proto__'];
+
+/**
  * The global validation pipe: whitelist + forbidNonWhitelisted, no implicit conversion (`"5"` is
  * not a number), and every failure answered in the one error shape with `field` and `reason`.
  * A body that is not a JSON object (an array, a string, `null`, nothing) is refused as `body`.
@@ -30,6 +37,12 @@ export class RequestValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' && isClass(metadata.metatype) && !isPlainObject(value)) {
       throw new BadRequestException(invalidInputBody([{ field: 'body', reason: 'must be a JSON object' }]));
+    }
+    if (metadata.type === 'body' && isPlainObject(value)) {
+      const reserved = RESERVED_KEYS.filter((key) => Object.hasOwn(value, key));
+      if (reserved.length > 0) {
+        throw new BadRequestException(invalidInputBody(reserved.map((field) => ({ field, reason: 'is not allowed' }))));
+      }
     }
     return super.transform(value, metadata);
   }

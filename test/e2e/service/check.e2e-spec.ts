@@ -103,6 +103,7 @@ describe('Floodgate service: POST /v1/check (memory store)', () => {
     ['empty resource', { clientId: 'a', resource: '' }, 'resource', 'must be a string of 1 to 512 characters'],
     ['long tier', { clientId: 'a', tier: 't'.repeat(65) }, 'tier', 'must be a string of 1 to 64 characters'],
     ['unknown field', { clientId: 'a', admin: true }, 'admin', 'is not allowed'],
+    ['a "constructor" field', JSON.parse('{"clientId":"a","constructor":"x"}'), 'constructor', 'is not allowed'],
     ['array body', [{ clientId: 'a' }], 'body', 'must be a JSON object'],
     ['JSON string body', '"clientId"', 'body', 'must be a JSON object'],
     ['non-JSON body', '{"clientId": "a",', 'body', 'must be valid JSON'],
