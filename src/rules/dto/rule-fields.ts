@@ -1,0 +1,131 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateBy,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import { ALGORITHMS, MAX_LIMITS } from '../../limiter/algorithms.js';
+import { MAX_PRIORITY, RULE_NAME_PATTERN } from '../rule.js';
+
+/** The reason given for anything that should be an object and is not (`match`, `limits[2]`). */
+export const NOT_AN_OBJECT = 'must be an object';
+
+/** Optional fields may be absent, but `null` is a wrong type, not "absent" (as in `/v1/check`). */
+const present = (_: object, value: unknown) => value !== undefined;
+
+type Decorator = (target: object, key: string) => void;
+
+/** Several property decorators as one, applied in the order given. */
+function all(...decorators: readonly PropertyDecorator[]): Decorator {
+  return (target, key) => {
+    for (const decorate of decorators) decorate(target, key);
+  };
+}
+
+/** Required fields say "is required" when absent or `null`; optional ones are checked only when present. */
+function presence(required: boolean): PropertyDecorator {
+  return required ? IsDefined({ message: 'is required' }) : ValidateIf(present);
+}
+
+/** A JSON object: not `null`, not an array. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Turns a plain object into `type` and leaves anything else as it is, for validation to refuse.
+ * (`@Type()` would also turn arrays into arrays of `type`, so `[[{...}]]` would pass as a limit.)
+ */
+function instanceOf(type: new () => object): PropertyDecorator {
+  return Transform(({ value }: { value: unknown }) => (isPlainObject(value) ? plainToInstance(type, value) : value), {
+    toClassOnly: true,
+  });
+}
+
+function instancesOf(type: new () => object): PropertyDecorator {
+  return Transform(
+    ({ value }: { value: unknown }) =>
+      Array.isArray(value) ? value.map((item) => (isPlainObject(item) ? plainToInstance(type, item) : item)) : value,
+    { toClassOnly: true },
+  );
+}
+
+/** A string of `min` to `max` characters, with the one reason used for every way it can be wrong. */
+export function BoundedString(required: boolean, min: number, max: number): Decorator {
+  const message =
+    min === 0 ? `must be a string of at most ${max} characters` : `must be a string of ${min} to ${max} characters`;
+  return all(presence(required), IsString({ message }), Length(min, max, { message }));
+}
+
+/** An integer in `[min, max]`. */
+export function Integer(required: boolean, min: number, max: number): Decorator {
+  const message = `must be an integer from ${min} to ${max}`;
+  return all(presence(required), IsInt({ message }), Min(min, { message }), Max(max, { message }));
+}
+
+/** An optional boolean (`"true"` and `1` are not booleans). */
+export function BooleanField(): Decorator {
+  return all(presence(false), IsBoolean({ message: 'must be a boolean' }));
+}
+
+const NAME = `must be 1 to 64 characters of [a-z0-9._-], starting with [a-z0-9]`;
+
+/** A rule's name: the counters' namespace, so it is kept short and plain (`RULE_NAME_PATTERN`). */
+export function RuleName(required: boolean): Decorator {
+  return all(presence(required), IsString({ message: NAME }), Matches(RULE_NAME_PATTERN, { message: NAME }));
+}
+
+const SELECTORS = ['resource', 'tier', 'clientId'] as const;
+
+/** The rule's `match`: an object naming at least one selector (a catch-all is `resource: "*"`, said out loud). */
+export function MatchField(required: boolean, type: new () => object): Decorator {
+  return all(
+    presence(required),
+    instanceOf(type),
+    IsObject({ message: NOT_AN_OBJECT }),
+    ValidateNested(),
+    ValidateBy({
+      name: 'namesSelector',
+      validator: {
+        validate: (value: unknown) => !isPlainObject(value) || SELECTORS.some((s) => value[s] !== undefined),
+        defaultMessage: () => `must name at least one of ${SELECTORS.join(', ')}`,
+      },
+    }),
+  );
+}
+
+/** One of the limiter's `ALGORITHMS`. */
+export function AlgorithmField(): Decorator {
+  return all(presence(false), IsIn(ALGORITHMS, { message: `must be one of ${ALGORITHMS.join(', ')}` }));
+}
+
+/** `limits`: 1 to `MAX_LIMITS` limit objects (distinct windows are checked by `validateRuleBody`). */
+export function LimitsField(required: boolean, type: new () => object): Decorator {
+  const message = `must be an array of 1 to ${MAX_LIMITS} limits`;
+  return all(
+    presence(required),
+    instancesOf(type),
+    IsArray({ message }),
+    ArrayMinSize(1, { message }),
+    ArrayMaxSize(MAX_LIMITS, { message }),
+    ValidateNested(),
+  );
+}
+
+/** A rule's tie-breaker among equally specific rules. */
+export function Priority(): Decorator {
+  return Integer(false, -MAX_PRIORITY, MAX_PRIORITY);
+}

@@ -1,0 +1,268 @@
+import type { LimitSpec } from '../limiter/algorithms.js';
+import type { PolicyQuery, PolicyResolver } from '../limiter/policy/policy-resolver.js';
+import type { RateLimitPolicy } from '../limiter/policy/rate-limit-policy.js';
+import { ResourcePattern } from './resource-pattern.js';
+import type { RuleBody, StoredRule } from './rule.js';
+import { validateRuleBody } from './validate-rule-body.js';
+
+/** Something that names a policy after the resource, like a compiled `@RateLimit()` without a `name`. */
+export interface PolicySource {
+  policyFor(resource: string): RateLimitPolicy;
+}
+
+/** What applies when no rule and no `@RateLimit()` does: one policy, or one per resource. */
+export type DefaultPolicy = RateLimitPolicy | PolicySource;
+
+export interface RulesSnapshotOptions {
+  /** The service's `DEFAULT_LIMIT` rule (or the module's `default`); none means "not limited". */
+  readonly defaultPolicy?: DefaultPolicy;
+  /** Policies kept per `perResource` rule before the oldest is dropped. Default 10,000. */
+  readonly perResourceCacheSize?: number;
+}
+
+/** A stored rule that cannot be compiled: the whole snapshot is refused, so the last good one stays. */
+export class InvalidStoredRuleError extends Error {
+  override readonly name = 'InvalidStoredRuleError';
+}
+
+const DEFAULT_PER_RESOURCE_CACHE_SIZE = 10_000;
+
+/** Separates a `perResource` rule's name from the resource; rule names cannot contain it. */
+const PER_RESOURCE_SEPARATOR = '|';
+
+interface CompiledRule {
+  readonly stored: StoredRule;
+  readonly clientId: string | undefined;
+  readonly tier: string | undefined;
+  readonly resource: ResourcePattern | undefined;
+  readonly priority: number;
+  readonly createdAt: number;
+  /** The one policy of a rule without `perResource`. */
+  readonly policy: RateLimitPolicy;
+  /** `perResource` rules: the policy of each resource seen, oldest first. */
+  readonly byResource: Map<string, RateLimitPolicy> | undefined;
+}
+
+/** The rules of one specificity rung that share their exact selectors (clientId, tier). */
+interface Candidates {
+  /** Rung without a resource selector: the best rule. */
+  best: CompiledRule | undefined;
+  /** Exact resources: the best rule per resource. */
+  readonly exact: Map<string, CompiledRule>;
+  /** Glob resources, best first. */
+  readonly globs: CompiledRule[];
+}
+
+/** One rung of the ladder: which selectors its rules name. */
+interface Rung {
+  readonly clientId: boolean;
+  readonly tier: boolean;
+  readonly resource: boolean;
+  /** clientId (or '') -> tier (or '') -> candidates. Selector values are never empty, so '' is free. */
+  readonly index: Map<string, Map<string, Candidates>>;
+}
+
+/** Most specific first: more selectors, then clientId over tier over resource. */
+const RUNGS: readonly (readonly [clientId: boolean, tier: boolean, resource: boolean])[] = [
+  [true, true, true],
+  [true, true, false],
+  [true, false, true],
+  [false, true, true],
+  [true, false, false],
+  [false, true, false],
+  [false, false, true],
+];
+
+/**
+ * The admin rules of one rules version, compiled for lookup; immutable, swapped whole (see
+ * `RulesPolicyResolver`).
+ *
+ * How a query `{ resource, tier?, clientId?, declared? }` is resolved:
+ * 1. Disabled rules are left out.
+ * 2. A rule applies when every selector it names fits the query: `match.resource` as a glob
+ *    (`*` = any run of characters, everything else literal, the whole resource), `match.tier` and
+ *    `match.clientId` exactly. A rule naming `tier` never applies to a query without one.
+ * 3. Of the rules that apply, the most specific wins:
+ *    a. more selectors over fewer;
+ *    b. with as many selectors: `clientId` over `tier` over `resource` (so the ladder is
+ *       clientId+tier+resource, clientId+tier, clientId+resource, tier+resource, clientId, tier,
+ *       resource);
+ *    c. on one rung: an exact resource over a glob, a glob with more literal characters over one with
+ *       fewer;
+ *    d. then the higher `priority`;
+ *    e. then the older rule (`createdAt`, then `id`).
+ * 4. No rule applies: the route's declared `@RateLimit()` policy (`query.declared`), else the
+ *    default policy, else `undefined` (not limited). So a rule whose `match.resource` is a route's
+ *    name overrides that route's decorator.
+ *
+ * The policy of a rule is named after the rule (counters belong to a rule's name and the caller, so
+ * editing a rule's limits keeps what was used). With `perResource`, each resource gets its own
+ * budget: the policy `<name>|<resource>`. Every call returns the same policy object for the same
+ * rule (and resource), which the limiter's denial cache relies on; `perResource` policies are kept
+ * for the last `perResourceCacheSize` resources per rule.
+ *
+ * @example
+ * const snapshot = new RulesSnapshot(await rules.findAll(), rulesVersion, { defaultPolicy });
+ * snapshot.resolve({ resource: 'GET /v1/search', tier: 'free', clientId: 'acct_42' });
+ */
+export class RulesSnapshot implements PolicyResolver {
+  /** How many rules the snapshot was built from, disabled ones included. */
+  readonly ruleCount: number;
+  /** How many of them can apply. */
+  readonly enabledRuleCount: number;
+  private readonly rungs: readonly Rung[];
+  private readonly fallback: (resource: string) => RateLimitPolicy | undefined;
+  private readonly perResourceCacheSize: number;
+
+  /**
+   * @param rules every stored rule of this version; each is checked again as a `create` body.
+   * @param version the rules version these rules are (the `rules_version` they were read at).
+   * @throws InvalidStoredRuleError naming the rule, when one is invalid or two share a name or an id.
+   */
+  constructor(
+    rules: readonly StoredRule[],
+    readonly version: number,
+    options: RulesSnapshotOptions = {},
+  ) {
+    this.perResourceCacheSize = options.perResourceCacheSize ?? DEFAULT_PER_RESOURCE_CACHE_SIZE;
+    this.fallback = fallbackOf(options.defaultPolicy);
+    const compiled = compileAll(rules);
+    this.ruleCount = rules.length;
+    this.enabledRuleCount = compiled.length;
+    this.rungs = buildRungs(compiled);
+  }
+
+  /** A snapshot without rules: the declared policy, else the default. */
+  static empty(defaultPolicy?: DefaultPolicy, version = 0): RulesSnapshot {
+    return new RulesSnapshot([], version, defaultPolicy === undefined ? {} : { defaultPolicy });
+  }
+
+  resolve(query: PolicyQuery): RateLimitPolicy | undefined {
+    const rule = this.find(query);
+    if (rule === undefined) return query.declared ?? this.fallback(query.resource);
+    return rule.byResource === undefined ? rule.policy : this.perResourcePolicy(rule, query.resource);
+  }
+
+  /** The rule that applies to `query`, if any (for explaining a decision; `resolve` is the hot path). */
+  ruleFor(query: PolicyQuery): StoredRule | undefined {
+    return this.find(query)?.stored;
+  }
+
+  private find(query: PolicyQuery): CompiledRule | undefined {
+    const { resource, tier, clientId } = query;
+    for (const rung of this.rungs) {
+      if ((rung.clientId && clientId === undefined) || (rung.tier && tier === undefined)) continue;
+      const candidates = rung.index.get(rung.clientId ? clientId! : '')?.get(rung.tier ? tier! : '');
+      if (candidates === undefined) continue;
+      if (!rung.resource) return candidates.best;
+      const exact = candidates.exact.get(resource);
+      if (exact !== undefined) return exact;
+      for (const rule of candidates.globs) if (rule.resource!.matches(resource)) return rule;
+    }
+    return undefined;
+  }
+
+  private perResourcePolicy(rule: CompiledRule, resource: string): RateLimitPolicy {
+    const cache = rule.byResource!;
+    let policy = cache.get(resource);
+    if (policy === undefined) {
+      const { name, algorithm, limits, shadow } = rule.policy;
+      policy = Object.freeze({ name: `${name}${PER_RESOURCE_SEPARATOR}${resource}`, algorithm, limits, shadow });
+      if (cache.size >= this.perResourceCacheSize) cache.delete(cache.keys().next().value!);
+      cache.set(resource, policy);
+    }
+    return policy;
+  }
+}
+
+function fallbackOf(policy: DefaultPolicy | undefined): (resource: string) => RateLimitPolicy | undefined {
+  if (policy === undefined) return () => undefined;
+  if ('policyFor' in policy) return (resource) => policy.policyFor(resource);
+  return () => policy;
+}
+
+/** Validates and compiles every rule, leaving out disabled ones. */
+function compileAll(rules: readonly StoredRule[]): CompiledRule[] {
+  const names = new Set<string>();
+  const ids = new Set<string>();
+  const compiled: CompiledRule[] = [];
+  for (const stored of rules) {
+    const where = `rule ${String(stored?.id)} (${String(stored?.name)})`;
+    const fail = (reason: string): never => {
+      throw new InvalidStoredRuleError(`${where}: ${reason}`);
+    };
+    if (typeof stored.id !== 'string' || stored.id === '') fail('id must be a non-empty string');
+    if (!(stored.createdAt instanceof Date) || Number.isNaN(stored.createdAt.getTime())) {
+      fail('createdAt must be a valid Date');
+    }
+    const result = validateRuleBody(bodyOf(stored), 'create');
+    if (result.errors !== undefined) return fail(result.errors.map((e) => `${e.field} ${e.reason}`).join('; '));
+    const body = result.value;
+    if (names.has(body.name)) fail(`the name "${body.name}" is taken by another rule`);
+    if (ids.has(stored.id)) fail('the id is taken by another rule');
+    names.add(body.name);
+    ids.add(stored.id);
+    if (body.enabled) compiled.push(compile(stored, body));
+  }
+  return compiled;
+}
+
+/** The fields that decide resolution; `description` is for people and a stored `null` is fine. */
+function bodyOf(stored: StoredRule): unknown {
+  const { name, match, algorithm, limits, enabled, shadow, priority, perResource } = stored;
+  return { name, match, algorithm, limits, enabled, shadow, priority, perResource };
+}
+
+function compile(stored: StoredRule, body: RuleBody): CompiledRule {
+  const limits: readonly LimitSpec[] = Object.freeze(body.limits.map((limit) => Object.freeze({ ...limit })));
+  return {
+    stored,
+    clientId: body.match.clientId,
+    tier: body.match.tier,
+    resource: body.match.resource === undefined ? undefined : ResourcePattern.compile(body.match.resource),
+    priority: body.priority,
+    createdAt: stored.createdAt.getTime(),
+    policy: Object.freeze({ name: body.name, algorithm: body.algorithm, limits, shadow: body.shadow }),
+    byResource: body.perResource ? new Map() : undefined,
+  };
+}
+
+/** Among rules on one rung with the same exact selectors: steps 3c to 3e of the ladder. */
+function moreSpecific(a: CompiledRule, b: CompiledRule): number {
+  if (a.resource !== undefined && b.resource !== undefined) {
+    if (a.resource.exact !== b.resource.exact) return a.resource.exact ? -1 : 1;
+    if (a.resource.literalLength !== b.resource.literalLength) {
+      return b.resource.literalLength - a.resource.literalLength;
+    }
+  }
+  if (a.priority !== b.priority) return b.priority - a.priority;
+  if (a.createdAt !== b.createdAt) return a.createdAt - b.createdAt;
+  return a.stored.id < b.stored.id ? -1 : a.stored.id > b.stored.id ? 1 : 0;
+}
+
+function buildRungs(rules: readonly CompiledRule[]): Rung[] {
+  const sorted = [...rules].sort(moreSpecific);
+  const rungs: Rung[] = [];
+  for (const [clientId, tier, resource] of RUNGS) {
+    const index = new Map<string, Map<string, Candidates>>();
+    for (const rule of sorted) {
+      const onRung =
+        (rule.clientId !== undefined) === clientId &&
+        (rule.tier !== undefined) === tier &&
+        (rule.resource !== undefined) === resource;
+      if (!onRung) continue;
+      let byTier = index.get(rule.clientId ?? '');
+      if (byTier === undefined) index.set(rule.clientId ?? '', (byTier = new Map()));
+      let candidates = byTier.get(rule.tier ?? '');
+      if (candidates === undefined) {
+        byTier.set(rule.tier ?? '', (candidates = { best: undefined, exact: new Map(), globs: [] }));
+      }
+      // `sorted` is best first, so the first rule to take a place keeps it.
+      if (rule.resource === undefined) candidates.best ??= rule;
+      else if (!rule.resource.exact) candidates.globs.push(rule);
+      else if (!candidates.exact.has(rule.resource.source)) candidates.exact.set(rule.resource.source, rule);
+    }
+    if (index.size > 0) rungs.push({ clientId, tier, resource, index });
+  }
+  return rungs;
+}

@@ -1,0 +1,168 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError, type ValidatorOptions } from 'class-validator';
+import { DEFAULT_ALGORITHM, type LimitSpec } from '../limiter/algorithms.js';
+import type { FieldError } from '../http/error-body.js';
+import { CreateRuleDto } from './dto/create-rule.dto.js';
+import { isPlainObject, NOT_AN_OBJECT } from './dto/rule-fields.js';
+import { UpdateRuleDto } from './dto/update-rule.dto.js';
+import type { RuleBody, RuleInput, RuleMatch, RulePatch } from './rule.js';
+
+/** A valid body (`value`), or every offending field, in body order (`errors`, never empty). */
+export type RuleValidation<T> =
+  | { readonly value: T; readonly errors?: undefined }
+  | { readonly errors: readonly FieldError[]; readonly value?: undefined };
+
+/** The same options as the service's validation pipe, so a rule is refused here exactly as a check would be. */
+const VALIDATOR_OPTIONS: ValidatorOptions = {
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  forbidUnknownValues: true,
+  validationError: { target: false, value: true },
+};
+
+/**
+ * When several constraints of one field fail, the reason shown is the first of these that failed:
+ * absent before wrong, wrong shape before wrong content.
+ */
+const REASON_PRIORITY = ['isDefined', 'whitelistValidation', 'isObject', 'isArray', 'nestedValidation', 'unknownValue'];
+const REASONS: Readonly<Record<string, string>> = {
+  whitelistValidation: 'is not allowed',
+  nestedValidation: NOT_AN_OBJECT,
+  unknownValue: NOT_AN_OBJECT,
+};
+
+/**
+ * class-transformer skips these keys (so whitelisting never sees them) and, nested, throws on
+ * `constructor`: they are refused and taken out before the body reaches it.
+ */
+const DROPPED_KEYS = ['__proto__', 'constructor'];
+
+/**
+ * Validates a rule body from a client or the database: `create` for a whole rule (defaults
+ * applied), `update` for a `PATCH` (only the fields given). Unknown fields, wrong types (`"5"` is not
+ * a number, `null` is not "absent") and limits sharing a window are errors; nested fields are named
+ * by their path (`limits[1].windowMs`, `match.resource`).
+ *
+ * @example
+ * const result = validateRuleBody(request.body, 'create');
+ * if (result.errors) throw new BadRequestException(invalidInputBody(result.errors));
+ * await rules.insert(result.value);
+ */
+export function validateRuleBody(body: unknown, mode: 'create'): RuleValidation<RuleBody>;
+export function validateRuleBody(body: unknown, mode: 'update'): RuleValidation<RulePatch>;
+export function validateRuleBody(body: unknown, mode: 'create' | 'update'): RuleValidation<RuleBody | RulePatch> {
+  if (!isPlainObject(body)) return { errors: [{ field: 'body', reason: 'must be a JSON object' }] };
+  const errors: FieldError[] = [];
+  const clean = withoutDroppedKeys(body, '', errors);
+  const dto = plainToInstance(mode === 'create' ? CreateRuleDto : UpdateRuleDto, clean, {
+    enableImplicitConversion: false,
+  });
+  errors.push(...toFieldErrors(validateSync(dto, VALIDATOR_OPTIONS), '', dto));
+  errors.push(...repeatedWindows(dto.limits));
+  if (errors.length > 0) return { errors };
+  return { value: mode === 'create' ? withDefaults(dto as CreateRuleDto) : patchOf(dto) };
+}
+
+/** A copy of `value` without `DROPPED_KEYS`, each one found added to `errors`. */
+function withoutDroppedKeys(value: unknown, path: string, errors: FieldError[]): unknown {
+  if (Array.isArray(value)) return value.map((item, i) => withoutDroppedKeys(item, `${path}[${i}]`, errors));
+  if (!isPlainObject(value)) return value;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const field = join(path, key);
+    if (DROPPED_KEYS.includes(key)) errors.push({ field, reason: 'is not allowed' });
+    else copy[key] = withoutDroppedKeys(value[key], field, errors);
+  }
+  return copy;
+}
+
+function join(path: string, key: string): string {
+  return path === '' ? key : `${path}.${key}`;
+}
+
+/**
+ * Flattens class-validator's tree into `{ field, reason }`. A field that is wrong as a whole
+ * (`match` is an array, `limits` has 6 items) is one error, not one more per thing inside it.
+ */
+function toFieldErrors(errors: readonly ValidationError[], path: string, parent: unknown): FieldError[] {
+  const result: FieldError[] = [];
+  const inArray = Array.isArray(parent);
+  for (const error of errors) {
+    const field = inArray ? `${path}[${error.property}]` : join(path, error.property);
+    if (inArray && !isPlainObject(error.value)) {
+      result.push({ field, reason: NOT_AN_OBJECT });
+      continue;
+    }
+    const names = Object.keys(error.constraints ?? {});
+    if (names.length > 0) {
+      const name = REASON_PRIORITY.find((n) => names.includes(n)) ?? names[0]!;
+      result.push({ field, reason: REASONS[name] ?? error.constraints![name]! });
+    } else if (error.children?.length) {
+      result.push(...toFieldErrors(error.children, field, error.value));
+    }
+  }
+  return result;
+}
+
+/** Each limit needs its own window: the store keeps one counter per window. */
+function repeatedWindows(limits: unknown): FieldError[] {
+  if (!Array.isArray(limits)) return [];
+  const errors: FieldError[] = [];
+  const firstIndex = new Map<number, number>();
+  limits.forEach((limit: unknown, i) => {
+    const windowMs = isPlainObject(limit) ? limit.windowMs : undefined;
+    if (typeof windowMs !== 'number') return;
+    const first = firstIndex.get(windowMs);
+    if (first === undefined) firstIndex.set(windowMs, i);
+    else {
+      errors.push({
+        field: `limits[${i}].windowMs`,
+        reason: `repeats ${windowMs} from limits[${first}]: each limit needs its own window`,
+      });
+    }
+  });
+  return errors;
+}
+
+function withDefaults(dto: CreateRuleDto): RuleBody {
+  return {
+    name: dto.name,
+    ...(dto.description === undefined ? {} : { description: dto.description }),
+    match: matchOf(dto.match),
+    algorithm: dto.algorithm ?? DEFAULT_ALGORITHM,
+    limits: limitsOf(dto.limits),
+    enabled: dto.enabled ?? true,
+    shadow: dto.shadow ?? false,
+    priority: dto.priority ?? 0,
+    perResource: dto.perResource ?? false,
+  };
+}
+
+/** The fields given, as plain objects (the DTO classes stay inside this module). */
+function patchOf(dto: UpdateRuleDto): RulePatch {
+  const patch: { -readonly [K in keyof RuleInput]?: RuleInput[K] } = {};
+  if (dto.name !== undefined) patch.name = dto.name;
+  if (dto.description !== undefined) patch.description = dto.description;
+  if (dto.match !== undefined) patch.match = matchOf(dto.match);
+  if (dto.algorithm !== undefined) patch.algorithm = dto.algorithm;
+  if (dto.limits !== undefined) patch.limits = limitsOf(dto.limits);
+  if (dto.enabled !== undefined) patch.enabled = dto.enabled;
+  if (dto.shadow !== undefined) patch.shadow = dto.shadow;
+  if (dto.priority !== undefined) patch.priority = dto.priority;
+  if (dto.perResource !== undefined) patch.perResource = dto.perResource;
+  return patch;
+}
+
+function matchOf({ resource, tier, clientId }: RuleMatch): RuleMatch {
+  return {
+    ...(resource === undefined ? {} : { resource }),
+    ...(tier === undefined ? {} : { tier }),
+    ...(clientId === undefined ? {} : { clientId }),
+  };
+}
+
+function limitsOf(limits: readonly LimitSpec[]): LimitSpec[] {
+  return limits.map(({ limit, windowMs, burst }) =>
+    burst === undefined ? { limit, windowMs } : { limit, windowMs, burst },
+  );
+}
