@@ -1,0 +1,2 @@
+/** Injection token of `DbModuleOptions`. */
+export const DB_OPTIONS = Symbol('DB_OPTIONS');

@@ -1,0 +1,17 @@
+export { DB_OPTIONS } from './db.constants.js';
+export { DB_ASYNC_OPTIONS_TYPE, DB_OPTIONS_TYPE } from './db.module-definition.js';
+export { DbModule } from './db.module.js';
+export type { DbModuleOptions } from './db.options.js';
+export { DATABASE_PING_TIMEOUT_MS, DatabaseHealthIndicator } from './database.health.js';
+export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from './embedded-postgres.js';
+export {
+  applyMigrations,
+  migrationNames,
+  pendingMigrations,
+  type ApplyMigrationsOptions,
+  type MigrationResult,
+} from './migrations.js';
+export { PrismaService } from './prisma.service.js';
+export { RULES_VERSION_ID, bumpRulesVersion } from './rules-version.js';
+export { Prisma } from './generated/client.js';
+export type { Outbox, Rule, RuleAudit, RulesVersion } from './generated/client.js';
