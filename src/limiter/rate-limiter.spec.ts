@@ -299,6 +299,12 @@ describe('RateLimiter', () => {
       expect((await limiter.consume(p, 'ip:1', 1)).allowed).toBe(false);
     });
 
+    it('insurance keeps a limit of 0 at 0 (refuse all stays refuse all)', async () => {
+      limiter = new RateLimiter(failing, { ...OPEN, insuranceNodes: 3 }, new DenialCache(), memory);
+      const d = await limiter.consume(policy({ limits: [{ limit: 0, windowMs: 60_000 }] }), 'ip:1', 1);
+      expect(d).toMatchObject({ allowed: false, outcome: 'limited', source: 'insurance' });
+    });
+
     it('insurance divides burst as well', async () => {
       limiter = new RateLimiter(failing, { ...OPEN, insuranceNodes: 2 }, new DenialCache(), memory);
       const p = policy({ algorithm: 'token_bucket', limits: [{ limit: 100, windowMs: 60_000, burst: 4 }] });

@@ -114,14 +114,19 @@ export class RateLimiter {
     let limits = this.insuranceLimits.get(policy);
     if (limits === undefined) {
       limits = policy.limits.map((l) => ({
-        limit: Math.max(1, Math.floor(l.limit / nodes)),
+        limit: nodeShare(l.limit, nodes),
         windowMs: l.windowMs,
-        ...(l.burst !== undefined ? { burst: Math.max(1, Math.floor(l.burst / nodes)) } : {}),
+        ...(l.burst !== undefined ? { burst: nodeShare(l.burst, nodes) } : {}),
       }));
       this.insuranceLimits.set(policy, limits);
     }
     return limits;
   }
+}
+
+/** One node's share of a limit: at least 1, so a small limit is not shut, but 0 (refuse all) stays 0. */
+function nodeShare(units: number, nodes: number): number {
+  return units === 0 ? 0 : Math.max(1, Math.floor(units / nodes));
 }
 
 /**
