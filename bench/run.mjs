@@ -72,8 +72,9 @@ function scriptCalls() {
   return calls;
 }
 
+// The service's first start creates its embedded Postgres (several seconds): allow a minute.
 async function waitForHttp(url) {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 1200; i++) {
     try {
       if ((await fetch(url)).status < 500) return;
     } catch {

@@ -2,6 +2,7 @@ import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common'
 import type { DestinationStream } from 'pino';
 import { CheckModule } from './check/index.js';
 import { AppConfig, ConfigModule } from './config/index.js';
+import { DbModule } from './db/index.js';
 import { HealthModule } from './health/index.js';
 import { HttpModule } from './http/index.js';
 import { RateLimitModule, type RateLimitModuleOptions } from './limiter/index.js';
@@ -33,13 +34,20 @@ export function rateLimitOptions(config: AppConfig): RateLimitModuleOptions {
 }
 
 /**
- * The Floodgate service: configuration, logs, the error shape, the limiter (its guard applies the
- * default rule to every route that does not opt out), health and the decision API.
+ * The Floodgate service: configuration, logs, the error shape, the rules database, the limiter
+ * (its guard applies the default rule to every route that does not opt out), health and the
+ * decision API. `config.databaseUrl` must be set: `main` starts the embedded Postgres when
+ * DATABASE_URL is not, and applies migrations, before building this module.
  */
 @Module({})
 export class AppModule {
   static forRoot({ config, logDestination, imports = [] }: AppModuleOptions): DynamicModule {
+    if (config.databaseUrl === undefined) {
+      throw new Error('AppModule needs config.databaseUrl (main starts the embedded Postgres when it is unset)');
+    }
     const configModule = ConfigModule.forRoot(config);
+    // One instance shared by every module that needs PrismaService (each forRoot() call is a new pool).
+    const dbModule = DbModule.forRoot({ url: config.databaseUrl });
     return {
       module: AppModule,
       imports: [
@@ -52,7 +60,8 @@ export class AppModule {
           inject: [AppConfig],
           useFactory: rateLimitOptions,
         }),
-        HealthModule,
+        dbModule,
+        HealthModule.forRoot({ database: dbModule }),
         CheckModule,
         ...imports,
       ],

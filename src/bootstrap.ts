@@ -1,23 +1,93 @@
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module.js';
-import type { AppConfig } from './config/index.js';
+import { type AppConfig, describeDatabaseUrl } from './config/index.js';
+import { applyMigrations, type EmbeddedPostgres, startEmbeddedPostgres } from './db/index.js';
 import { correlationIdOf, echoCorrelationId } from './logging/index.js';
 
 /** Options of `createApp()` besides the configuration. */
 export type CreateAppOptions = Omit<AppModuleOptions, 'config'>;
 
+/** The database the app will use, made ready by `prepareDatabase()`. */
+export interface PreparedDatabase {
+  /** The configuration to build the app with: `databaseUrl` always set, `adminToken` too when generated. */
+  readonly config: AppConfig;
+  /** The embedded Postgres started because DATABASE_URL was unset: stop it after the app has closed. */
+  readonly embedded?: EmbeddedPostgres;
+  /** The ADMIN_TOKEN generated for this run (embedded first run without one), to print once. */
+  readonly generatedAdminToken?: string;
+  /** Migrations this start applied, oldest first; undefined with MIGRATE_ON_START=false. */
+  readonly appliedMigrations?: readonly string[];
+  /** Where the database is, for the log (no credentials). */
+  readonly description: string;
+}
+
 /**
- * Builds and initialises the service (not yet listening). With REDIS_URL set, the limiter module
- * waits for Redis while the app is built and this rejects when Redis is not ready within a few
- * seconds: a node that cannot reach Redis must not start and answer every request from its fail
- * mode.
+ * Makes the database ready before the app is built: with DATABASE_URL unset, starts the embedded
+ * Postgres under DATA_DIR (and, without ADMIN_TOKEN, generates one for this run); then, unless
+ * MIGRATE_ON_START=false, applies pending migrations. Rejects with a message saying which step
+ * failed (the embedded Postgres is stopped again in that case); never repeats DATABASE_URL.
  *
  * @example
- * const app = await createApp(loadConfig({ PORT: '0' }));
+ * const prepared = await prepareDatabase(loadConfig());
+ * const app = await createApp(prepared.config);
+ */
+export async function prepareDatabase(config: AppConfig): Promise<PreparedDatabase> {
+  let embedded: EmbeddedPostgres | undefined;
+  let url = config.databaseUrl;
+  let description: string;
+  if (url === undefined) {
+    const dataDir = path.resolve(config.dataDir);
+    embedded = await startEmbeddedPostgres({ dataDir }).catch((error: unknown) => {
+      throw new Error(`the embedded Postgres did not start in DATA_DIR=${dataDir}: ${messageOf(error)}`, {
+        cause: error,
+      });
+    });
+    url = embedded.url;
+    description = `embedded Postgres (PGlite, data in ${dataDir}) at ${describeDatabaseUrl(url)}`;
+  } else {
+    description = describeDatabaseUrl(url);
+  }
+  // Only the embedded first run may go without a configured token (config validation refuses
+  // DATABASE_URL without one): there the operator who started the process reads it in the log.
+  const generatedAdminToken =
+    embedded !== undefined && config.adminToken === undefined ? randomBytes(24).toString('base64url') : undefined;
+  let appliedMigrations: string[] | undefined;
+  if (config.migrateOnStart) {
+    try {
+      appliedMigrations = (await applyMigrations(url)).applied;
+    } catch (error) {
+      await embedded?.stop().catch(() => undefined);
+      throw new Error(`migrations failed on ${description}: ${messageOf(error)}`, { cause: error });
+    }
+  }
+  return {
+    config: Object.freeze({ ...config, databaseUrl: url, adminToken: config.adminToken ?? generatedAdminToken }),
+    ...(embedded !== undefined ? { embedded } : {}),
+    ...(generatedAdminToken !== undefined ? { generatedAdminToken } : {}),
+    ...(appliedMigrations !== undefined ? { appliedMigrations } : {}),
+    description,
+  };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Builds and initialises the service (not yet listening) on `config.databaseUrl`, which must be
+ * set (see `prepareDatabase()`; tests pass a database of their own). With REDIS_URL set, the
+ * limiter module waits for Redis while the app is built and this rejects when Redis is not ready
+ * within a few seconds: a node that cannot reach Redis must not start and answer every request
+ * from its fail mode. Likewise it rejects when the database does not answer.
+ *
+ * @example
+ * const app = await createApp(loadConfig({ PORT: '0', DATABASE_URL: url, ADMIN_TOKEN: token }));
  * await app.listen(0, '127.0.0.1');
  */
 export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
@@ -45,14 +115,19 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   }
   return app;
 }
+
 /**
- * Graceful shutdown on SIGTERM/SIGINT through Nest's shutdown hooks: stop accepting, let in-flight
- * requests finish, then the shutdown hooks (the limiter closes Redis), and exit 0. A shutdown that
- * takes longer than `timeoutMs` (0: no bound) exits 1.
+ * Graceful shutdown on SIGTERM/SIGINT: stop accepting, let in-flight requests finish, run the
+ * shutdown hooks (the limiter closes Redis, Prisma disconnects), then `afterClose` (main stops the
+ * embedded Postgres there, once nothing uses it), and exit 0. A shutdown that fails, or takes
+ * longer than `timeoutMs` (0: no bound), exits 1.
  */
-export function enableGracefulShutdown(app: NestFastifyApplication, timeoutMs: number): void {
+export function enableGracefulShutdown(
+  app: NestFastifyApplication,
+  timeoutMs: number,
+  afterClose: () => Promise<void> = async () => undefined,
+): void {
   const logger = new NestLogger('Shutdown');
-  const signals = ['SIGTERM', 'SIGINT'] as const;
   let started = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (started) return;
@@ -64,7 +139,15 @@ export function enableGracefulShutdown(app: NestFastifyApplication, timeoutMs: n
         process.exit(1);
       }, timeoutMs).unref();
     }
+    app
+      .close()
+      .then(afterClose)
+      // process.exit() rather than letting the loop drain: it emits 'exit', which pino needs to flush.
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        logger.error(`Shutdown failed: ${messageOf(error)}`);
+        process.exit(1);
+      });
   };
-  for (const signal of signals) process.once(signal, onSignal);
-  app.enableShutdownHooks([...signals], { useProcessExit: true });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, onSignal);
 }

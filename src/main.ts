@@ -1,12 +1,41 @@
 import { Logger } from '@nestjs/common';
-import { createApp, enableGracefulShutdown } from './bootstrap.js';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApp, enableGracefulShutdown, prepareDatabase, type PreparedDatabase } from './bootstrap.js';
 import { type AppConfig, loadConfig } from './config/index.js';
 import { describeRedis, parseRedisUrl } from './limiter/index.js';
+
+/** Levels at which a warn line is not written: the generated token then goes to stderr. */
+const WARN_HIDDEN = new Set(['error', 'fatal', 'silent']);
 
 /** Prints why the service cannot start and exits 1 (before the app exists there is no logger). */
 function fail(error: unknown): never {
   process.stderr.write(`floodgate: cannot start: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
+}
+
+/** Like `fail`, once the embedded Postgres (if any) has flushed and stopped. */
+async function failAfterStopping(prepared: PreparedDatabase, error: unknown): Promise<never> {
+  await prepared.embedded?.stop().catch(() => undefined);
+  return fail(error);
+}
+
+/** The startup lines: where the data is, what was migrated, and the generated token (its only appearance). */
+function logStartup(logger: Logger, prepared: PreparedDatabase): void {
+  const { appliedMigrations, generatedAdminToken } = prepared;
+  logger.log(`Database: ${prepared.description}`);
+  logger.log(
+    appliedMigrations === undefined
+      ? 'Migrations: not applied (MIGRATE_ON_START=false)'
+      : appliedMigrations.length === 0
+        ? 'Migrations: applied 0, the schema is up to date'
+        : `Migrations: applied ${appliedMigrations.length} (${appliedMigrations.join(', ')})`,
+  );
+  if (generatedAdminToken !== undefined) {
+    const line = `generated ADMIN_TOKEN for this run: ${generatedAdminToken} (set ADMIN_TOKEN to keep one)`;
+    // Without this line nobody could use the admin API of this run, whatever LOG_LEVEL says.
+    if (WARN_HIDDEN.has(prepared.config.logLevel)) process.stderr.write(`floodgate: ${line}\n`);
+    else logger.warn(line);
+  }
 }
 
 async function main(): Promise<void> {
@@ -16,12 +45,21 @@ async function main(): Promise<void> {
   } catch (error) {
     fail(error);
   }
-  const app = await createApp(config).catch(fail);
-  enableGracefulShutdown(app, config.shutdownTimeoutMs);
-  await app.listen(config.port, config.host).catch(fail);
+  const prepared = await prepareDatabase(config).catch(fail);
+  const app: NestFastifyApplication = await createApp(prepared.config).catch((error: unknown) =>
+    failAfterStopping(prepared, error),
+  );
+  // The embedded Postgres stops after the app has closed: Prisma disconnects in the app's shutdown hooks.
+  enableGracefulShutdown(app, config.shutdownTimeoutMs, async () => prepared.embedded?.stop());
+  await app.listen(config.port, config.host).catch(async (error: unknown) => {
+    await app.close().catch(() => undefined);
+    return failAfterStopping(prepared, error);
+  });
+  const logger = new Logger('Main');
+  logStartup(logger, prepared);
   const store =
     config.redisUrl !== undefined ? describeRedis(parseRedisUrl(config.redisUrl)) : 'in-process memory (single node)';
-  new Logger('Main').log(`Listening on ${await app.getUrl()} as node ${config.nodeId}; store: ${store}`);
+  logger.log(`Listening on ${await app.getUrl()} as node ${config.nodeId}; store: ${store}`);
 }
 
 void main();

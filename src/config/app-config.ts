@@ -33,5 +33,21 @@ export interface AppConfig {
   readonly nodeId: string;
   readonly bodyLimitBytes: number;
   readonly shutdownTimeoutMs: number;
+  /**
+   * DATABASE_URL (validated as a postgres:// URL; never logged, it may hold a password). Unset in
+   * the environment: `main` starts the embedded Postgres under `dataDir` and passes the app a copy
+   * of this config with its URL, so the app itself always has one.
+   */
+  readonly databaseUrl?: string;
+  /** Where the embedded Postgres keeps its files (DATA_DIR). */
+  readonly dataDir: string;
+  /** Apply pending migrations before the app starts (MIGRATE_ON_START). */
+  readonly migrateOnStart: boolean;
+  /** Bearer token for reads and writes under /v1/admin; generated for the run on the embedded first run. */
+  readonly adminToken?: string;
+  /** Bearer token for reads under /v1/admin only. */
+  readonly adminReadonlyToken?: string;
+  /** How often each node checks the rules version in the database (RULES_REFRESH_INTERVAL_MS). */
+  readonly rulesRefreshIntervalMs: number;
 }
 export const AppConfig = Symbol('AppConfig');

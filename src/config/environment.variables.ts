@@ -1,5 +1,6 @@
 import { Expose, Transform } from 'class-transformer';
 import { IsIn, IsInt, Matches, Max, Min, ValidateBy } from 'class-validator';
+import { parseDatabaseUrl } from './database-url.js';
 import { InvalidRedisUrlError, parseRedisUrl } from '../limiter/index.js';
 import { LOG_LEVELS, type LogLevel } from './app-config.js';
 import { parseTrustedProxies } from './trusted-proxies.js';
@@ -57,6 +58,9 @@ function parseRedisUrlVariable(value: string): void {
 }
 
 const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Sent as `Authorization: Bearer <token>`: printable ASCII without spaces, long enough not to be guessed. */
+const ADMIN_TOKEN = /^[\x21-\x7e]{16,1024}$/;
+const ADMIN_TOKEN_MESSAGE = 'must be 16 to 1024 printable ASCII characters without spaces';
 const HOST = /^(?:[A-Za-z0-9.-]{1,253}|[0-9a-fA-F:.]{2,45})$/;
 
 /**
@@ -114,4 +118,25 @@ export class EnvironmentVariables {
 
   @IntegerVariable(0, 600_000)
   SHUTDOWN_TIMEOUT_MS = 10_000;
+
+  @ParsedBy(parseDatabaseUrl)
+  DATABASE_URL?: string;
+
+  @Expose()
+  DATA_DIR = './.data';
+
+  @Expose()
+  @IsIn(['true', 'false'], { message: 'must be "true" or "false"' })
+  MIGRATE_ON_START: 'true' | 'false' = 'true';
+
+  @Expose()
+  @Matches(ADMIN_TOKEN, { message: ADMIN_TOKEN_MESSAGE })
+  ADMIN_TOKEN?: string;
+
+  @Expose()
+  @Matches(ADMIN_TOKEN, { message: ADMIN_TOKEN_MESSAGE })
+  ADMIN_READONLY_TOKEN?: string;
+
+  @IntegerVariable(100, 3_600_000)
+  RULES_REFRESH_INTERVAL_MS = 5_000;
 }

@@ -10,6 +10,8 @@ function problemsOf(env: Record<string, string>): readonly string[] {
   throw new Error('expected a ConfigError');
 }
 
+const TOKEN = 'admin-token-0123456789';
+
 describe('loadConfig', () => {
   it('applies the defaults when nothing is set', () => {
     const config = loadConfig({});
@@ -28,6 +30,12 @@ describe('loadConfig', () => {
       logLevel: 'info',
       bodyLimitBytes: 65_536,
       shutdownTimeoutMs: 10_000,
+      databaseUrl: undefined,
+      dataDir: './.data',
+      migrateOnStart: true,
+      adminToken: undefined,
+      adminReadonlyToken: undefined,
+      rulesRefreshIntervalMs: 5_000,
     });
     expect(config.nodeId).toMatch(/^[A-Za-z0-9._-]+:3000$/);
     expect(Object.isFrozen(config)).toBe(true);
@@ -56,6 +64,12 @@ describe('loadConfig', () => {
       NODE_ID: 'node-a',
       BODY_LIMIT_BYTES: '1024',
       SHUTDOWN_TIMEOUT_MS: '0',
+      DATABASE_URL: 'postgresql://app:s3cret@db.internal:5433/floodgate?sslmode=require',
+      DATA_DIR: '/var/lib/floodgate',
+      MIGRATE_ON_START: 'false',
+      ADMIN_TOKEN: 'admin-token-0123456789',
+      ADMIN_READONLY_TOKEN: 'reader-token-0123456789',
+      RULES_REFRESH_INTERVAL_MS: '250',
     });
     expect(config).toEqual({
       port: 8080,
@@ -73,6 +87,29 @@ describe('loadConfig', () => {
       nodeId: 'node-a',
       bodyLimitBytes: 1024,
       shutdownTimeoutMs: 0,
+      databaseUrl: 'postgresql://app:s3cret@db.internal:5433/floodgate?sslmode=require',
+      dataDir: '/var/lib/floodgate',
+      migrateOnStart: false,
+      adminToken: 'admin-token-0123456789',
+      adminReadonlyToken: 'reader-token-0123456789',
+      rulesRefreshIntervalMs: 250,
+    });
+  });
+
+  it('accepts postgres:// as well, and an explicit MIGRATE_ON_START=true', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://localhost/floodgate',
+      ADMIN_TOKEN: 'a'.repeat(16),
+      MIGRATE_ON_START: 'true',
+    });
+    expect(config).toMatchObject({ databaseUrl: 'postgres://localhost/floodgate', migrateOnStart: true });
+  });
+
+  it('lets the embedded default go without ADMIN_TOKEN (main generates one) and takes a read-only token alone', () => {
+    expect(loadConfig({ ADMIN_READONLY_TOKEN: 'reader-token-0123456789' })).toMatchObject({
+      databaseUrl: undefined,
+      adminToken: undefined,
+      adminReadonlyToken: 'reader-token-0123456789',
     });
   });
 
@@ -110,6 +147,35 @@ describe('loadConfig', () => {
     [{ NODE_ID: 'a b' }, 'NODE_ID="a b" must be 1 to 128 characters of [A-Za-z0-9._:-]'],
     [{ BODY_LIMIT_BYTES: '10' }, 'BODY_LIMIT_BYTES="10" must be an integer from 64 to 67108864'],
     [{ SHUTDOWN_TIMEOUT_MS: 'soon' }, 'SHUTDOWN_TIMEOUT_MS="soon" must be an integer from 0 to 600000'],
+    [
+      { DATABASE_URL: 'mysql://u:pw@h/db', ADMIN_TOKEN: TOKEN },
+      'DATABASE_URL must start with postgres:// or postgresql://',
+    ],
+    [
+      { DATABASE_URL: 'not a url', ADMIN_TOKEN: TOKEN },
+      'DATABASE_URL is not a URL (expected postgresql://user:password@host:port/database)',
+    ],
+    [{ DATABASE_URL: 'postgresql:///floodgate', ADMIN_TOKEN: TOKEN }, 'DATABASE_URL has no host'],
+    [{ MIGRATE_ON_START: 'no' }, 'MIGRATE_ON_START="no" must be "true" or "false"'],
+    [{ ADMIN_TOKEN: 'short' }, 'ADMIN_TOKEN must be 16 to 1024 printable ASCII characters without spaces'],
+    [
+      { ADMIN_TOKEN: 'has a space in it, 1234' },
+      'ADMIN_TOKEN must be 16 to 1024 printable ASCII characters without spaces',
+    ],
+    [
+      { ADMIN_READONLY_TOKEN: 'x'.repeat(15) },
+      'ADMIN_READONLY_TOKEN must be 16 to 1024 printable ASCII characters without spaces',
+    ],
+    [{ RULES_REFRESH_INTERVAL_MS: '99' }, 'RULES_REFRESH_INTERVAL_MS="99" must be an integer from 100 to 3600000'],
+    [
+      { RULES_REFRESH_INTERVAL_MS: '3600001' },
+      'RULES_REFRESH_INTERVAL_MS="3600001" must be an integer from 100 to 3600000',
+    ],
+    [
+      { DATABASE_URL: 'postgresql://app@db/floodgate' },
+      'ADMIN_TOKEN is required when DATABASE_URL is set (a token of at least 16 characters)',
+    ],
+    [{ ADMIN_TOKEN: TOKEN, ADMIN_READONLY_TOKEN: TOKEN }, 'ADMIN_READONLY_TOKEN must differ from ADMIN_TOKEN'],
   ])('rejects %j', (env, problem) => {
     expect(problemsOf(env)).toEqual([problem]);
   });
@@ -126,5 +192,18 @@ describe('loadConfig', () => {
       }
     })();
     expect((error as Error).message).toBe('Invalid configuration:\n  PORT="x" must be an integer from 0 to 65535');
+  });
+
+  it('never repeats DATABASE_URL or the admin tokens, whatever is wrong with them', () => {
+    const problems = problemsOf({
+      DATABASE_URL: 'mysql://app:pw-SECRET-1@db/floodgate',
+      ADMIN_TOKEN: 'SECRET-2 short',
+      ADMIN_READONLY_TOKEN: 'SECRET-3',
+    });
+    expect(problems).toHaveLength(3);
+    const text = problems.join('\n');
+    for (const secret of ['SECRET-1', 'SECRET-2', 'SECRET-3']) expect(text).not.toContain(secret);
+    const missing = problemsOf({ DATABASE_URL: 'postgresql://app:pw-SECRET-4@db/floodgate' });
+    expect(missing.join('\n')).not.toContain('SECRET-4');
   });
 });

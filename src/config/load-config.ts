@@ -6,7 +6,17 @@ import { EnvironmentVariables } from './environment.variables.js';
 import { parseTrustedProxies } from './trusted-proxies.js';
 
 /** Variables whose values are never repeated in messages (they may carry credentials). */
-const SECRET_VARIABLES = new Set(['REDIS_URL']);
+const SECRET_VARIABLES = new Set(['REDIS_URL', 'DATABASE_URL', 'ADMIN_TOKEN', 'ADMIN_READONLY_TOKEN']);
+
+/** Variables without a default (not keys of a fresh `EnvironmentVariables`). */
+const OPTIONAL_VARIABLES = [
+  'REDIS_URL',
+  'TRUSTED_PROXIES',
+  'NODE_ID',
+  'DATABASE_URL',
+  'ADMIN_TOKEN',
+  'ADMIN_READONLY_TOKEN',
+] as const;
 
 /** A configuration that cannot be used; `problems` has one line per bad variable, naming it. */
 export class ConfigError extends Error {
@@ -24,7 +34,7 @@ export class ConfigError extends Error {
  * const config = loadConfig({ PORT: '8080', REDIS_URL: 'redis://127.0.0.1:6379' });
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): AppConfig {
-  const names = new Set([...Object.keys(new EnvironmentVariables()), 'REDIS_URL', 'TRUSTED_PROXIES', 'NODE_ID']);
+  const names = new Set([...Object.keys(new EnvironmentVariables()), ...OPTIONAL_VARIABLES]);
   const present: Record<string, string> = {};
   for (const name of names) {
     const value = env[name];
@@ -35,7 +45,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     exposeDefaultValues: true,
   });
   const errors = validateSync(vars, { skipMissingProperties: true });
-  if (errors.length > 0) throw new ConfigError(errors.map((error) => describe(error, present)));
+  const problems = [...errors.map((error) => describe(error, present)), ...crossVariableProblems(vars, errors)];
+  if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     port: vars.PORT,
     host: vars.HOST,
@@ -52,7 +63,32 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     nodeId: vars.NODE_ID ?? defaultNodeId(vars.PORT),
     bodyLimitBytes: vars.BODY_LIMIT_BYTES,
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
+    databaseUrl: vars.DATABASE_URL,
+    dataDir: vars.DATA_DIR,
+    migrateOnStart: vars.MIGRATE_ON_START === 'true',
+    adminToken: vars.ADMIN_TOKEN,
+    adminReadonlyToken: vars.ADMIN_READONLY_TOKEN,
+    rulesRefreshIntervalMs: vars.RULES_REFRESH_INTERVAL_MS,
   });
+}
+
+/** Rules between variables, checked on the variables that are valid on their own. */
+function crossVariableProblems(vars: EnvironmentVariables, errors: readonly ValidationError[]): string[] {
+  const invalid = new Set(errors.map((error) => error.property));
+  const problems: string[] = [];
+  // A generated token is only safe where it is printed to the one operator who started the
+  // process: the embedded first run. A shared database means a real deployment.
+  if (vars.DATABASE_URL !== undefined && vars.ADMIN_TOKEN === undefined && !invalid.has('DATABASE_URL')) {
+    problems.push('ADMIN_TOKEN is required when DATABASE_URL is set (a token of at least 16 characters)');
+  }
+  if (
+    vars.ADMIN_READONLY_TOKEN !== undefined &&
+    vars.ADMIN_READONLY_TOKEN === vars.ADMIN_TOKEN &&
+    !invalid.has('ADMIN_TOKEN')
+  ) {
+    problems.push('ADMIN_READONLY_TOKEN must differ from ADMIN_TOKEN');
+  }
+  return problems;
 }
 
 /** `<host name>:<port>`, cut down to the characters and length a node id allows. */

@@ -1,2 +1,2 @@
-export { HealthModule } from './health.module.js';
+export { HealthModule, type HealthModuleOptions } from './health.module.js';
 export { RateLimitStoreHealthIndicator, STORE_PING_TIMEOUT_MS } from './rate-limit-store.health.js';

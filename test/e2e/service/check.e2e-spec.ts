@@ -1,5 +1,7 @@
 import { Controller, Get, Module } from '@nestjs/common';
-import { logLinesWhere, postCheck, type RunningService, startService } from './service-harness.js';
+import { logLinesWhere, postCheck, type RunningService, startService, useServiceDatabase } from './service-harness.js';
+
+useServiceDatabase();
 
 /** Fixture routes: one the default rule limits (the guard's 429), one that fails unexpectedly. */
 @Controller('fixture')

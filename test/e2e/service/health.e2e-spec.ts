@@ -1,5 +1,18 @@
+import pg from 'pg';
+import type { TestDatabase } from '../../db/support/test-database.js';
+import { POSTGRES_ADMIN_URL } from '../../db/support/test-database.js';
 import { startRedisServer, type RedisServerHandle } from '../../support/redis-server.js';
-import { freePort, postCheck, type RunningService, startService, uniquePrefix } from './service-harness.js';
+import {
+  createServiceDatabase,
+  freePort,
+  postCheck,
+  type RunningService,
+  startService,
+  uniquePrefix,
+  useServiceDatabase,
+} from './service-harness.js';
+
+useServiceDatabase();
 
 describe('Floodgate service: health (memory store)', () => {
   let service: RunningService;
@@ -9,7 +22,7 @@ describe('Floodgate service: health (memory store)', () => {
   });
   afterAll(() => service.close());
 
-  it('GET /health/live and GET /health answer 200 in terminus JSON, and are never rate limited', async () => {
+  it('GET /health/live and GET /health (store and database up) answer 200 in terminus JSON, never rate limited', async () => {
     for (let i = 0; i < 3; i++) {
       const live = await fetch(`${service.url}/health/live`);
       expect(live.status).toBe(200);
@@ -18,11 +31,75 @@ describe('Floodgate service: health (memory store)', () => {
       expect(ready.status).toBe(200);
       expect(await ready.json()).toEqual({
         status: 'ok',
-        info: { rateLimitStore: { status: 'up' } },
+        info: { rateLimitStore: { status: 'up' }, database: { status: 'up' } },
         error: {},
-        details: { rateLimitStore: { status: 'up' } },
+        details: { rateLimitStore: { status: 'up' }, database: { status: 'up' } },
       });
     }
+  });
+});
+
+/** Runs one statement on the machine's Postgres as its admin. */
+async function asPostgresAdmin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Polls `GET /health` until it answers `status` (or 5 s pass) and returns the last answer. */
+async function healthWhen(service: RunningService, status: number): Promise<{ status: number; body: unknown }> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const res = await fetch(`${service.url}/health`);
+    const answer = { status: res.status, body: await res.json() };
+    if (answer.status === status || Date.now() > deadline) return answer;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('Floodgate service: health when the database goes away', () => {
+  let database: TestDatabase;
+  let service: RunningService;
+
+  beforeAll(async () => {
+    database = await createServiceDatabase();
+    service = await startService({ DATABASE_URL: database.url, DEFAULT_LIMIT: '100' });
+  }, 60_000);
+  afterAll(async () => {
+    await service?.close();
+    await database?.drop();
+  });
+
+  it('is 503 with the database down while /v1/check still answers, and ready again once it is back', async () => {
+    expect((await healthWhen(service, 200)).status).toBe(200);
+    await database.drop();
+
+    const down = await healthWhen(service, 503);
+    expect(down.status).toBe(503);
+    expect(down.body).toMatchObject({
+      status: 'error',
+      info: { rateLimitStore: { status: 'up' } },
+      error: { database: { status: 'down', message: expect.any(String) } },
+    });
+    expect((await fetch(`${service.url}/health/live`)).status).toBe(200);
+    const check = await postCheck(service, { clientId: 'while-the-database-is-down' });
+    expect(check.status).toBe(200);
+    expect(await check.json()).toMatchObject({ allowed: true, rule: 'default' });
+
+    // The same name again: the pool's next connection reaches it without a restart.
+    await asPostgresAdmin(`CREATE DATABASE ${database.name}`);
+    const back = await healthWhen(service, 200);
+    expect(back).toEqual({
+      status: 200,
+      body: expect.objectContaining({
+        status: 'ok',
+        details: { rateLimitStore: { status: 'up' }, database: { status: 'up' } },
+      }),
+    });
   });
 });
 

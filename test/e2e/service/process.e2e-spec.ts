@@ -1,7 +1,9 @@
 /**
  * The built service as a process: `node <build>/main.js`. It is compiled here with tsc into a
  * private temp directory (not dist/, which other builds on this machine may be rewriting), with
- * the limiter's Lua scripts copied beside it as `nest build` does.
+ * the limiter's Lua scripts copied beside it as `nest build` does, and the package's `prisma/`
+ * folder and `prisma.config.ts` linked beside it (the migrations are applied from there). Without
+ * DATABASE_URL each run uses the embedded Postgres in a temp DATA_DIR of its own.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -9,7 +11,9 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from './service-harness.js';
+import pg from 'pg';
+import type { TestDatabase } from '../../db/support/test-database.js';
+import { createServiceDatabase, freePort, TEST_ADMIN_TOKEN } from './service-harness.js';
 
 const root = process.cwd();
 let buildDir: string;
@@ -26,7 +30,8 @@ function copyLuaScripts(from: string, to: string): void {
 beforeAll(async () => {
   buildDir = mkdtempSync(join(tmpdir(), 'fg-service-build-'));
   writeFileSync(join(buildDir, 'package.json'), JSON.stringify({ type: 'module' }));
-  symlinkSync(join(root, 'node_modules'), join(buildDir, 'node_modules'));
+  for (const item of ['node_modules', 'prisma', 'prisma.config.ts'])
+    symlinkSync(join(root, item), join(buildDir, item));
   const tsconfig = join(buildDir, 'tsconfig.json');
   writeFileSync(
     tsconfig,
@@ -51,8 +56,18 @@ beforeAll(async () => {
   mainJs = join(buildDir, 'dist', 'main.js');
 }, 120_000);
 
+const dataDirs: string[] = [];
+
+/** A fresh DATA_DIR, removed after the file's tests. */
+function tempDataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'fg-service-data-'));
+  dataDirs.push(dir);
+  return dir;
+}
+
 afterAll(() => {
   if (buildDir) rmSync(buildDir, { recursive: true, force: true });
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 interface Exited {
@@ -64,7 +79,7 @@ interface Exited {
 
 function run(env: Record<string, string>): { child: ChildProcess; exited: Promise<Exited>; output: () => string } {
   const child = spawn(process.execPath, [mainJs], {
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', ...env },
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', DATA_DIR: env.DATA_DIR ?? tempDataDir(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -77,7 +92,7 @@ function run(env: Record<string, string>): { child: ChildProcess; exited: Promis
   return { child, exited, output: () => stdout };
 }
 
-async function waitForOutput(output: () => string, text: string, timeoutMs = 15_000): Promise<void> {
+async function waitForOutput(output: () => string, text: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!output().includes(text)) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for "${text}" in:\n${output()}`);
@@ -86,6 +101,12 @@ async function waitForOutput(output: () => string, text: string, timeoutMs = 15_
 }
 
 describe('Floodgate service process', () => {
+  let database: TestDatabase | undefined;
+  afterEach(async () => {
+    await database?.drop();
+    database = undefined;
+  });
+
   it('stops at startup with the bad variable named (exit 1)', async () => {
     const { exited } = run({ PORT: 'eighty' });
     const result = await exited;
@@ -95,8 +116,17 @@ describe('Floodgate service process', () => {
 
   it('drains an in-flight request on SIGTERM, then exits 0', async () => {
     const port = await freePort();
-    const { child, exited, output } = run({ PORT: String(port), NODE_ID: 'proc-test' });
+    // A database migrated here (quicker than the embedded one's first start), so the node skips migrating.
+    database = await createServiceDatabase();
+    const { child, exited, output } = run({
+      PORT: String(port),
+      NODE_ID: 'proc-test',
+      DATABASE_URL: database.url,
+      ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      MIGRATE_ON_START: 'false',
+    });
     await waitForOutput(output, 'Listening on');
+    expect(output()).toContain('Migrations: not applied (MIGRATE_ON_START=false)');
 
     // A request whose body is still arriving when SIGTERM comes: in flight, not yet answered.
     const body = JSON.stringify({ clientId: 'in-flight' });
@@ -142,4 +172,104 @@ describe('Floodgate service process', () => {
       msg: 'request completed',
     });
   }, 30_000);
+
+  it('refuses DATABASE_URL without ADMIN_TOKEN, naming ADMIN_TOKEN and not repeating the URL (exit 1)', async () => {
+    const { exited } = run({ DATABASE_URL: 'postgresql://app:pw-SECRET@127.0.0.1:5432/floodgate' });
+    const result = await exited;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('ADMIN_TOKEN is required when DATABASE_URL is set');
+    expect(result.stderr + result.stdout).not.toContain('pw-SECRET');
+  }, 20_000);
+
+  it('stops when the migrations cannot be applied, saying where (exit 1)', async () => {
+    const { exited } = run({
+      DATABASE_URL: 'postgresql://postgres:pw-SECRET@127.0.0.1:5432/floodgate_missing_database',
+      ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    });
+    const result = await exited;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'floodgate: cannot start: migrations failed on 127.0.0.1:5432/floodgate_missing_database: ',
+    );
+    expect(result.stderr).toContain('"floodgate_missing_database" does not exist');
+    expect(result.stderr + result.stdout).not.toContain('pw-SECRET');
+  }, 20_000);
+
+  it('runs without DATABASE_URL on the embedded Postgres, prints a generated token once, and keeps the data', async () => {
+    const dataDir = tempDataDir();
+    const first = await startEmbedded(dataDir);
+    expect(first.migrations).toMatch(/^Migrations: applied 1 \(\d{14}_init\)$/);
+    const health = await fetch(`http://127.0.0.1:${first.port}/health`);
+    expect(health.status).toBe(200);
+    expect(((await health.json()) as Record<string, unknown>).details).toEqual({
+      rateLimitStore: { status: 'up' },
+      database: { status: 'up' },
+    });
+    // A row written through the embedded server's own URL, to be read back after a restart.
+    await onDatabase(first.databaseUrl, (client) => client.query('UPDATE rules_version SET version = 41'));
+    const firstExit = await first.stop();
+    expect(firstExit.code).toBe(0);
+
+    const second = await startEmbedded(dataDir);
+    expect(second.migrations).toBe('Migrations: applied 0, the schema is up to date');
+    expect(second.token).not.toBe(first.token);
+    const versions = await onDatabase(second.databaseUrl, (client) =>
+      client.query('SELECT version FROM rules_version'),
+    );
+    expect(versions.rows).toEqual([{ version: '41' }]);
+    expect((await second.stop()).code).toBe(0);
+  }, 90_000);
 });
+
+/** Runs `work` on one connection to `url`. */
+async function onDatabase<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+type LogLine = Record<string, unknown> & { msg: string; level: number };
+
+/**
+ * Starts the service without DATABASE_URL on `dataDir` and reads its startup lines: the generated
+ * token (checked to appear exactly once, as a warning), the migrations line and the embedded URL.
+ */
+async function startEmbedded(dataDir: string) {
+  const port = await freePort();
+  const { child, exited, output } = run({ PORT: String(port), DATA_DIR: dataDir });
+  await waitForOutput(output, 'Listening on', 60_000).catch(async (error: Error) => {
+    child.kill('SIGKILL');
+    const result = await exited;
+    throw new Error(`${error.message}\nstderr:\n${result.stderr}`);
+  });
+  const lines = output()
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as LogLine);
+  const tokenLines = lines.filter((line) => line.msg.startsWith('generated ADMIN_TOKEN'));
+  expect(tokenLines).toHaveLength(1);
+  expect(tokenLines[0]!.level).toBe(40);
+  const token = /^generated ADMIN_TOKEN for this run: ([A-Za-z0-9_-]{32}) \(set ADMIN_TOKEN to keep one\)$/.exec(
+    tokenLines[0]!.msg,
+  )?.[1];
+  expect(token).toBeDefined();
+  expect(output().split(token!)).toHaveLength(2);
+  const database = lines.find((line) => line.msg.startsWith('Database: '))?.msg ?? '';
+  expect(database).toContain(`embedded Postgres (PGlite, data in ${dataDir})`);
+  const address = /at (127\.0\.0\.1:\d+)\/postgres$/.exec(database)?.[1];
+  expect(address).toBeDefined();
+  return {
+    port,
+    token: token!,
+    migrations: lines.find((line) => line.msg.startsWith('Migrations: '))?.msg ?? '',
+    databaseUrl: `postgresql://postgres@${address}/postgres?sslmode=disable`,
+    stop: () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}

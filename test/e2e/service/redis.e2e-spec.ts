@@ -1,4 +1,6 @@
-import { postCheck, type RunningService, startService, uniquePrefix } from './service-harness.js';
+import { postCheck, type RunningService, startService, uniquePrefix, useServiceDatabase } from './service-harness.js';
+
+useServiceDatabase();
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -31,9 +33,12 @@ describe('Floodgate service: POST /v1/check on the shared Redis, two nodes', () 
     expect((await postCheck(nodeA, { clientId: 'shared' })).status).toBe(200);
   });
 
-  it('reports the store as up', async () => {
+  it('reports the store and the database as up', async () => {
     const res = await fetch(`${nodeA.url}/health`);
     expect(res.status).toBe(200);
-    expect(((await res.json()) as Record<string, unknown>).details).toEqual({ rateLimitStore: { status: 'up' } });
+    expect(((await res.json()) as Record<string, unknown>).details).toEqual({
+      rateLimitStore: { status: 'up' },
+      database: { status: 'up' },
+    });
   });
 });

@@ -1,12 +1,51 @@
 /**
  * Boots the real Floodgate service in-process on an ephemeral port, with its JSON log lines
  * captured, and talks to it over a real socket (Fastify's inject() cannot run under Jest ESM).
+ * Each test file that starts the service calls `useServiceDatabase()` once: the service then runs
+ * on a fresh, migrated database of the machine's Postgres, made for that file and dropped after it.
  */
 import { randomUUID } from 'node:crypto';
 import type { ModuleMetadata } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../../src/bootstrap.js';
 import { loadConfig } from '../../../src/config/index.js';
+import { applyMigrations } from '../../../src/db/index.js';
+import { createTestDatabase, type TestDatabase } from '../../db/support/test-database.js';
+
+/** The ADMIN_TOKEN of every in-process service (the config requires one with DATABASE_URL). */
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+/** Creating a database is quick; migrating it starts the Prisma CLI (a couple of seconds). */
+const DATABASE_SETUP_TIMEOUT_MS = 60_000;
+
+/** This test file's database (Jest gives each test file its own copy of this module). */
+let fileDatabase: TestDatabase | undefined;
+
+/** A fresh database on 127.0.0.1:5432 with the migrations applied; the caller drops it. */
+export async function createServiceDatabase(): Promise<TestDatabase> {
+  const database = await createTestDatabase();
+  try {
+    await applyMigrations(database.url);
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
+  return database;
+}
+
+/**
+ * Call once at the top level of a test file: creates this file's database before its first test
+ * and drops it after its last; `startService()` uses it unless given a DATABASE_URL.
+ */
+export function useServiceDatabase(): void {
+  beforeAll(async () => {
+    fileDatabase = await createServiceDatabase();
+  }, DATABASE_SETUP_TIMEOUT_MS);
+  afterAll(async () => {
+    await fileDatabase?.drop();
+    fileDatabase = undefined;
+  });
+}
 
 export type LogLine = Record<string, unknown> & { msg?: string; correlationId?: string };
 
@@ -35,11 +74,23 @@ export function uniquePrefix(): string {
   return `fgtest_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
 }
 
+/** Starts the service with `env` over test defaults (port 0, node id `test-node`, this file's database). */
 export async function startService(
   env: Record<string, string> = {},
   imports: ModuleMetadata['imports'] = [],
 ): Promise<RunningService> {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', NODE_ID: 'test-node', ...env });
+  const databaseUrl = env.DATABASE_URL ?? fileDatabase?.url;
+  if (databaseUrl === undefined) {
+    throw new Error('no database for the service: call useServiceDatabase() at the top of the test file');
+  }
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    NODE_ID: 'test-node',
+    ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    ...env,
+    DATABASE_URL: databaseUrl,
+  });
   const app = await createApp(config, { logDestination: sharedDestination, imports });
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1').replace('localhost', '127.0.0.1');
