@@ -1,12 +1,15 @@
 import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
+import { AdminModule } from './admin/index.js';
 import { CheckModule } from './check/index.js';
-import { AppConfig, ConfigModule } from './config/index.js';
+import type { AppConfig} from './config/index.js';
+import { ConfigModule } from './config/index.js';
 import { DbModule } from './db/index.js';
 import { HealthModule } from './health/index.js';
 import { HttpModule } from './http/index.js';
-import { RateLimitModule, type RateLimitModuleOptions } from './limiter/index.js';
+import { compileRateLimit, RateLimitModule, type RateLimitModuleOptions } from './limiter/index.js';
 import { LoggingModule } from './logging/index.js';
+import { RulesModule, RulesPolicyResolver } from './rules/index.js';
 
 /** What `AppModule.forRoot()` is built from. */
 export interface AppModuleOptions {
@@ -34,10 +37,11 @@ export function rateLimitOptions(config: AppConfig): RateLimitModuleOptions {
 }
 
 /**
- * The Floodgate service: configuration, logs, the error shape, the rules database, the limiter
- * (its guard applies the default rule to every route that does not opt out), health and the
- * decision API. `config.databaseUrl` must be set: `main` starts the embedded Postgres when
- * DATABASE_URL is not, and applies migrations, before building this module.
+ * The Floodgate service: configuration, logs, the error shape, the rules database, admin
+ * authentication, the rules API, the limiter (resolving every decision through the admin rules,
+ * then a route's `@RateLimit()`, then the default rule), health and the decision API.
+ * `config.databaseUrl` and `config.adminToken` must be set: `main` starts the embedded Postgres and
+ * generates a token when they are not, before building this module.
  */
 @Module({})
 export class AppModule {
@@ -45,22 +49,42 @@ export class AppModule {
     if (config.databaseUrl === undefined) {
       throw new Error('AppModule needs config.databaseUrl (main starts the embedded Postgres when it is unset)');
     }
+    if (config.adminToken === undefined) {
+      throw new Error('AppModule needs config.adminToken (main generates one for the embedded database)');
+    }
     const configModule = ConfigModule.forRoot(config);
-    // One instance shared by every module that needs PrismaService (each forRoot() call is a new pool).
+    // One instance of each shared by every module that needs it (each forRoot() call would be a
+    // new connection pool, a new set of admin providers).
     const dbModule = DbModule.forRoot({ url: config.databaseUrl });
+    const adminModule = AdminModule.forRoot({
+      token: config.adminToken,
+      ...(config.adminReadonlyToken !== undefined ? { readonlyToken: config.adminReadonlyToken } : {}),
+    });
+    const limiterOptions = rateLimitOptions(config);
+    const rulesModule = RulesModule.forRootAsync({
+      imports: [dbModule, adminModule],
+      useFactory: () => ({
+        // The DEFAULT_LIMIT rule applies where no admin rule and no @RateLimit() does.
+        defaultPolicy: compileRateLimit(limiterOptions.default!, 'DEFAULT_LIMIT / DEFAULT_WINDOW_MS'),
+        refreshIntervalMs: config.rulesRefreshIntervalMs,
+      }),
+    });
     return {
       module: AppModule,
       imports: [
         configModule,
         LoggingModule.forRoot(config, logDestination),
         HttpModule,
+        dbModule,
+        adminModule,
+        rulesModule,
         RateLimitModule.forRootAsync({
           global: true,
-          imports: [configModule],
-          inject: [AppConfig],
-          useFactory: rateLimitOptions,
+          // The resolver must be visible to the limiter module: it comes from the rules module.
+          imports: [rulesModule],
+          policyResolver: RulesPolicyResolver,
+          useFactory: () => limiterOptions,
         }),
-        dbModule,
         HealthModule.forRoot({ database: dbModule }),
         CheckModule,
         ...imports,

@@ -66,8 +66,10 @@ export class RateLimitGuard implements CanActivate {
     if (context.getType() !== 'http') return true;
     const route = this.routeOf(context);
     if (route.skip) return true;
-    const resource = this.resourceOf(context, route);
-    const policy = this.resolver.resolve({ resource, declared: route.declared?.policyFor(resource) });
+    const path = this.resourceOf(context, route);
+    const declared = route.declared?.policyFor(path);
+    // The route's name (its `name` option, else "METHOD /path") is what admin rules target.
+    const policy = this.resolver.resolve({ resource: declared?.name ?? path, declared });
     if (policy === undefined) return true;
     const limit = route.declared ?? this.fallback;
     const decision = await this.evaluate(context, policy, limit);

@@ -1,4 +1,4 @@
-/** Admin rules without the database: their body and its validation, compilation, resolution. */
+/** Admin rules: their body and its validation, compilation and resolution, storage, REST API and hot reload. */
 export { CreateRuleDto } from './dto/create-rule.dto.js';
 export { RuleLimitDto } from './dto/rule-limit.dto.js';
 export { RuleMatchDto } from './dto/rule-match.dto.js';
@@ -28,3 +28,32 @@ export {
   type RulesSnapshotOptions,
 } from './rules-snapshot.js';
 export { type RuleValidation, validateRuleBody } from './validate-rule-body.js';
+export {
+  type RuleAction,
+  type RuleHistoryEntry,
+  type RuleResponse,
+  type RuleWriteResponse,
+  toRuleResponse,
+  toStoredRule,
+} from './rule-response.js';
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parseIfMatch, parseListQuery, parseRuleId } from './rules-request.js';
+export { RULES_OPTIONS } from './rules.constants.js';
+export { RULES_PATH, RulesController } from './rules.controller.js';
+export {
+  InvalidRuleInputException,
+  RuleNameTakenException,
+  RuleNotFoundException,
+  RulesStorageUnavailableException,
+  StaleRuleVersionException,
+} from './rules.exceptions.js';
+export { RULES_ASYNC_OPTIONS_TYPE, RULES_OPTIONS_TYPE } from './rules.module-definition.js';
+export { RulesModule } from './rules.module.js';
+export { DEFAULT_RULES_REFRESH_INTERVAL_MS, type RulesModuleOptions } from './rules.options.js';
+export { RulesRefresher } from './rules.refresher.js';
+export {
+  isStorageUnavailable,
+  type RuleList,
+  type RuleListQuery,
+  RulesRepository,
+  type RulesLoad,
+} from './rules.repository.js';

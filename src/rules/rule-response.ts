@@ -1,0 +1,83 @@
+import type { Algorithm, LimitSpec } from '../limiter/algorithms.js';
+import type { Rule } from '../db/index.js';
+import type { RuleMatch, StoredRule } from './rule.js';
+
+/**
+ * A rule as the admin API shows it (and as audit rows keep it): the body with every default
+ * applied, plus `id`, `version` and the ISO timestamps. `description` is left out when unset.
+ */
+export interface RuleResponse {
+  readonly id: string;
+  readonly name: string;
+  readonly description?: string;
+  readonly match: RuleMatch;
+  readonly algorithm: Algorithm;
+  readonly limits: readonly LimitSpec[];
+  readonly enabled: boolean;
+  readonly shadow: boolean;
+  readonly priority: number;
+  readonly perResource: boolean;
+  readonly version: number;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** The answer to a write: the rule and the cluster-wide rules version the write produced. */
+export type RuleWriteResponse = RuleResponse & { readonly rulesVersion: number };
+
+/** One audit row of `GET /v1/admin/rules/:id/history`. */
+export interface RuleHistoryEntry {
+  /** The rule's own version after the write (before it, for a delete). */
+  readonly version: number;
+  readonly action: RuleAction;
+  /** The admin token's name. */
+  readonly actor: string;
+  readonly at: string;
+  readonly rulesVersion: number;
+  readonly before: RuleResponse | null;
+  readonly after: RuleResponse | null;
+}
+
+/** What an audit row records. */
+export type RuleAction = 'create' | 'update' | 'delete' | 'rollback';
+
+/**
+ * A row as `StoredRule`. The JSON columns are trusted to hold what the API wrote: `RulesSnapshot`
+ * validates every rule again before using it.
+ */
+export function toStoredRule(row: Rule): StoredRule {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    match: row.match as RuleMatch,
+    algorithm: row.algorithm as Algorithm,
+    limits: row.limits as unknown as LimitSpec[],
+    enabled: row.enabled,
+    shadow: row.shadow,
+    priority: row.priority,
+    perResource: row.perResource,
+    version: row.version,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+/** A row as the API shows it. */
+export function toRuleResponse(row: Rule): RuleResponse {
+  return {
+    id: row.id,
+    name: row.name,
+    ...(row.description === null ? {} : { description: row.description }),
+    match: row.match as RuleMatch,
+    algorithm: row.algorithm as Algorithm,
+    limits: row.limits as unknown as LimitSpec[],
+    enabled: row.enabled,
+    shadow: row.shadow,
+    priority: row.priority,
+    perResource: row.perResource,
+    version: row.version,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}

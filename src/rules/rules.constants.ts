@@ -1,0 +1,2 @@
+/** Injection token of `RulesModuleOptions`. */
+export const RULES_OPTIONS = Symbol('RULES_OPTIONS');

@@ -1,0 +1,117 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { RulesPolicyResolver } from './rules-policy.resolver.js';
+import { RulesSnapshot } from './rules-snapshot.js';
+import { RULES_OPTIONS } from './rules.constants.js';
+import { DEFAULT_RULES_REFRESH_INTERVAL_MS, type RulesModuleOptions } from './rules.options.js';
+import { RulesRepository } from './rules.repository.js';
+
+/**
+ * Keeps this node's `RulesSnapshot` current: loads it when the module starts, again right after
+ * every local write (`reload()`), and whenever the periodic read of `rules_version` shows another
+ * node wrote. A load that fails (database down, a stored rule that does not compile) keeps the last
+ * good snapshot, is logged and counted in `failures`.
+ */
+@Injectable()
+export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(RulesRefresher.name);
+  private readonly intervalMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<boolean> | undefined;
+  private queued: Promise<boolean> | undefined;
+  private failureCount = 0;
+  private stopped = false;
+
+  constructor(
+    @Inject(RulesRepository) private readonly repository: RulesRepository,
+    @Inject(RulesPolicyResolver) private readonly resolver: RulesPolicyResolver,
+    @Inject(RULES_OPTIONS) private readonly options: RulesModuleOptions,
+  ) {
+    this.intervalMs = options.refreshIntervalMs ?? DEFAULT_RULES_REFRESH_INTERVAL_MS;
+  }
+
+  /** Whether a snapshot of the stored rules is in force (the node is not ready before). */
+  get loaded(): boolean {
+    return this.resolver.loaded;
+  }
+
+  /** Loads and version checks that failed since start (for metrics). */
+  get failures(): number {
+    return this.failureCount;
+  }
+
+  /** The rules version this node enforces. */
+  get version(): number {
+    return this.resolver.current.version;
+  }
+
+  async onModuleInit(): Promise<void> {
+    // A failed first load does not fail the start: the periodic check retries, and `loaded` says why
+    // the node is not ready meanwhile.
+    await this.reload();
+    this.timer = setInterval(() => void this.check(), this.intervalMs);
+    // The check must not keep a process alive that is otherwise done.
+    this.timer.unref();
+  }
+
+  /** Stops the periodic check and waits for a load in progress, before the database is disconnected. */
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.queued;
+    await this.inFlight;
+  }
+
+  /**
+   * Loads every rule and swaps the snapshot in. Calls made while a load runs share one load that
+   * starts after it, so a caller always gets a load that began after its own write committed.
+   * Resolves true when a snapshot was swapped in; never rejects.
+   */
+  reload(): Promise<boolean> {
+    if (this.inFlight === undefined) return this.start();
+    this.queued ??= this.inFlight.then(() => {
+      this.queued = undefined;
+      return this.start();
+    });
+    return this.queued;
+  }
+
+  /** The periodic check: one small read, and a load only when the version moved (or none loaded yet). */
+  async check(): Promise<void> {
+    try {
+      const version = await this.repository.rulesVersion();
+      if (this.stopped) return;
+      if (this.loaded && version === this.resolver.current.version) return;
+    } catch (error) {
+      if (this.stopped) return;
+      this.fail('rules version check failed', error);
+      return;
+    }
+    await this.reload();
+  }
+
+  private start(): Promise<boolean> {
+    const load = this.load().finally(() => {
+      if (this.inFlight === load) this.inFlight = undefined;
+    });
+    this.inFlight = load;
+    return load;
+  }
+
+  private async load(): Promise<boolean> {
+    try {
+      const { rules, version } = await this.repository.loadAll();
+      const snapshot = new RulesSnapshot(rules, version, { defaultPolicy: this.options.defaultPolicy });
+      const swapped = this.resolver.swap(snapshot);
+      if (swapped) this.logger.debug(`rules version ${version} loaded (${snapshot.enabledRuleCount} enabled rules)`);
+      return swapped;
+    } catch (error) {
+      this.fail('rules snapshot load failed; the last good snapshot stays', error);
+      return false;
+    }
+  }
+
+  private fail(message: string, error: unknown): void {
+    this.failureCount++;
+    this.logger.error({ err: error, failures: this.failureCount }, message);
+  }
+}

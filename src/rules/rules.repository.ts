@@ -1,0 +1,354 @@
+import { ConflictException, HttpException, Inject, Injectable } from '@nestjs/common';
+import type { Algorithm } from '../limiter/algorithms.js';
+import { bumpRulesVersion, Prisma, PrismaService, type Rule } from '../db/index.js';
+import { errorBody } from '../http/error-body.js';
+import type { RuleBody, RulePatch, StoredRule } from './rule.js';
+import {
+  type RuleAction,
+  type RuleHistoryEntry,
+  type RuleResponse,
+  type RuleWriteResponse,
+  toRuleResponse,
+  toStoredRule,
+} from './rule-response.js';
+import {
+  InvalidRuleInputException,
+  RuleNameTakenException,
+  RuleNotFoundException,
+  RulesStorageUnavailableException,
+  StaleRuleVersionException,
+} from './rules.exceptions.js';
+
+/** Filters and page of `GET /v1/admin/rules`. */
+export interface RuleListQuery {
+  /** Exact `match.resource`. */
+  readonly resource?: string;
+  readonly enabled?: boolean;
+  readonly algorithm?: Algorithm;
+  readonly limit: number;
+  readonly offset: number;
+}
+
+/** A page of rules and how many match the filters in all. */
+export interface RuleList {
+  readonly items: readonly RuleResponse[];
+  readonly total: number;
+}
+
+/** Every rule at one rules version, read in one snapshot of the database. */
+export interface RulesLoad {
+  readonly rules: readonly StoredRule[];
+  readonly version: number;
+}
+
+type Tx = Prisma.TransactionClient;
+
+/** Read-modify-write attempts of one write before giving up (only a writer outside this class can beat us). */
+const MAX_WRITE_ATTEMPTS = 3;
+/** Postgres' unique_violation, as Prisma reports it. */
+const UNIQUE_VIOLATION = 'P2002';
+const TRANSACTION_OPTIONS = { maxWait: 5_000, timeout: 10_000 };
+
+/** The row changed between our read and our conditional write: read again and redo. */
+class LostRaceError extends Error {}
+
+/**
+ * The rules tables. Every write runs in one transaction that writes the rule, its audit row, the
+ * rules-version bump and an outbox row, so a failure leaves nothing behind. The version bump comes
+ * first: its row lock serializes rule writes, so the read that follows sees every earlier write and
+ * versions commit in order; the rule update is still conditional on the version read
+ * (`WHERE id AND version`), so a writer that skipped the lock cannot be overwritten silently.
+ *
+ * Errors are HTTP exceptions: 404 unknown id, 409 duplicate name, 412 stale `If-Match`,
+ * 503 when Postgres cannot be reached.
+ */
+@Injectable()
+export class RulesRepository {
+  constructor(@Inject(PrismaService) private readonly prisma: PrismaService) {}
+
+  async create(body: RuleBody, actor: string): Promise<RuleWriteResponse> {
+    return this.write(body.name, async (tx) => {
+      const rulesVersion = await bumpRulesVersion(tx);
+      const row = await tx.rule.create({ data: dataOf(body) });
+      return this.record(tx, { row, action: 'create', actor, rulesVersion, before: undefined });
+    });
+  }
+
+  /** Applies `patch`; with `expected` (the caller's `If-Match`), only to that version of the rule. */
+  async update(id: string, patch: RulePatch, actor: string, expected?: number): Promise<RuleWriteResponse> {
+    return this.retrying(() =>
+      this.write(patch.name, async (tx) => {
+        const rulesVersion = await bumpRulesVersion(tx);
+        const current = await this.current(tx, id, expected);
+        const row = await this.replace(tx, current, dataOf(patch));
+        return this.record(tx, { row, action: 'update', actor, rulesVersion, before: current });
+      }),
+    );
+  }
+
+  async delete(id: string, actor: string, expected?: number): Promise<number> {
+    return this.retrying(() =>
+      this.write(undefined, async (tx) => {
+        const rulesVersion = await bumpRulesVersion(tx);
+        const current = await this.current(tx, id, expected);
+        const { count } = await tx.rule.deleteMany({ where: { id, version: current.version } });
+        if (count === 0) throw new LostRaceError();
+        const before = toRuleResponse(current);
+        await tx.ruleAudit.create({
+          data: { ruleId: id, actor, action: 'delete', before: json(before), rulesVersion },
+        });
+        await this.enqueue(tx, rulesVersion, id, 'delete');
+        return Number(rulesVersion);
+      }),
+    );
+  }
+
+  /**
+   * Writes the body the rule had at `version` (from its audit log) as a new version; a deleted rule
+   * comes back with its id.
+   */
+  async rollback(id: string, version: number, actor: string, expected?: number): Promise<RuleWriteResponse> {
+    const target = (await this.history(id)).find((entry) => entry.after?.version === version)?.after ?? undefined;
+    if (target === undefined) {
+      throw new InvalidRuleInputException([{ field: 'version', reason: `is not a version of rule ${id}` }]);
+    }
+    return this.retrying(() =>
+      this.write(target.name, async (tx) => {
+        const rulesVersion = await bumpRulesVersion(tx);
+        const existing = await tx.rule.findUnique({ where: { id } });
+        const data = { ...dataOf(target), description: target.description ?? null };
+        let row: Rule;
+        if (existing === null) {
+          if (expected !== undefined) throw new RuleNotFoundException(id);
+          const last = await tx.ruleAudit.findFirst({ where: { ruleId: id }, orderBy: { id: 'desc' } });
+          const lastVersion = (last?.before as RuleResponse | null)?.version ?? version;
+          row = await tx.rule.create({
+            data: { ...data, id, version: lastVersion + 1, createdAt: new Date(target.createdAt) },
+          });
+        } else {
+          row = await this.replace(tx, await this.current(tx, id, expected), data);
+        }
+        return this.record(tx, {
+          row,
+          action: 'rollback',
+          actor,
+          rulesVersion,
+          before: existing ?? undefined,
+        });
+      }),
+    );
+  }
+
+  async findById(id: string): Promise<RuleResponse> {
+    const row = await this.reading(() => this.prisma.rule.findUnique({ where: { id } }));
+    if (row === null) throw new RuleNotFoundException(id);
+    return toRuleResponse(row);
+  }
+
+  /** Oldest first, by creation. */
+  async list(query: RuleListQuery): Promise<RuleList> {
+    const where: Prisma.RuleWhereInput = {
+      ...(query.resource === undefined ? {} : { match: { path: ['resource'], equals: query.resource } }),
+      ...(query.enabled === undefined ? {} : { enabled: query.enabled }),
+      ...(query.algorithm === undefined ? {} : { algorithm: query.algorithm }),
+    };
+    const [rows, total] = await this.reading(() =>
+      this.prisma.$transaction([
+        this.prisma.rule.findMany({
+          where,
+          orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+          skip: query.offset,
+          take: query.limit,
+        }),
+        this.prisma.rule.count({ where }),
+      ]),
+    );
+    return { items: rows.map(toRuleResponse), total };
+  }
+
+  /** The rule's audit rows, oldest first; kept after the rule is deleted. */
+  async history(id: string): Promise<RuleHistoryEntry[]> {
+    const rows = await this.reading(() =>
+      this.prisma.ruleAudit.findMany({ where: { ruleId: id }, orderBy: { id: 'asc' } }),
+    );
+    if (rows.length === 0) throw new RuleNotFoundException(id);
+    return rows.map((row) => {
+      const before = row.before as RuleResponse | null;
+      const after = row.after as RuleResponse | null;
+      return {
+        version: (after ?? before)!.version,
+        action: row.action as RuleAction,
+        actor: row.actor,
+        at: row.at.toISOString(),
+        rulesVersion: Number(row.rulesVersion),
+        before,
+        after,
+      };
+    });
+  }
+
+  /** The cluster-wide rules version. */
+  async rulesVersion(): Promise<number> {
+    const row = await this.reading(() => this.prisma.rulesVersion.findFirstOrThrow());
+    return Number(row.version);
+  }
+
+  /** Every rule and the version they are, consistent with each other (one repeatable-read snapshot). */
+  async loadAll(): Promise<RulesLoad> {
+    const [version, rows] = await this.reading(() =>
+      this.prisma.$transaction([this.prisma.rulesVersion.findFirstOrThrow(), this.prisma.rule.findMany()], {
+        isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead,
+      }),
+    );
+    return { rules: rows.map(toStoredRule), version: Number(version.version) };
+  }
+
+  /** The rule as it is now, checked against the caller's `If-Match`. */
+  private async current(tx: Tx, id: string, expected: number | undefined): Promise<Rule> {
+    const row = await tx.rule.findUnique({ where: { id } });
+    if (row === null) throw new RuleNotFoundException(id);
+    if (expected !== undefined && row.version !== expected) throw new StaleRuleVersionException(expected, row.version);
+    return row;
+  }
+
+  /** Writes `data` over `current` if nobody changed it since it was read; the rule's version grows by one. */
+  private async replace(tx: Tx, current: Rule, data: Prisma.RuleUpdateManyMutationInput): Promise<Rule> {
+    const { count } = await tx.rule.updateMany({
+      where: { id: current.id, version: current.version },
+      data: { ...data, version: { increment: 1 } },
+    });
+    if (count === 0) throw new LostRaceError();
+    return tx.rule.findUniqueOrThrow({ where: { id: current.id } });
+  }
+
+  private async record(
+    tx: Tx,
+    write: { row: Rule; action: RuleAction; actor: string; rulesVersion: bigint; before: Rule | undefined },
+  ): Promise<RuleWriteResponse> {
+    const after = toRuleResponse(write.row);
+    await tx.ruleAudit.create({
+      data: {
+        ruleId: write.row.id,
+        actor: write.actor,
+        action: write.action,
+        ...(write.before === undefined ? {} : { before: json(toRuleResponse(write.before)) }),
+        after: json(after),
+        rulesVersion: write.rulesVersion,
+      },
+    });
+    await this.enqueue(tx, write.rulesVersion, write.row.id, write.action);
+    return { ...after, rulesVersion: Number(write.rulesVersion) };
+  }
+
+  /** The outbox row a publisher announces to the other nodes. */
+  private async enqueue(tx: Tx, rulesVersion: bigint, ruleId: string, action: RuleAction): Promise<void> {
+    await tx.outbox.create({
+      data: { rulesVersion, payload: { type: 'rules.changed', rulesVersion: Number(rulesVersion), ruleId, action } },
+    });
+  }
+
+  /** Runs `work` in one transaction; `name` is the rule name a unique violation is about. */
+  private async write<T>(name: string | undefined, work: (tx: Tx) => Promise<T>): Promise<T> {
+    try {
+      return await this.prisma.$transaction(work, TRANSACTION_OPTIONS);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new RuleNameTakenException(name ?? '');
+      throw translated(error);
+    }
+  }
+
+  private async retrying<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let i = 1; ; i++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (!(error instanceof LostRaceError)) throw error;
+        if (i >= MAX_WRITE_ATTEMPTS) {
+          throw new ConflictException(errorBody(409, 'the rule kept changing while it was written; try again'));
+        }
+      }
+    }
+  }
+
+  private async reading<T>(read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (error) {
+      throw translated(error);
+    }
+  }
+}
+
+/** Prisma's column data for a full body or the fields of a patch. */
+function dataOf(body: RuleBody): Prisma.RuleCreateInput;
+function dataOf(body: RulePatch): Prisma.RuleUpdateManyMutationInput;
+function dataOf(body: RulePatch): Prisma.RuleUpdateManyMutationInput {
+  const data: Prisma.RuleUpdateManyMutationInput = {};
+  if (body.name !== undefined) data.name = body.name;
+  if (body.description !== undefined) data.description = body.description;
+  if (body.match !== undefined) data.match = json(body.match);
+  if (body.algorithm !== undefined) data.algorithm = body.algorithm;
+  if (body.limits !== undefined) data.limits = json(body.limits);
+  if (body.enabled !== undefined) data.enabled = body.enabled;
+  if (body.shadow !== undefined) data.shadow = body.shadow;
+  if (body.priority !== undefined) data.priority = body.priority;
+  if (body.perResource !== undefined) data.perResource = body.perResource;
+  return data;
+}
+
+function json(value: unknown): Prisma.InputJsonValue {
+  return value as Prisma.InputJsonValue;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Prisma.PrismaClientKnownRequestError && error.code === UNIQUE_VIOLATION;
+}
+
+/** Node's socket errors, Prisma's "can't reach / pool timeout" codes and the driver adapter's kinds. */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
+  'P1001',
+  'P1002',
+  'P1008',
+  'P1017',
+  'P2024',
+  'DatabaseNotReachable',
+  'ConnectionClosed',
+  'SocketTimeout',
+  'TooManyConnections',
+]);
+
+/** Whether `error` (or one of its causes) says Postgres could not be reached, rather than refused a query. */
+export function isStorageUnavailable(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let current = error; typeof current === 'object' && current !== null && !seen.has(current);) {
+    seen.add(current);
+    if (current instanceof Prisma.PrismaClientInitializationError) return true;
+    const { code, kind, originalCode, message } = current as Record<string, unknown>;
+    for (const value of [code, kind, originalCode]) {
+      if (typeof value !== 'string') continue;
+      // SQLSTATE class 08 is "connection exception"; 57P01-03 is the server shutting down.
+      if (UNAVAILABLE_CODES.has(value) || /^08|^57P0[1-3]$/.test(value)) return true;
+    }
+    if (
+      typeof message === 'string' &&
+      /Connection terminated|connect ECONNREFUSED|Can't reach database/i.test(message)
+    ) {
+      return true;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** HTTP exceptions unchanged, an unreachable database as 503, anything else as it is (a 500). */
+function translated(error: unknown): unknown {
+  if (error instanceof HttpException || error instanceof LostRaceError) return error;
+  return isStorageUnavailable(error) ? new RulesStorageUnavailableException() : error;
+}
