@@ -2,7 +2,7 @@ import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common'
 import type { DestinationStream } from 'pino';
 import { AdminModule } from './admin/index.js';
 import { CheckModule } from './check/index.js';
-import type { AppConfig} from './config/index.js';
+import type { AppConfig } from './config/index.js';
 import { ConfigModule } from './config/index.js';
 import { DbModule } from './db/index.js';
 import { HealthModule } from './health/index.js';
@@ -67,6 +67,8 @@ export class AppModule {
         // The DEFAULT_LIMIT rule applies where no admin rule and no @RateLimit() does.
         defaultPolicy: compileRateLimit(limiterOptions.default!, 'DEFAULT_LIMIT / DEFAULT_WINDOW_MS'),
         refreshIntervalMs: config.rulesRefreshIntervalMs,
+        // Rule changes are announced over Redis pub/sub when there is a Redis (unset: one node).
+        ...(config.redisUrl !== undefined ? { redisUrl: config.redisUrl } : {}),
       }),
     });
     return {

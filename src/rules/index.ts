@@ -19,7 +19,12 @@ export {
   type RulePatch,
   type StoredRule,
 } from './rule.js';
+export { OutboxPublisher } from './outbox-publisher.js';
+export { RedisRulesResolver, type RedisRulesResolverOptions } from './redis-rules.resolver.js';
+export { DEFAULT_RULES_CHANNEL, RulesBus, type RulesBusListener, type RulesBusOptions } from './rules-bus.js';
 export { RulesPolicyResolver } from './rules-policy.resolver.js';
+export { RulesSnapshotPublisher } from './rules-snapshot.publisher.js';
+export { RulesSubscriber } from './rules-subscriber.js';
 export {
   type DefaultPolicy,
   InvalidStoredRuleError,
@@ -37,7 +42,7 @@ export {
   toStoredRule,
 } from './rule-response.js';
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parseIfMatch, parseListQuery, parseRuleId } from './rules-request.js';
-export { RULES_OPTIONS } from './rules.constants.js';
+export { RULES_BUS, RULES_OPTIONS } from './rules.constants.js';
 export { RULES_PATH, RulesController } from './rules.controller.js';
 export {
   InvalidRuleInputException,
@@ -48,7 +53,11 @@ export {
 } from './rules.exceptions.js';
 export { RULES_ASYNC_OPTIONS_TYPE, RULES_OPTIONS_TYPE } from './rules.module-definition.js';
 export { RulesModule } from './rules.module.js';
-export { DEFAULT_RULES_REFRESH_INTERVAL_MS, type RulesModuleOptions } from './rules.options.js';
+export {
+  DEFAULT_OUTBOX_INTERVAL_MS,
+  DEFAULT_RULES_REFRESH_INTERVAL_MS,
+  type RulesModuleOptions,
+} from './rules.options.js';
 export { RulesRefresher } from './rules.refresher.js';
 export {
   isStorageUnavailable,

@@ -1,6 +1,10 @@
 import { Module } from '@nestjs/common';
+import { OutboxPublisher } from './outbox-publisher.js';
+import { RulesBus } from './rules-bus.js';
 import { RulesPolicyResolver } from './rules-policy.resolver.js';
-import { RULES_OPTIONS } from './rules.constants.js';
+import { RulesSnapshotPublisher } from './rules-snapshot.publisher.js';
+import { RulesSubscriber } from './rules-subscriber.js';
+import { RULES_BUS, RULES_OPTIONS } from './rules.constants.js';
 import { RulesController } from './rules.controller.js';
 import { ConfigurableRulesModule } from './rules.module-definition.js';
 import type { RulesModuleOptions } from './rules.options.js';
@@ -10,6 +14,8 @@ import { RulesRepository } from './rules.repository.js';
 /**
  * Admin rules: the REST API under `/v1/admin/rules`, their storage, and this node's compiled
  * snapshot, kept current by `RulesRefresher`. Exports `RulesPolicyResolver` for the limiter.
+ * With `redisUrl`, writes are announced to the other nodes at once (`OutboxPublisher`,
+ * `RulesSubscriber`) and each loaded rule set is stored for library nodes (`RulesSnapshotPublisher`).
  * `PrismaService` (DbModule) and the admin guard's options (AdminModule) must be injectable here:
  * pass their modules in `forRootAsync({ imports })` (the same module objects the app imports).
  *
@@ -17,7 +23,11 @@ import { RulesRepository } from './rules.repository.js';
  * const rules = RulesModule.forRootAsync({
  *   imports: [db, admin, config],
  *   inject: [AppConfig],
- *   useFactory: (config: AppConfig) => ({ defaultPolicy, refreshIntervalMs: config.rulesRefreshIntervalMs }),
+ *   useFactory: (config: AppConfig) => ({
+ *     defaultPolicy,
+ *     refreshIntervalMs: config.rulesRefreshIntervalMs,
+ *     redisUrl: config.redisUrl,
+ *   }),
  * });
  * RateLimitModule.forRootAsync({ imports: [rules], policyResolver: RulesPolicyResolver, ... });
  */
@@ -29,8 +39,22 @@ import { RulesRepository } from './rules.repository.js';
       inject: [RULES_OPTIONS],
       useFactory: (options: RulesModuleOptions) => new RulesPolicyResolver(options.defaultPolicy),
     },
+    {
+      provide: RULES_BUS,
+      inject: [RULES_OPTIONS],
+      useFactory: (options: RulesModuleOptions) =>
+        options.redisUrl === undefined
+          ? null
+          : RulesBus.connect({
+              redis: options.redisUrl,
+              ...(options.rulesChannel === undefined ? {} : { channel: options.rulesChannel }),
+            }),
+    },
     RulesRepository,
     RulesRefresher,
+    OutboxPublisher,
+    RulesSubscriber,
+    RulesSnapshotPublisher,
   ],
   exports: [RulesPolicyResolver, RulesRefresher],
 })

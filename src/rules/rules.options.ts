@@ -6,7 +6,19 @@ export interface RulesModuleOptions {
   defaultPolicy: DefaultPolicy | undefined;
   /** How often `rules_version` is read to catch writes made on other nodes (ms, default 5000). */
   refreshIntervalMs?: number;
+  /**
+   * `REDIS_URL`: writes are announced on a pub/sub channel so other nodes reload at once, and the
+   * compiled rule set is stored for library nodes. Unset (one node): the local reload suffices.
+   */
+  redisUrl?: string | undefined;
+  /** Pub/sub channel of rules versions (default `floodgate:rules`); its snapshot key is `<channel>:snapshot`. */
+  rulesChannel?: string;
+  /** How often outbox rows that were not announced (Redis was down) are announced again (ms, default 2000). */
+  outboxIntervalMs?: number;
 }
 
 /** `refreshIntervalMs` when none is given. */
 export const DEFAULT_RULES_REFRESH_INTERVAL_MS = 5_000;
+
+/** `outboxIntervalMs` when none is given. */
+export const DEFAULT_OUTBOX_INTERVAL_MS = 2_000;

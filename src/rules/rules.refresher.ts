@@ -3,7 +3,7 @@ import { RulesPolicyResolver } from './rules-policy.resolver.js';
 import { RulesSnapshot } from './rules-snapshot.js';
 import { RULES_OPTIONS } from './rules.constants.js';
 import { DEFAULT_RULES_REFRESH_INTERVAL_MS, type RulesModuleOptions } from './rules.options.js';
-import { RulesRepository } from './rules.repository.js';
+import { RulesRepository, type RulesLoad } from './rules.repository.js';
 
 /**
  * Keeps this node's `RulesSnapshot` current: loads it when the module starts, again right after
@@ -20,6 +20,7 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
   private queued: Promise<boolean> | undefined;
   private failureCount = 0;
   private stopped = false;
+  private readonly loadListeners: ((load: RulesLoad) => void)[] = [];
 
   constructor(
     @Inject(RulesRepository) private readonly repository: RulesRepository,
@@ -42,6 +43,11 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
   /** The rules version this node enforces. */
   get version(): number {
     return this.resolver.current.version;
+  }
+
+  /** Calls `listener` after every load that put a snapshot in force (to pass it on to library nodes). */
+  onLoad(listener: (load: RulesLoad) => void): void {
+    this.loadListeners.push(listener);
   }
 
   async onModuleInit(): Promise<void> {
@@ -99,10 +105,14 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
 
   private async load(): Promise<boolean> {
     try {
-      const { rules, version } = await this.repository.loadAll();
+      const load = await this.repository.loadAll();
+      const { rules, version } = load;
       const snapshot = new RulesSnapshot(rules, version, { defaultPolicy: this.options.defaultPolicy });
       const swapped = this.resolver.swap(snapshot);
-      if (swapped) this.logger.debug(`rules version ${version} loaded (${snapshot.enabledRuleCount} enabled rules)`);
+      if (swapped) {
+        this.logger.debug(`rules version ${version} loaded (${snapshot.enabledRuleCount} enabled rules)`);
+        for (const listener of this.loadListeners) listener(load);
+      }
       return swapped;
     } catch (error) {
       this.fail('rules snapshot load failed; the last good snapshot stays', error);

@@ -64,7 +64,14 @@ class LostRaceError extends Error {}
  */
 @Injectable()
 export class RulesRepository {
+  private readonly commitListeners: (() => void)[] = [];
+
   constructor(@Inject(PrismaService) private readonly prisma: PrismaService) {}
+
+  /** Calls `listener` after every write that committed (its outbox row is then there to announce). */
+  onCommit(listener: () => void): void {
+    this.commitListeners.push(listener);
+  }
 
   async create(body: RuleBody, actor: string): Promise<RuleWriteResponse> {
     return this.write(body.name, async (tx) => {
@@ -250,7 +257,9 @@ export class RulesRepository {
   /** Runs `work` in one transaction; `name` is the rule name a unique violation is about. */
   private async write<T>(name: string | undefined, work: (tx: Tx) => Promise<T>): Promise<T> {
     try {
-      return await this.prisma.$transaction(work, TRANSACTION_OPTIONS);
+      const result = await this.prisma.$transaction(work, TRANSACTION_OPTIONS);
+      for (const listener of this.commitListeners) listener();
+      return result;
     } catch (error) {
       if (isUniqueViolation(error)) throw new RuleNameTakenException(name ?? '');
       throw translated(error);

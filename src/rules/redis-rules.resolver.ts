@@ -1,0 +1,142 @@
+import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { PolicyQuery, PolicyResolver } from '../limiter/policy/policy-resolver.js';
+import type { RateLimitPolicy } from '../limiter/policy/rate-limit-policy.js';
+import { RulesBus, type RulesBusOptions } from './rules-bus.js';
+import { RulesPolicyResolver } from './rules-policy.resolver.js';
+import { type DefaultPolicy, RulesSnapshot } from './rules-snapshot.js';
+import { DEFAULT_RULES_REFRESH_INTERVAL_MS } from './rules.options.js';
+
+/** Options of `RedisRulesResolver`: where the service nodes publish the rules, and what applies without them. */
+export interface RedisRulesResolverOptions extends RulesBusOptions {
+  /** What applies when no rule does (the library's `default`). */
+  readonly defaultPolicy?: DefaultPolicy;
+  /** How often the stored set is read in case an announcement was lost (ms, default 5000). */
+  readonly refreshIntervalMs?: number;
+}
+
+/**
+ * The admin rules for a node that embeds only the limiter library (Redis, no Postgres): loads the
+ * rule set the service nodes store in Redis at start, reloads it whenever a newer version is
+ * announced on the rules channel (and periodically, in case an announcement was lost), and answers
+ * from the compiled snapshot like `RulesPolicyResolver`. A set that fails to load or compile keeps
+ * the last good one and is counted in `failures`. Use the same `channel` as the service nodes.
+ *
+ * @example
+ * const resolver = { provide: RedisRulesResolver, useFactory: () => new RedisRulesResolver({ redis: url, defaultPolicy }) };
+ * // in a module (say RulesClientModule) that provides and exports it:
+ * RateLimitModule.forRootAsync({ imports: [RulesClientModule], policyResolver: RedisRulesResolver, useFactory: ... });
+ */
+export class RedisRulesResolver implements PolicyResolver, OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(RedisRulesResolver.name);
+  private readonly resolver: RulesPolicyResolver;
+  private bus: RulesBus | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<boolean> | undefined;
+  private rerun = false;
+  private failureCount = 0;
+
+  constructor(private readonly options: RedisRulesResolverOptions) {
+    this.resolver = new RulesPolicyResolver(options.defaultPolicy);
+  }
+
+  /** The snapshot in force. */
+  get current(): RulesSnapshot {
+    return this.resolver.current;
+  }
+
+  /** Whether a stored rule set has been loaded yet. */
+  get loaded(): boolean {
+    return this.resolver.loaded;
+  }
+
+  /** Loads that failed since start (for metrics). */
+  get failures(): number {
+    return this.failureCount;
+  }
+
+  resolve(query: PolicyQuery): RateLimitPolicy | undefined {
+    return this.resolver.resolve(query);
+  }
+
+  onModuleInit(): Promise<void> {
+    return this.start();
+  }
+
+  onModuleDestroy(): Promise<void> {
+    return this.close();
+  }
+
+  /**
+   * Connects, subscribes, then loads the stored set (subscribing first, so no version announced in
+   * between is missed). Rejects when Redis cannot be reached; a missing or invalid set does not
+   * reject: the default applies until a good one arrives.
+   */
+  async start(): Promise<void> {
+    const bus = await RulesBus.connect(this.options);
+    this.bus = bus;
+    await bus.subscribe(
+      {
+        version: (version) => {
+          if (!this.loaded || version > this.current.version) void this.reload();
+        },
+        resubscribed: () => void this.reload(),
+      },
+      this.logger,
+    );
+    await this.reload();
+    this.timer = setInterval(
+      () => void this.reload(),
+      this.options.refreshIntervalMs ?? DEFAULT_RULES_REFRESH_INTERVAL_MS,
+    );
+    this.timer.unref();
+  }
+
+  /** Stops reloading and closes the connections. */
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.inFlight;
+    this.bus?.close();
+    this.bus = undefined;
+  }
+
+  /**
+   * Reads the stored set and swaps it in when it is newer. A call made while a read runs makes one
+   * more read after it. Resolves whether a new snapshot was swapped in; never rejects.
+   */
+  reload(): Promise<boolean> {
+    if (this.inFlight !== undefined) {
+      this.rerun = true;
+      return this.inFlight;
+    }
+    const run = this.loadNewer().then(async (swapped) => {
+      this.inFlight = undefined;
+      if (!this.rerun) return swapped;
+      this.rerun = false;
+      return (await this.reload()) || swapped;
+    });
+    this.inFlight = run;
+    return run;
+  }
+
+  private async loadNewer(): Promise<boolean> {
+    const bus = this.bus;
+    if (bus === undefined) return false;
+    try {
+      const load = await bus.loadSnapshot();
+      if (load === undefined) return false;
+      if (this.loaded && load.version <= this.current.version) return false;
+      const snapshot = new RulesSnapshot(load.rules, load.version, { defaultPolicy: this.options.defaultPolicy });
+      const swapped = this.resolver.swap(snapshot);
+      if (swapped) this.logger.debug(`rules version ${load.version} loaded from Redis`);
+      return swapped;
+    } catch (error) {
+      this.failureCount++;
+      this.logger.error(
+        { err: error, failures: this.failureCount },
+        'rules load from Redis failed; the last good snapshot stays',
+      );
+      return false;
+    }
+  }
+}

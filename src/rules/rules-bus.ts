@@ -1,0 +1,179 @@
+import { readFileSync } from 'node:fs';
+import type { Logger } from '@nestjs/common';
+import { Cluster, type Redis, type RedisOptions } from 'ioredis';
+import { createRedisClient, waitUntilReady } from '../limiter/store/redis/redis-connection.js';
+import type { StoredRule } from './rule.js';
+import type { RulesLoad } from './rules.repository.js';
+
+/** The channel rules versions are announced on when none is configured. */
+export const DEFAULT_RULES_CHANNEL = 'floodgate:rules';
+
+/** Where a `RulesBus` connects and which names it uses. */
+export interface RulesBusOptions {
+  /** A Redis URL as `REDIS_URL` takes it (see `parseRedisUrl`), or ioredis options. */
+  readonly redis: string | RedisOptions;
+  /** Pub/sub channel of rules versions (default `floodgate:rules`). */
+  readonly channel?: string;
+  /** Hash holding the compiled rule set for library nodes (default `<channel>:snapshot`). */
+  readonly snapshotKey?: string;
+  /** Per-command timeout of PUBLISH and the snapshot reads and writes (ms, default 1000). */
+  readonly commandTimeoutMs?: number;
+}
+
+/** What a subscriber is told: a version announced, and that messages may have been lost. */
+export interface RulesBusListener {
+  version(version: number): void;
+  /** The subscription was restored after a reconnect: messages sent meanwhile are lost, so check. */
+  resubscribed(): void;
+}
+
+const DEFAULT_COMMAND_TIMEOUT_MS = 1_000;
+const READY_TIMEOUT_MS = 5_000;
+
+/**
+ * Stores the snapshot unless the stored one is as new or newer, so a node that reloads late never
+ * takes library nodes back to an older rule set.
+ * KEYS[1] the snapshot hash (fields `version`, `rules`); ARGV[1] version; ARGV[2] rules as JSON.
+ * Returns 1 when stored, 0 when the stored one is as new.
+ */
+/** Read once: the script is a file beside this module, like the limiter's. */
+const STORE_SNAPSHOT_LUA = readFileSync(new URL('./scripts/store-snapshot-1.lua', import.meta.url), 'utf8');
+const STORE_SNAPSHOT_COMMAND = 'floodgateStoreRulesSnapshot';
+
+type SnapshotClient = (Redis | Cluster) & {
+  [STORE_SNAPSHOT_COMMAND](key: string, version: string, rules: string): Promise<number>;
+};
+
+/**
+ * The rules' Redis side: the channel where a new rules version is announced and the hash holding
+ * the compiled rule set of the newest version (for library nodes, which have no Postgres). Two
+ * connections: commands fail fast like the limiter's (no offline queue), while the subscriber
+ * queues its SUBSCRIBE until connected and resubscribes after every reconnect.
+ */
+export class RulesBus {
+  readonly channel: string;
+  readonly snapshotKey: string;
+  private subscriber: Redis | Cluster | undefined;
+
+  private constructor(
+    private readonly client: SnapshotClient,
+    channel: string,
+    snapshotKey: string,
+  ) {
+    this.channel = channel;
+    this.snapshotKey = snapshotKey;
+  }
+
+  /** Connects; rejects (and disconnects) when Redis is not ready in time, so a start never hides it. */
+  static async connect(options: RulesBusOptions): Promise<RulesBus> {
+    const client = createRedisClient(options.redis, {
+      commandTimeoutMs: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    }) as SnapshotClient;
+    client.defineCommand(STORE_SNAPSHOT_COMMAND, { numberOfKeys: 1, lua: STORE_SNAPSHOT_LUA });
+    try {
+      await waitUntilReady(client, READY_TIMEOUT_MS);
+    } catch (error) {
+      client.disconnect();
+      throw new Error(`rules bus: ${(error as Error).message}`, { cause: error });
+    }
+    const channel = options.channel ?? DEFAULT_RULES_CHANNEL;
+    return new RulesBus(client, channel, options.snapshotKey ?? `${channel}:snapshot`);
+  }
+
+  /** Announces `version`; rejects when Redis does not take it. */
+  async publish(version: number): Promise<void> {
+    await this.client.publish(this.channel, String(version));
+  }
+
+  /** Stores `load` for library nodes; true when it is newer than the stored one (and replaced it). */
+  async storeSnapshot(load: RulesLoad): Promise<boolean> {
+    const stored = await this.client[STORE_SNAPSHOT_COMMAND](
+      this.snapshotKey,
+      String(load.version),
+      JSON.stringify(load.rules),
+    );
+    return stored === 1;
+  }
+
+  /**
+   * The stored rule set, its dates revived; undefined when none is stored. Rejects when it is not a
+   * version and an array of rules (whether each rule is valid is `RulesSnapshot`'s to say).
+   */
+  async loadSnapshot(): Promise<RulesLoad | undefined> {
+    const [version, rules] = await this.client.hmget(this.snapshotKey, 'version', 'rules');
+    if (version === null || rules === null) return undefined;
+    return decodeSnapshot(version, rules);
+  }
+
+  /**
+   * Subscribes on a dedicated connection (a subscribed connection takes no other commands). Resolves
+   * once subscribed; `listener` is called for every well-formed version announced.
+   */
+  async subscribe(listener: RulesBusListener, logger: Logger): Promise<void> {
+    const subscriber = this.subscriberConnection();
+    this.subscriber = subscriber;
+    let readyBefore = false;
+    subscriber.on('error', (error: Error) => logger.warn(`rules subscriber: ${error.message}`));
+    subscriber.on('ready', () => {
+      // The first ready is the initial connect; any later one follows an outage.
+      if (readyBefore) listener.resubscribed();
+      readyBefore = true;
+    });
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel !== this.channel) return;
+      const version = Number(message);
+      if (Number.isSafeInteger(version) && version >= 0) listener.version(version);
+    });
+    await subscriber.subscribe(this.channel);
+  }
+
+  /** Nest's last shutdown hook: after every provider stopped using the bus. */
+  onApplicationShutdown(): void {
+    this.close();
+  }
+
+  /** Drops both connections at once: queued commands of an unreachable Redis must not delay a stop. */
+  close(): void {
+    this.subscriber?.disconnect();
+    this.client.disconnect();
+  }
+
+  /**
+   * The same server as the command client, with the settings a subscriber needs: an offline queue
+   * (SUBSCRIBE waits for the connection, and ioredis resubscribes through it after a reconnect), no
+   * per-command timeout and no retry limit (a subscription is not a request to fail fast).
+   */
+  private subscriberConnection(): Redis | Cluster {
+    const subscriberOptions: Partial<RedisOptions> = {
+      enableOfflineQueue: true,
+      enableAutoPipelining: false,
+      maxRetriesPerRequest: null,
+      commandTimeout: undefined,
+    };
+    if (this.client instanceof Cluster) {
+      return this.client.duplicate(undefined, {
+        enableOfflineQueue: true,
+        enableAutoPipelining: false,
+        redisOptions: { ...this.client.options.redisOptions, ...subscriberOptions },
+      });
+    }
+    return (this.client as Redis).duplicate(subscriberOptions);
+  }
+}
+
+function decodeSnapshot(version: string, rules: string): RulesLoad {
+  const parsedVersion = Number(version);
+  const parsed: unknown = JSON.parse(rules);
+  if (!Number.isSafeInteger(parsedVersion) || !Array.isArray(parsed)) {
+    throw new Error('the stored rules snapshot is not a version and an array of rules');
+  }
+  const revived = parsed.map((rule: Record<string, unknown>): StoredRule => {
+    const createdAt = new Date(rule.createdAt as string);
+    const updatedAt = new Date(rule.updatedAt as string);
+    if (Number.isNaN(createdAt.getTime()) || Number.isNaN(updatedAt.getTime())) {
+      throw new Error(`stored rule ${String(rule.id)} has no valid createdAt / updatedAt`);
+    }
+    return { ...(rule as unknown as StoredRule), createdAt, updatedAt };
+  });
+  return { rules: revived, version: parsedVersion };
+}

@@ -1,0 +1,229 @@
+import { Redis } from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { applyMigrations } from '../../../src/db/index.js';
+import { RedisRulesResolver } from '../../../src/rules/index.js';
+import { createTestDatabase, query, type TestDatabase } from '../../db/support/test-database.js';
+import { type RedisServerHandle, startRedisServer } from '../../support/redis-server.js';
+import { type RedisRulesNode, startRedisRulesNode } from './redis-rules-app.js';
+
+const SETUP_TIMEOUT_MS = 60_000;
+const SHARED_REDIS_URL = 'redis://127.0.0.1:6379';
+/** The redis-server this file starts and kills (its own loopback port). */
+const KILLABLE_REDIS_PORT = 6389;
+/** Long enough that only a pub/sub announcement can explain a node catching up during a test. */
+const REFRESH_INTERVAL_MS = 60_000;
+const OUTBOX_INTERVAL_MS = 200;
+/** The bound a change must reach another node within (the goal is milliseconds; this is a wide margin). */
+const PROPAGATION_BOUND_MS = 2_000;
+const RULES = '/v1/admin/rules';
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const uniqueChannel = () => `floodgate-test:rules:${randomBytes(6).toString('hex')}`;
+
+const ruleBody = (name: string, limit = 1): Json => ({
+  name,
+  match: { resource: `GET /${name}` },
+  limits: [{ limit, windowMs: 60_000 }],
+});
+
+async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return true;
+    await sleep(1);
+  }
+  return condition();
+}
+
+async function created(response: Response): Promise<Json> {
+  expect(response.status).toBe(201);
+  return (await response.json()) as Json;
+}
+
+async function outboxRow(url: string, rulesVersion: number): Promise<{ published_at: Date | null }> {
+  const [row] = await query<{ published_at: Date | null }>(
+    url,
+    'SELECT published_at FROM outbox WHERE rules_version = $1',
+    [rulesVersion],
+  );
+  return row!;
+}
+
+describe('Rules hot reload over Redis pub/sub', () => {
+  const channel = uniqueChannel();
+  let db: TestDatabase;
+  let writer: RedisRulesNode;
+  let reader: RedisRulesNode;
+  let redis: Redis;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await applyMigrations(db.url);
+    const options = {
+      redisUrl: SHARED_REDIS_URL,
+      rulesChannel: channel,
+      refreshIntervalMs: REFRESH_INTERVAL_MS,
+      outboxIntervalMs: OUTBOX_INTERVAL_MS,
+    };
+    writer = await startRedisRulesNode(db.url, options);
+    reader = await startRedisRulesNode(db.url, options);
+    redis = new Redis(SHARED_REDIS_URL);
+  }, SETUP_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await writer?.close();
+    await reader?.close();
+    await redis?.del(`${channel}:snapshot`);
+    redis?.disconnect();
+    await db?.drop();
+  });
+
+  it('enforces a rule written on one node on another within milliseconds, and marks its outbox row published', async () => {
+    const before = reader.refresher.version;
+    const start = performance.now();
+    const write = writer.post(RULES, ruleBody('hot'));
+    expect(await waitUntil(() => reader.refresher.version > before, PROPAGATION_BOUND_MS)).toBe(true);
+    const latencyMs = performance.now() - start;
+    const { rulesVersion } = await created(await write);
+    console.log(`rules propagation: write sent -> other node reloaded in ${latencyMs.toFixed(1)} ms`);
+
+    expect(latencyMs).toBeLessThan(PROPAGATION_BOUND_MS);
+    expect(reader.refresher.version).toBe(rulesVersion);
+    const statuses: number[] = [];
+    for (let i = 0; i < 2; i++) statuses.push((await reader.check({ clientId: 'c1', resource: 'GET /hot' })).status);
+    expect(statuses).toEqual([200, 429]);
+
+    expect(await waitUntil(async () => (await outboxRow(db.url, rulesVersion)).published_at !== null, 2_000)).toBe(
+      true,
+    );
+  });
+
+  it('keeps propagating every later write within the bound', async () => {
+    const latencies: number[] = [];
+    const answered: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const before = reader.refresher.version;
+      const start = performance.now();
+      const write = writer.post(RULES, ruleBody(`warm-${i}`));
+      expect(await waitUntil(() => reader.refresher.version > before, PROPAGATION_BOUND_MS)).toBe(true);
+      latencies.push(performance.now() - start);
+      expect(reader.refresher.version).toBe((await created(await write)).rulesVersion);
+      answered.push(performance.now() - start);
+    }
+    const format = (values: number[]) => values.map((ms) => ms.toFixed(1)).join(', ');
+    console.log(
+      `rules propagation (warm): other node reloaded ${format(latencies)} ms; write answered ${format(answered)} ms`,
+    );
+    expect(Math.max(...latencies)).toBeLessThan(PROPAGATION_BOUND_MS);
+  });
+
+  it('announces versions on the configured channel', async () => {
+    const listener = new Redis(SHARED_REDIS_URL);
+    try {
+      const heard: string[] = [];
+      listener.on('message', (_channel: string, message: string) => heard.push(message));
+      await listener.subscribe(channel);
+      const { rulesVersion } = await created(await writer.post(RULES, ruleBody('announced')));
+      expect(await waitUntil(() => heard.includes(String(rulesVersion)), 2_000)).toBe(true);
+    } finally {
+      listener.disconnect();
+    }
+  });
+
+  it('stores the compiled rule set for library nodes, and a RedisRulesResolver follows it', async () => {
+    const stored = await redis.hgetall(`${channel}:snapshot`);
+    expect(Number(stored.version)).toBe(writer.refresher.version);
+    expect((JSON.parse(stored.rules!) as Json[]).map((rule) => rule.name).sort()).toEqual([
+      'announced',
+      'hot',
+      'warm-0',
+      'warm-1',
+      'warm-2',
+      'warm-3',
+      'warm-4',
+    ]);
+
+    const library = new RedisRulesResolver({
+      redis: SHARED_REDIS_URL,
+      channel,
+      refreshIntervalMs: REFRESH_INTERVAL_MS,
+    });
+    await library.start();
+    try {
+      expect(library.loaded).toBe(true);
+      expect(library.current.version).toBe(writer.refresher.version);
+      expect(library.resolve({ resource: 'GET /hot' })).toMatchObject({ name: 'hot', limits: [{ limit: 1 }] });
+      expect(library.resolve({ resource: 'GET /library' })).toBeUndefined();
+
+      const { rulesVersion } = await created(await writer.post(RULES, ruleBody('library', 7)));
+      expect(await waitUntil(() => library.current.version === rulesVersion, PROPAGATION_BOUND_MS)).toBe(true);
+      expect(library.resolve({ resource: 'GET /library' })).toMatchObject({ name: 'library', limits: [{ limit: 7 }] });
+
+      // A stored set that does not compile is refused: the last good snapshot stays, the failure counted.
+      await redis.hset(`${channel}:snapshot`, 'version', String(rulesVersion + 100), 'rules', '[{"name":"Bad"}]');
+      expect(await library.reload()).toBe(false);
+      expect(library.failures).toBe(1);
+      expect(library.current.version).toBe(rulesVersion);
+      expect(library.resolve({ resource: 'GET /library' })).toMatchObject({ name: 'library' });
+    } finally {
+      await library.close();
+    }
+  });
+});
+
+describe('Rules announcements while Redis is down', () => {
+  const channel = uniqueChannel();
+  let db: TestDatabase;
+  let server: RedisServerHandle;
+  let writer: RedisRulesNode;
+  let reader: RedisRulesNode;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await applyMigrations(db.url);
+    server = await startRedisServer(KILLABLE_REDIS_PORT);
+    const options = {
+      redisUrl: server.url,
+      rulesChannel: channel,
+      refreshIntervalMs: REFRESH_INTERVAL_MS,
+      outboxIntervalMs: OUTBOX_INTERVAL_MS,
+    };
+    writer = await startRedisRulesNode(db.url, options);
+    reader = await startRedisRulesNode(db.url, options);
+  }, SETUP_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await writer?.close();
+    await reader?.close();
+    await server?.stop();
+    await db?.drop();
+  });
+
+  it('keeps the outbox row unpublished while Redis is down and announces it once Redis is back', async () => {
+    await server.kill();
+    const before = reader.refresher.version;
+    const { rulesVersion } = await created(await writer.post(RULES, ruleBody('while-down')));
+    expect(writer.refresher.version).toBe(rulesVersion);
+
+    // Several outbox passes fail meanwhile.
+    await sleep(4 * OUTBOX_INTERVAL_MS);
+    expect((await outboxRow(db.url, rulesVersion)).published_at).toBeNull();
+    expect(await writer.outbox.flush()).toBe(0);
+    expect(reader.refresher.version).toBe(before);
+
+    await server.start();
+    // Only the outbox job can set it: the write's own announcement failed.
+    expect(await waitUntil(async () => (await outboxRow(db.url, rulesVersion)).published_at !== null, 5_000)).toBe(
+      true,
+    );
+    expect(await waitUntil(() => reader.refresher.version === rulesVersion, 5_000)).toBe(true);
+    const statuses: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      statuses.push((await reader.check({ clientId: 'c1', resource: 'GET /while-down' })).status);
+    }
+    expect(statuses).toEqual([200, 429]);
+  });
+});
