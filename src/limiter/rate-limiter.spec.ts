@@ -305,6 +305,23 @@ describe('RateLimiter', () => {
       expect(d).toMatchObject({ allowed: false, outcome: 'limited', source: 'insurance' });
     });
 
+    it('setInsuranceNodes resizes the insurance share for policies already seen', async () => {
+      limiter = new RateLimiter(failing, { ...OPEN, insuranceNodes: 3 }, new DenialCache(), memory);
+      const p = policy({ limits: [{ limit: 12, windowMs: 60_000 }] });
+      expect(await limiter.consume(p, 'ip:1', 1)).toMatchObject({ limit: 4, remaining: 3 });
+      limiter.setInsuranceNodes(2);
+      expect(await limiter.consume(p, 'ip:1', 1)).toMatchObject({ limit: 6, remaining: 4 });
+      limiter.setInsuranceNodes(1);
+      expect(await limiter.consume(p, 'ip:2', 1)).toMatchObject({ limit: 12, remaining: 11 });
+      expect(() => limiter.setInsuranceNodes(0)).toThrow(RangeError);
+    });
+
+    it('setInsuranceNodes does not turn insurance on when it is off', async () => {
+      limiter = new RateLimiter(failing, OPEN, new DenialCache(), memory);
+      limiter.setInsuranceNodes(2);
+      expect(await limiter.consume(policy(), 'ip:1', 1)).toMatchObject({ outcome: 'failed_open', source: 'none' });
+    });
+
     it('insurance divides burst as well', async () => {
       limiter = new RateLimiter(failing, { ...OPEN, insuranceNodes: 2 }, new DenialCache(), memory);
       const p = policy({ algorithm: 'token_bucket', limits: [{ limit: 100, windowMs: 60_000, burst: 4 }] });

@@ -39,15 +39,18 @@ export interface RateLimiterObserver {
  * fail-closed decision (or an insurance decision) according to the settings.
  */
 export class RateLimiter {
-  private readonly insuranceLimits = new WeakMap<RateLimitPolicy, readonly LimitSpec[]>();
+  private insuranceLimits = new WeakMap<RateLimitPolicy, readonly LimitSpec[]>();
   private readonly observers: RateLimiterObserver[] = [];
+  private insuranceNodes: number;
 
   constructor(
     private readonly store: RateLimitStore,
     private readonly settings: RateLimiterSettings,
     private readonly denials: DenialCache = new DenialCache(),
     private readonly insurance?: RateLimitStore,
-  ) {}
+  ) {
+    this.insuranceNodes = settings.insuranceNodes ?? 0;
+  }
 
   observe(observer: RateLimiterObserver): void {
     this.observers.push(observer);
@@ -79,15 +82,31 @@ export class RateLimiter {
     return decision;
   }
 
+  /**
+   * Sizes the insurance share from the live node count (the node registry calls it after each
+   * heartbeat), so that while the store is down the fleet as a whole still enforces about the
+   * configured limit. Ignored when insurance is off: a node count never turns it on.
+   */
+  setInsuranceNodes(nodes: number): void {
+    if (!this.settings.insuranceNodes) return;
+    if (!Number.isInteger(nodes) || nodes < 1) {
+      throw new RangeError(`insurance nodes must be an integer >= 1, got ${String(nodes)}`);
+    }
+    if (nodes === this.insuranceNodes) return;
+    this.insuranceNodes = nodes;
+    // The per-policy shares were computed for the old count.
+    this.insuranceLimits = new WeakMap();
+  }
+
   /** Drops expired cached denials; the module calls it periodically. */
   sweep(): void {
     this.denials.sweep();
   }
 
   private async decideWithoutStore(policy: RateLimitPolicy, key: string, cost: number): Promise<RateLimitDecision> {
-    const { failMode, insuranceNodes, failClosedRetryAfterMs } = this.settings;
-    if (failMode === 'open' && this.insurance !== undefined && insuranceNodes) {
-      const limits = this.insuranceLimitsOf(policy, insuranceNodes);
+    const { failMode, failClosedRetryAfterMs } = this.settings;
+    if (failMode === 'open' && this.insurance !== undefined && this.insuranceNodes) {
+      const limits = this.insuranceLimitsOf(policy, this.insuranceNodes);
       const result = await this.insurance.consume({ key, algorithm: policy.algorithm, limits, cost });
       const decision = toDecision(policy, result, 'insurance');
       return result.allowed ? { ...decision, outcome: 'failed_open' } : decision;

@@ -1,0 +1,21 @@
+import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { AdminRoute } from '../admin/index.js';
+import type { NodeInfo } from './node-info.js';
+import { NodeRegistry } from './node-registry.js';
+import { NODES_PATH } from './nodes.constants.js';
+
+/** The live nodes, for operators: which are up, what version and rules each runs. */
+@Controller(NODES_PATH.slice(1))
+export class NodesController {
+  constructor(@Inject(NodeRegistry) private readonly registry: NodeRegistry) {}
+
+  @Get()
+  @AdminRoute('read')
+  async list(): Promise<{ items: NodeInfo[] }> {
+    try {
+      return { items: await this.registry.list() };
+    } catch (error) {
+      throw new ServiceUnavailableException(`the node registry is unavailable: ${(error as Error).message}`);
+    }
+  }
+}
