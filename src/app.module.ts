@@ -5,10 +5,12 @@ import { CheckModule } from './check/index.js';
 import type { AppConfig } from './config/index.js';
 import { ConfigModule } from './config/index.js';
 import { DbModule } from './db/index.js';
+import { ExplainModule } from './explain/index.js';
 import { HealthModule } from './health/index.js';
 import { HttpModule } from './http/index.js';
 import { compileRateLimit, RateLimitModule, type RateLimitModuleOptions } from './limiter/index.js';
 import { LoggingModule } from './logging/index.js';
+import { NodesModule } from './nodes/index.js';
 import { RulesModule, RulesPolicyResolver } from './rules/index.js';
 
 /** What `AppModule.forRoot()` is built from. */
@@ -71,6 +73,14 @@ export class AppModule {
         ...(config.redisUrl !== undefined ? { redisUrl: config.redisUrl } : {}),
       }),
     });
+    const nodesModule = NodesModule.forRootAsync({
+      // admin: for @AdminRoute's guard; rules: for the rules version each node reports.
+      imports: [adminModule, rulesModule],
+      useFactory: () => ({
+        nodeId: config.nodeId,
+        ...(config.redisUrl !== undefined ? { redis: config.redisUrl } : {}),
+      }),
+    });
     return {
       module: AppModule,
       imports: [
@@ -89,6 +99,8 @@ export class AppModule {
         }),
         HealthModule.forRoot({ database: dbModule }),
         CheckModule,
+        nodesModule,
+        ExplainModule.forRoot({ imports: [adminModule, rulesModule] }),
         ...imports,
       ],
     };

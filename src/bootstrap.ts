@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 import { type AppConfig, describeDatabaseUrl } from './config/index.js';
 import { applyMigrations, type EmbeddedPostgres, startEmbeddedPostgres } from './db/index.js';
+import { setupOpenApi } from './http/openapi.js';
 import { correlationIdOf, echoCorrelationId } from './logging/index.js';
 
 /** Options of `createApp()` besides the configuration. */
@@ -107,6 +108,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
+  // Before listen: Fastify takes no new routes once it is listening.
+  setupOpenApi(app);
   try {
     await app.init();
   } catch (error) {

@@ -1,4 +1,5 @@
 import { IsDefined, IsInt, IsString, Length, Max, Min, ValidateIf } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
 
 /** Optional fields may be absent, but `null` is a wrong type, not "absent". */
 const present = (_: object, value: unknown) => value !== undefined;
@@ -24,12 +25,20 @@ export class CheckRequestDto {
   @IsDefined({ message: 'is required' })
   @IsString({ message: CLIENT_ID })
   @Length(1, MAX_CLIENT_ID_LENGTH, { message: CLIENT_ID })
+  @ApiProperty({ minLength: 1, maxLength: MAX_CLIENT_ID_LENGTH, example: 'acct_42' })
   clientId!: string;
 
   /** What is being accessed; picks the rule. Default `"global"`. */
   @ValidateIf(present)
   @IsString({ message: RESOURCE })
   @Length(1, MAX_RESOURCE_LENGTH, { message: RESOURCE })
+  @ApiProperty({
+    minLength: 1,
+    maxLength: MAX_RESOURCE_LENGTH,
+    default: 'global',
+    required: false,
+    example: 'GET /search',
+  })
   resource?: string;
 
   /** Units to take; 0 only reports. Default 1. */
@@ -37,11 +46,13 @@ export class CheckRequestDto {
   @IsInt({ message: COST })
   @Min(0, { message: COST })
   @Max(MAX_COST, { message: COST })
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: MAX_COST, default: 1, required: false })
   cost?: number;
 
   /** The client's plan, for rules that differ by tier. */
   @ValidateIf(present)
   @IsString({ message: TIER })
   @Length(1, MAX_TIER_LENGTH, { message: TIER })
+  @ApiProperty({ minLength: 1, maxLength: MAX_TIER_LENGTH, required: false, example: 'free' })
   tier?: string;
 }

@@ -111,6 +111,8 @@ export class RulesSnapshot implements PolicyResolver {
   /** How many of them can apply. */
   readonly enabledRuleCount: number;
   private readonly rungs: readonly Rung[];
+  /** Every enabled rule, for `rulesFor` (the rungs keep only the rules that can win). */
+  private readonly compiled: readonly CompiledRule[];
   private readonly fallback: (resource: string) => RateLimitPolicy | undefined;
   private readonly perResourceCacheSize: number;
 
@@ -130,6 +132,7 @@ export class RulesSnapshot implements PolicyResolver {
     this.ruleCount = rules.length;
     this.enabledRuleCount = compiled.length;
     this.rungs = buildRungs(compiled);
+    this.compiled = compiled;
   }
 
   /** A snapshot without rules: the declared policy, else the default. */
@@ -146,6 +149,27 @@ export class RulesSnapshot implements PolicyResolver {
   /** The rule that applies to `query`, if any (for explaining a decision; `resolve` is the hot path). */
   ruleFor(query: PolicyQuery): StoredRule | undefined {
     return this.find(query)?.stored;
+  }
+
+  /**
+   * Every enabled rule that applies to `query`, most specific first (the order of the ladder, so the
+   * first is `ruleFor(query)`). For explaining a decision only: it scans every rule.
+   */
+  rulesFor(query: PolicyQuery): StoredRule[] {
+    const { resource, tier, clientId } = query;
+    const ranked: { rule: CompiledRule; rung: number }[] = [];
+    for (const rule of this.compiled) {
+      if (rule.clientId !== undefined && rule.clientId !== clientId) continue;
+      if (rule.tier !== undefined && rule.tier !== tier) continue;
+      if (rule.resource !== undefined && !rule.resource.matches(resource)) continue;
+      const rung = RUNGS.findIndex(
+        ([c, t, r]) =>
+          c === (rule.clientId !== undefined) && t === (rule.tier !== undefined) && r === (rule.resource !== undefined),
+      );
+      ranked.push({ rule, rung });
+    }
+    ranked.sort((a, b) => a.rung - b.rung || moreSpecific(a.rule, b.rule));
+    return ranked.map(({ rule }) => rule.stored);
   }
 
   private find(query: PolicyQuery): CompiledRule | undefined {

@@ -1,0 +1,103 @@
+import { applyMigrations } from '../../../src/db/index.js';
+import { createTestDatabase, type TestDatabase } from '../../db/support/test-database.js';
+import { type ExplainNode, startExplainNode } from './explain-app.js';
+
+const SETUP_TIMEOUT_MS = 60_000;
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+describe('OpenAPI at /docs', () => {
+  let db: TestDatabase;
+  let node: ExplainNode;
+  let document: Json;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await applyMigrations(db.url);
+    node = await startExplainNode(db.url);
+    const response = await node.send('GET', '/docs/json', { token: null });
+    expect(response.status).toBe(200);
+    document = (await response.json()) as Json;
+  }, SETUP_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await node?.close();
+    await db?.drop();
+  });
+
+  it('is titled Floodgate with a bearer scheme', () => {
+    expect(document.info.title).toBe('Floodgate');
+    expect(document.components.securitySchemes['admin-token']).toMatchObject({ type: 'http', scheme: 'bearer' });
+  });
+
+  it('describes /v1/check with its body and answers', () => {
+    const check = document.paths['/v1/check'].post;
+    expect(check.requestBody.content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/CheckRequestDto',
+    });
+    expect(check.responses['429'].content['application/json'].schema.$ref).toBe('#/components/schemas/CheckResponse');
+    expect(check.security).toBeUndefined();
+    const request = document.components.schemas.CheckRequestDto;
+    expect(request.required).toEqual(['clientId']);
+    expect(request.properties.cost).toMatchObject({ type: 'integer', minimum: 0, default: 1 });
+  });
+
+  it('lists every admin route, each behind the bearer scheme', () => {
+    const operations = [
+      ['/v1/admin/rules', 'post'],
+      ['/v1/admin/rules', 'get'],
+      ['/v1/admin/rules/version', 'get'],
+      ['/v1/admin/rules/{id}', 'get'],
+      ['/v1/admin/rules/{id}', 'patch'],
+      ['/v1/admin/rules/{id}', 'delete'],
+      ['/v1/admin/rules/{id}/history', 'get'],
+      ['/v1/admin/rules/{id}/rollback', 'post'],
+      ['/v1/admin/explain', 'post'],
+    ] as const;
+    for (const [path, method] of operations) {
+      expect({ path, method, security: document.paths[path]?.[method]?.security }).toEqual({
+        path,
+        method,
+        security: [{ 'admin-token': [] }],
+      });
+    }
+  });
+
+  it('gives the rules API its schemas', () => {
+    const create = document.paths['/v1/admin/rules'].post;
+    expect(create.requestBody.content['application/json'].schema.$ref).toBe('#/components/schemas/CreateRuleDto');
+    expect(create.responses['201'].content['application/json'].schema.$ref).toBe(
+      '#/components/schemas/RuleWriteResponse',
+    );
+    const rule = document.components.schemas.CreateRuleDto;
+    expect(rule.required).toEqual(expect.arrayContaining(['name', 'match', 'limits']));
+    expect(rule.properties.algorithm.enum).toEqual([
+      'sliding_window',
+      'sliding_log',
+      'token_bucket',
+      'fixed_window',
+      'gcra',
+    ]);
+    expect(rule.properties.limits).toMatchObject({ type: 'array', minItems: 1, maxItems: 5 });
+    expect(document.components.schemas.RuleLimitDto.required).toEqual(['limit', 'windowMs']);
+    expect(document.components.schemas.UpdateRuleDto.required ?? []).toEqual([]);
+    expect(document.paths['/v1/admin/rules/{id}'].patch.requestBody.content['application/json'].schema.$ref).toBe(
+      '#/components/schemas/UpdateRuleDto',
+    );
+    const explain = document.paths['/v1/admin/explain'].post;
+    expect(explain.responses['200'].content['application/json'].schema.$ref).toBe(
+      '#/components/schemas/ExplainResponseDto',
+    );
+  });
+
+  it('serves the UI as HTML', async () => {
+    const response = await node.send('GET', '/docs', { token: null });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/html');
+    expect(await response.text()).toContain('SwaggerUIBundle');
+    const bundle = await node.send('GET', '/docs/swagger-ui-bundle.js', { token: null });
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get('content-type')).toContain('javascript');
+    expect((await bundle.text()).length).toBeGreaterThan(100_000);
+  });
+});
