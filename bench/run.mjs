@@ -182,6 +182,8 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
+let hotReload = '';
+
 async function main() {
   const redis = await startRedis();
   const results = Object.fromEntries(VARIANTS.map((v) => [v.name, []]));
@@ -206,6 +208,18 @@ async function main() {
         }
       }
     }
+    // On the same Redis, before it stops: how fast a rule change reaches every node.
+    hotReload = execFileSync(
+      process.execPath,
+      [
+        fileURLToPath(new URL('./hot-reload.mjs', import.meta.url)),
+        '--redis',
+        redisUrl,
+        '--changes',
+        quick ? '20' : '100',
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+    ).trim();
   } finally {
     redis.kill('SIGTERM');
   }
@@ -255,6 +269,7 @@ function writeReport(results) {
     .flat()
     .reduce((n, r) => n + r.errors, 0);
   lines.push(`Socket errors and timeouts over the whole run: ${errors}.`, '');
+  lines.push('## Hot reload', '', 'From `node bench/hot-reload.mjs` (run by `npm run bench`):', '', hotReload, '');
   lines.push('## Redis memory per tracked client', '');
   lines.push('From `node bench/memory.mjs` (run by `npm run bench`):', '');
   lines.push(
