@@ -5,7 +5,8 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -71,6 +72,17 @@ function startFixture(file: string, args: string[]): Promise<Fixture> {
   });
 }
 
+/** Every built file `entry` imports, directly or not, following relative import specifiers. */
+function importGraph(entry: string, seen = new Set<string>()): Set<string> {
+  if (seen.has(entry)) return seen;
+  seen.add(entry);
+  const source = readFileSync(entry, 'utf8');
+  for (const [, specifier] of source.matchAll(/(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)) {
+    importGraph(resolvePath(dirname(entry), specifier!), seen);
+  }
+  return seen;
+}
+
 /** What `node fixtures/import-specifier.mjs <specifier>` reports. */
 interface ImportOutcome {
   readonly ok: boolean;
@@ -104,6 +116,15 @@ describe("the package's exports map", () => {
     expect(outcome.exports).toEqual(
       expect.arrayContaining(['RateLimitModule', 'RateLimit', 'SkipRateLimit', 'RateLimitGuard', 'RateLimiter']),
     );
+  });
+
+  it('exposes the rules resolver for library-only apps as floodgate/rules-client, without the database', () => {
+    const outcome = importFromInsidePackage('floodgate/rules-client');
+    expect(outcome).toMatchObject({ ok: true, exports: ['DEFAULT_RULES_CHANNEL', 'RedisRulesResolver'] });
+    // An app without Postgres must not load the Prisma client: nothing under dist/db is imported.
+    const files = [...importGraph(resolvePath(ROOT, 'dist/rules/client.js'))];
+    expect(files.some((file) => file.includes('/dist/rules/redis-rules.resolver.js'))).toBe(true);
+    expect(files.filter((file) => file.includes('/dist/db/'))).toEqual([]);
   });
 
   it('refuses a deep import of a file that exists but is not exported', () => {
