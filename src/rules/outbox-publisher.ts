@@ -4,6 +4,7 @@ import type { RulesBus } from './rules-bus.js';
 import { RULES_BUS, RULES_OPTIONS } from './rules.constants.js';
 import { DEFAULT_OUTBOX_INTERVAL_MS, type RulesModuleOptions } from './rules.options.js';
 import { RulesRepository } from './rules.repository.js';
+import { CoalescedRun } from './coalesced-run.js';
 
 /** Rows announced per pass: a long outage leaves at most this many round trips per pass. */
 const BATCH_SIZE = 100;
@@ -20,8 +21,7 @@ export class OutboxPublisher implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(OutboxPublisher.name);
   private readonly intervalMs: number;
   private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<number> | undefined;
-  private queued: Promise<number> | undefined;
+  private readonly runs = new CoalescedRun<number>(() => this.publishPending());
   private stopped = false;
 
   constructor(
@@ -43,8 +43,7 @@ export class OutboxPublisher implements OnModuleInit, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.queued;
-    await this.inFlight;
+    await this.runs.settled();
   }
 
   /**
@@ -53,20 +52,7 @@ export class OutboxPublisher implements OnModuleInit, OnModuleDestroy {
    * announced; never rejects.
    */
   flush(): Promise<number> {
-    if (this.inFlight === undefined) return this.start();
-    this.queued ??= this.inFlight.then(() => {
-      this.queued = undefined;
-      return this.start();
-    });
-    return this.queued;
-  }
-
-  private start(): Promise<number> {
-    const pass = this.publishPending().finally(() => {
-      if (this.inFlight === pass) this.inFlight = undefined;
-    });
-    this.inFlight = pass;
-    return pass;
+    return this.runs.run();
   }
 
   private async publishPending(): Promise<number> {

@@ -4,6 +4,7 @@ import { RulesSnapshot } from './rules-snapshot.js';
 import { RULES_OPTIONS } from './rules.constants.js';
 import { DEFAULT_RULES_REFRESH_INTERVAL_MS, type RulesModuleOptions } from './rules.options.js';
 import { RulesRepository, type RulesLoad } from './rules.repository.js';
+import { CoalescedRun } from './coalesced-run.js';
 
 /**
  * Keeps this node's `RulesSnapshot` current: loads it when the module starts, again right after
@@ -16,8 +17,7 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(RulesRefresher.name);
   private readonly intervalMs: number;
   private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<boolean> | undefined;
-  private queued: Promise<boolean> | undefined;
+  private readonly runs = new CoalescedRun<boolean>(() => this.load());
   private failureCount = 0;
   private stopped = false;
   private readonly loadListeners: ((load: RulesLoad) => void)[] = [];
@@ -63,8 +63,7 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
-    await this.queued;
-    await this.inFlight;
+    await this.runs.settled();
   }
 
   /**
@@ -73,12 +72,7 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
    * Resolves true when a snapshot was swapped in; never rejects.
    */
   reload(): Promise<boolean> {
-    if (this.inFlight === undefined) return this.start();
-    this.queued ??= this.inFlight.then(() => {
-      this.queued = undefined;
-      return this.start();
-    });
-    return this.queued;
+    return this.runs.run();
   }
 
   /** The periodic check: one small read, and a load only when the version moved (or none loaded yet). */
@@ -93,14 +87,6 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
       return;
     }
     await this.reload();
-  }
-
-  private start(): Promise<boolean> {
-    const load = this.load().finally(() => {
-      if (this.inFlight === load) this.inFlight = undefined;
-    });
-    this.inFlight = load;
-    return load;
   }
 
   private async load(): Promise<boolean> {
