@@ -4,19 +4,18 @@
  * against it, keys must land on the master the sentinel names, and once the master dies consumes
  * must reach the promoted replica without any help.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import type { Cluster, Redis } from 'ioredis';
 import type { LimitSpec } from '../../src/limiter/algorithms.js';
 import { describeStoreContract } from '../../src/limiter/store/store.contract.js';
 import { baseKey, limitKey } from '../../src/limiter/store/store-key.js';
 import { createRedisClient, waitUntilReady } from '../../src/limiter/store/redis/redis-connection.js';
 import { RedisRateLimitStore } from '../../src/limiter/store/redis/redis.store.js';
-import { startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
+import { cli, startRedisServer, waitFor, type RedisServerHandle } from '../support/redis-server.js';
 
 const MASTER_PORT = 6397;
 const REPLICA_PORT = 6398;
@@ -25,24 +24,7 @@ const MASTER_NAME = 'fgmaster';
 const SENTINEL_URL = `redis-sentinel://127.0.0.1:${SENTINEL_PORT}/${MASTER_NAME}`;
 const HOUR = 3_600_000;
 
-const run = promisify(execFile);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const freshKey = () => baseKey('fgtest', 'redis-sentinel', randomUUID());
-
-async function cli(port: number, ...args: string[]): Promise<string> {
-  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args]);
-  return stdout.trim();
-}
-
-/** Polls `check` until it holds; a check that throws counts as "not yet". */
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await sleep(50);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** The port of the master the sentinel currently names. */
 async function sentinelMasterPort(): Promise<number> {
