@@ -89,4 +89,18 @@ describe('RedisRateLimitStore when Redis loses its scripts', () => {
     expect(results.map((r) => r.limits[0]!.remaining)).toEqual(requests.map(() => 9));
     await expect(store.ping()).resolves.toBeUndefined();
   });
+
+  it('closes at once while the server is down, instead of waiting for a reconnect', async () => {
+    const other = createRedisClient(server.url, { commandTimeoutMs: 5_000 });
+    await waitUntilReady(other, 5_000);
+    const owning = new RedisRateLimitStore(other, { ownsClient: true });
+    await server.kill();
+    while (other.status === 'ready') await sleep(10);
+    // Before the fix this never resolved: QUIT waited for a server that was gone.
+    await owning.close();
+    await server.start();
+    // Closed means closed: the client does not come back with the server (reconnects retry within 200 ms).
+    await sleep(500);
+    expect(other.status).not.toBe('ready');
+  });
 });

@@ -66,18 +66,21 @@ export class RedisRateLimitStore implements RateLimitStore {
     if (this.closed) return;
     this.closed = true;
     if (!this.options.ownsClient || hasEnded(this.client)) return;
-    // quit() resolves on Redis's OK; the sockets are released only at 'end'.
-    const ended = new Promise((resolve) => this.client.once('end', resolve));
-    try {
-      await this.client.quit();
-    } catch {
-      // Not connected: nothing to say goodbye to, only the socket and the reconnect timer to drop.
-      this.client.disconnect();
+    // Only a connected client says goodbye: while Redis is down QUIT would wait for a reconnect that
+    // may never come (and shutdown with it).
+    if (this.client.status === 'ready') {
+      // quit() resolves on Redis's OK; the sockets are released only at 'end'.
+      const ended = new Promise((resolve) => this.client.once('end', resolve));
+      try {
+        await this.client.quit();
+        if (!hasEnded(this.client)) await ended;
+      } catch {
+        // The connection broke meanwhile: dropped below like an unconnected one.
+      }
     }
-    // A client dropped between reconnect attempts ends at once, without an 'end' event.
-    if (!hasEnded(this.client)) await ended;
-    // quit() leaves the connector's own connections open (a sentinel client's failover detector
-    // keeps subscribing to the sentinels, and so keeps the process alive); disconnect() frees them.
+    // Drops the socket and any reconnect timer. It also frees the connector's own connections that
+    // quit() leaves open (a sentinel client's failover detector keeps subscribing to the sentinels,
+    // and so keeps the process alive).
     this.client.disconnect();
   }
 }
