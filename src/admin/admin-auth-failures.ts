@@ -6,6 +6,7 @@ import {
   RateLimiter,
   rateLimitHeaders,
   resolveHeaderOptions,
+  type DecisionOrigin,
   type HeaderOptions,
   type RateLimitDecision,
   type RateLimitModuleOptions,
@@ -29,6 +30,10 @@ export interface AdminClient {
   /** The limiter identity, `ip:<ip>`, as `ClientIdentity` names IP clients. */
   readonly identity: string;
 }
+
+/** Failed admin logins are decisions of their own kind; the status read before one decides nothing. */
+const ADMIN_AUTH: DecisionOrigin = Object.freeze({ entry: 'admin_auth' });
+const STATUS_READ: DecisionOrigin = Object.freeze({ entry: 'admin_auth', dryRun: true });
 
 const REASONS: Record<FailureReason, string> = {
   missing: 'no Authorization header',
@@ -88,11 +93,11 @@ export class AdminAuthFailures {
 
   /** The refusal for a client that has no failed attempts left, else undefined. */
   async refusalFor(client: AdminClient): Promise<RateLimitDecision | undefined> {
-    const state = await this.limiter.consume(this.policy, client.identity, 0);
+    const state = await this.limiter.consume(this.policy, client.identity, 0, STATUS_READ);
     if (!state.allowed || state.remaining > 0) return undefined;
     // A report (cost 0) is never a refusal; a cost of 1 is, with the real wait, and consumes
     // nothing when refused. Should a unit free up in between, this request pays it like a failure.
-    const decision = await this.limiter.consume(this.policy, client.identity, 1);
+    const decision = await this.limiter.consume(this.policy, client.identity, 1, ADMIN_AUTH);
     if (decision.outcome !== 'limited') return undefined;
     this.logRefusal(client, decision);
     return decision;
@@ -100,7 +105,7 @@ export class AdminAuthFailures {
 
   /** Counts a failed attempt; returns the refusal when the client had none left. */
   async recordFailure(client: AdminClient, reason: FailureReason): Promise<RateLimitDecision | undefined> {
-    const decision = await this.limiter.consume(this.policy, client.identity, 1);
+    const decision = await this.limiter.consume(this.policy, client.identity, 1, ADMIN_AUTH);
     if (decision.outcome === 'limited') {
       this.logRefusal(client, decision);
       return decision;

@@ -22,7 +22,7 @@ export class CheckController {
     @Body() request: CheckRequestDto,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CheckResponse> {
-    const { status, headers, body } = await this.checks.check(request);
+    const { status, headers, body } = await this.checks.check(request, reply.request.id);
     reply.code(status);
     for (const [name, value] of headers) reply.header(name, value);
     return body;

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  type DecisionOrigin,
   type HeaderOptions,
   PolicyResolver,
   RATE_LIMIT_OPTIONS,
@@ -12,6 +13,8 @@ import type { CheckRequestDto } from './check-request.dto.js';
 import { type CheckResponse, UNLIMITED } from './check-response.js';
 
 export const DEFAULT_RESOURCE = 'global';
+
+const CHECK: DecisionOrigin = Object.freeze({ entry: 'check' });
 
 /** One decision of `POST /v1/check`: the HTTP status, the headers and the body. */
 export interface CheckOutcome {
@@ -37,11 +40,13 @@ export class CheckService {
     this.headerOptions = resolveHeaderOptions(options.headers);
   }
 
-  async check(request: CheckRequestDto): Promise<CheckOutcome> {
+  /** `correlationId` (the request's `X-Correlation-ID`) goes on the decision's trace span. */
+  async check(request: CheckRequestDto, correlationId?: string): Promise<CheckOutcome> {
     const { clientId, resource = DEFAULT_RESOURCE, cost = 1, tier } = request;
     const policy = this.policies.resolve(tier === undefined ? { resource, clientId } : { resource, tier, clientId });
     if (policy === undefined) return { status: 200, headers: [], body: UNLIMITED };
-    const decision = await this.limiter.consume(policy, `client:${clientId}`, cost);
+    const origin = correlationId === undefined ? CHECK : { entry: 'check', correlationId };
+    const decision = await this.limiter.consume(policy, `client:${clientId}`, cost, origin);
     const status = decision.allowed ? 200 : decision.outcome === 'failed_closed' ? 503 : 429;
     return {
       status,

@@ -1,13 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CheckRequestDto } from '../check/check-request.dto.js';
 import { DEFAULT_RESOURCE } from '../check/check.service.js';
-import type { RateLimitDecision } from '../limiter/decision.js';
+import type { DecisionOrigin, RateLimitDecision } from '../limiter/decision.js';
 import type { PolicyQuery } from '../limiter/policy/policy-resolver.js';
 import type { RateLimitPolicy } from '../limiter/policy/rate-limit-policy.js';
 import { RateLimiter } from '../limiter/rate-limiter.js';
 import { RulesPolicyResolver } from '../rules/rules-policy.resolver.js';
 import { describeSpecificity, specificityOf, winReason } from './explain-reason.js';
 import type { ExplainDecisionDto, ExplainResponseDto } from './explain-response.dto.js';
+
+/** Explain reports what a check would decide; it decides nothing. */
+const EXPLAIN: DecisionOrigin = Object.freeze({ entry: 'explain', dryRun: true });
 
 const NOT_LIMITED: ExplainDecisionDto = Object.freeze({
   allowed: true,
@@ -66,7 +69,7 @@ export class ExplainService {
       decision:
         policy === undefined
           ? NOT_LIMITED
-          : wouldDecide(policy, await this.limiter.consume(policy, `client:${clientId}`, 0), cost),
+          : wouldDecide(policy, await this.limiter.consume(policy, `client:${clientId}`, 0, EXPLAIN), cost),
     };
   }
 }

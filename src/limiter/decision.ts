@@ -44,3 +44,22 @@ export interface RateLimitDecision {
   readonly limits: readonly LimitStatus[];
   readonly source: DecisionSource;
 }
+
+/**
+ * Who asked for a decision. Labels its latency metric and goes on its trace span; never part of the
+ * decision itself.
+ *
+ * @example
+ * limiter.consume(policy, identity, 1, { entry: 'check', correlationId: request.id });
+ */
+export interface DecisionOrigin {
+  /** The entry point: `guard` (a route's `@RateLimit()`), `check` (`POST /v1/check`), or an app's own. */
+  readonly entry: string;
+  /** The request's correlation id (`X-Correlation-ID`), for the trace span. */
+  readonly correlationId?: string;
+  /**
+   * A look that decides nothing about a request (explain's what-if, a status read before the real
+   * decision): traced, but not counted as a decision in metrics.
+   */
+  readonly dryRun?: boolean;
+}

@@ -1,6 +1,6 @@
 /** The limiter library's public surface: `import { RateLimitModule, RateLimit } from 'floodgate/limiter'`. */
 export { ALGORITHMS, DEFAULT_ALGORITHM, MAX_LIMITS, type Algorithm, type LimitSpec } from './algorithms.js';
-export type { DecisionOutcome, DecisionSource, RateLimitDecision } from './decision.js';
+export type { DecisionOrigin, DecisionOutcome, DecisionSource, RateLimitDecision } from './decision.js';
 export { DEFAULT_HEADER_OPTIONS, rateLimitHeaders, resolveHeaderOptions } from './headers/rate-limit-headers.js';
 export { ClientIdentity, DEFAULT_IPV6_SUBNET } from './identity/client-identity.js';
 export { clientIp } from './identity/client-ip.js';
@@ -21,7 +21,9 @@ export type {
   RateLimitModuleOptions,
   RateLimitOptions,
 } from './rate-limit.options.js';
-export { RateLimiter, type FailMode, type RateLimiterSettings } from './rate-limiter.js';
+export { storeErrorClass, type StoreErrorClass } from './resilience/store-error-class.js';
+export { RateLimiter, type FailMode, type RateLimiterObserver, type RateLimiterSettings } from './rate-limiter.js';
+export { DECISION_SPAN_NAME, DecisionAttributes } from './tracing/decision-span.js';
 export { RateLimitStore, type ConsumeRequest, type ConsumeResult, type LimitStatus } from './store/rate-limit.store.js';
 export {
   describeRedis,

@@ -1,7 +1,7 @@
 import { Inject, Injectable, RequestMethod, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { METHOD_METADATA } from '@nestjs/common/constants.js';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
-import type { RateLimitDecision } from './decision.js';
+import type { DecisionOrigin, RateLimitDecision } from './decision.js';
 import { rateLimitHeaders, resolveHeaderOptions } from './headers/rate-limit-headers.js';
 import { ClientIdentity } from './identity/client-identity.js';
 import { compileRateLimit, type CompiledRateLimit } from './policy/compile-policy.js';
@@ -22,6 +22,8 @@ export interface RouteLimit {
   /** The HTTP method the handler is declared for; undefined for `@All()` (the request's is used). */
   readonly method: string | undefined;
 }
+
+const GUARD: DecisionOrigin = Object.freeze({ entry: 'guard' });
 
 type Controller = ReturnType<ExecutionContext['getClass']>;
 type Handler = ReturnType<ExecutionContext['getHandler']>;
@@ -114,7 +116,14 @@ export class RateLimitGuard implements CanActivate {
   ): Promise<RateLimitDecision> {
     const identity = this.identify(context, limit?.key ?? 'ip');
     const cost = limit === undefined ? 1 : limit.cost(context);
-    return this.limiter.consume(policy, identity, cost);
+    return this.limiter.consume(policy, identity, cost, this.originOf(context));
+  }
+
+  /** Labels the decision's metrics and trace span: the guard, and the request's id where the adapter has one. */
+  protected originOf(context: ExecutionContext): DecisionOrigin {
+    // Fastify's request id (the service makes it the correlation id); Express has none by default.
+    const { id } = context.switchToHttp().getRequest<{ id?: unknown }>();
+    return typeof id === 'string' ? { entry: 'guard', correlationId: id } : GUARD;
   }
 
   protected identify(context: ExecutionContext, key: KeySource): string {

@@ -103,13 +103,31 @@ describe('RateLimiter', () => {
       expect(store.calls).toBe(4);
     });
 
-    it('tells observers about shadow decisions over the limit, and only those', async () => {
+    it('tells observers about every decision, with its policy, duration and origin', async () => {
       const seen: string[] = [];
-      limiter.observe({ shadowLimited: (d) => seen.push(`${d.rule}:${d.outcome}`) });
-      const p = policy({ shadow: true });
-      await limiter.consume(p, 'ip:1', 2);
-      await limiter.consume(p, 'ip:1', 1);
-      expect(seen).toEqual([`${p.name}:shadow_limited`]);
+      const durations: number[] = [];
+      limiter.observe({
+        decided: (policy, d, ms, origin) => {
+          seen.push(`${policy.name === d.rule}:${d.outcome}:${d.source}:${origin.entry}:${origin.correlationId}`);
+          durations.push(ms);
+        },
+      });
+      const shadow = policy({ shadow: true });
+      await limiter.consume(shadow, 'ip:1', 2, { entry: 'check', correlationId: 'c-1' });
+      await limiter.consume(shadow, 'ip:1', 1);
+      const strict = policy();
+      await limiter.consume(strict, 'ip:1', 2, { entry: 'guard' });
+      await limiter.consume(strict, 'ip:1', 1, { entry: 'guard' });
+      await limiter.consume(strict, 'ip:1', 1, { entry: 'guard' });
+      expect(seen).toEqual([
+        'true:allowed:store:check:c-1',
+        'true:shadow_limited:store:direct:undefined',
+        'true:allowed:store:guard:undefined',
+        'true:limited:store:guard:undefined',
+        // A refusal answered from node memory is a decision too.
+        'true:limited:cache:guard:undefined',
+      ]);
+      for (const ms of durations) expect(ms).toBeGreaterThanOrEqual(0);
     });
 
     it('keeps identities and rules apart', async () => {

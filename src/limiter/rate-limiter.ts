@@ -1,11 +1,16 @@
+import { performance } from 'node:perf_hooks';
 import type { LimitSpec } from './algorithms.js';
-import type { DecisionOutcome, DecisionSource, RateLimitDecision } from './decision.js';
+import type { DecisionOrigin, DecisionOutcome, DecisionSource, RateLimitDecision } from './decision.js';
 import { DenialCache } from './denial-cache.js';
 import type { RateLimitPolicy } from './policy/rate-limit-policy.js';
 import type { ConsumeResult, RateLimitStore } from './store/rate-limit.store.js';
 import { baseKey } from './store/store-key.js';
+import { traceDecision } from './tracing/decision-span.js';
 
 export type FailMode = 'open' | 'closed';
+
+/** The origin of a `consume()` call that names none. */
+const DIRECT: DecisionOrigin = Object.freeze({ entry: 'direct' });
 
 export interface RateLimiterSettings {
   /** Prefix of every store key. */
@@ -23,14 +28,15 @@ export interface RateLimiterSettings {
 }
 
 /**
- * Told about the decisions worth a log line or a metric beyond the response itself. Called only on
- * those rare paths, never per allowed request. Logs and (later) metrics hook in here.
+ * Told about decisions, for logs and metrics. `decided` runs once per decision (shadow and cached
+ * ones included), on the request path: keep it to counter increments. `storeFailed` runs only when
+ * the store failed.
  */
 export interface RateLimiterObserver {
+  /** Every decision, with how long it took (ms, from before the denial cache to the answer). */
+  decided?(policy: RateLimitPolicy, decision: RateLimitDecision, durationMs: number, origin: DecisionOrigin): void;
   /** The store failed; `decision` is what the limiter answered instead (fail open/closed, insurance). */
   storeFailed?(error: unknown, policy: RateLimitPolicy, decision: RateLimitDecision): void;
-  /** A shadow policy was over its limit: the request went through, as shadow mode promises. */
-  shadowLimited?(decision: RateLimitDecision): void;
 }
 
 /**
@@ -41,6 +47,8 @@ export interface RateLimiterObserver {
 export class RateLimiter {
   private insuranceLimits = new WeakMap<RateLimitPolicy, readonly LimitSpec[]>();
   private readonly observers: RateLimiterObserver[] = [];
+  /** The observers with a `decided` hook: the only ones called per decision. */
+  private readonly decisionObservers: RateLimiterObserver[] = [];
   private insuranceNodes: number;
 
   constructor(
@@ -54,13 +62,31 @@ export class RateLimiter {
 
   observe(observer: RateLimiterObserver): void {
     this.observers.push(observer);
+    if (observer.decided !== undefined) this.decisionObservers.push(observer);
   }
 
   /**
    * Consumes `cost` units (an integer >= 0; 0 only reports) of `policy` for `identity`
-   * (e.g. `ip:203.0.113.7`, `user:42`; hashed before it reaches the store).
+   * (e.g. `ip:203.0.113.7`, `user:42`; hashed before it reaches the store). `origin` says who asked,
+   * for metrics and the trace span (the decision runs in a `floodgate.decision` span when the
+   * request is traced).
    */
-  async consume(policy: RateLimitPolicy, identity: string, cost: number): Promise<RateLimitDecision> {
+  async consume(
+    policy: RateLimitPolicy,
+    identity: string,
+    cost: number,
+    origin: DecisionOrigin = DIRECT,
+  ): Promise<RateLimitDecision> {
+    const started = performance.now();
+    const decision = await traceDecision(policy, origin, () => this.decide(policy, identity, cost));
+    if (this.decisionObservers.length > 0) {
+      const durationMs = performance.now() - started;
+      for (const observer of this.decisionObservers) observer.decided!(policy, decision, durationMs, origin);
+    }
+    return decision;
+  }
+
+  private async decide(policy: RateLimitPolicy, identity: string, cost: number): Promise<RateLimitDecision> {
     const key = baseKey(this.settings.keyPrefix, policy.name, identity);
     if (cost > 0) {
       const cached = this.denials.get(key, policy, cost);
@@ -76,9 +102,6 @@ export class RateLimiter {
     }
     const decision = toDecision(policy, result, 'store');
     if (!result.allowed && cost > 0) this.denials.remember(key, policy, cost, decision);
-    if (decision.outcome === 'shadow_limited') {
-      for (const observer of this.observers) observer.shadowLimited?.(decision);
-    }
     return decision;
   }
 

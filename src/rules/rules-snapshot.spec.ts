@@ -194,6 +194,9 @@ describe('RulesSnapshot policies', () => {
     const b = snapshot.resolve({ resource: 'GET /v1/b' });
     expect(a?.name).toBe('per|GET /v1/a');
     expect(b?.name).toBe('per|GET /v1/b');
+    // Metrics and traces label by the rule: a caller's resource never becomes a label value.
+    expect(a?.rule).toBe('per');
+    expect(b?.rule).toBe('per');
     expect(a).not.toBe(b);
     expect(a?.limits).toBe(b?.limits);
     expect(Object.isFrozen(a)).toBe(true);

@@ -191,7 +191,8 @@ export class RulesSnapshot implements PolicyResolver {
     let policy = cache.get(resource);
     if (policy === undefined) {
       const { name, algorithm, limits, shadow } = rule.policy;
-      policy = Object.freeze({ name: `${name}${PER_RESOURCE_SEPARATOR}${resource}`, algorithm, limits, shadow });
+      const perResource = `${name}${PER_RESOURCE_SEPARATOR}${resource}`;
+      policy = Object.freeze({ name: perResource, rule: name, algorithm, limits, shadow });
       if (cache.size >= this.perResourceCacheSize) cache.delete(cache.keys().next().value!);
       cache.set(resource, policy);
     }

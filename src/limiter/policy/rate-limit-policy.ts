@@ -11,4 +11,10 @@ export interface RateLimitPolicy {
   readonly limits: readonly LimitSpec[];
   /** Decide, log and count, but let the request through. */
   readonly shadow: boolean;
+  /**
+   * The rule this policy belongs to, when `name` says more: a per-resource policy of an admin rule
+   * is named `rule|resource`, and the resource may come from a caller. Metrics and traces label
+   * decisions with `rule ?? name`, so their label values stay bounded by the rules.
+   */
+  readonly rule?: string;
 }

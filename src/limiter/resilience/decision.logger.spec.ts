@@ -94,4 +94,50 @@ describe('DecisionLogger', () => {
       ['log', `Shadow rule "${p.name}" is over its limit (1 per window); the request went through`],
     ]);
   });
+
+  it('logs a refusal once per period per rule, naming the rule, and nothing for a dry run', async () => {
+    const store = new SwitchableStore();
+    store.up = true;
+    const limiter = new RateLimiter(store, { keyPrefix: 'fgtest', failMode: 'open', failClosedRetryAfterMs: 500 });
+    const logger = new ClockedDecisionLogger(limiter, store);
+    logger.onModuleInit();
+    const [a, b] = [policy(), policy()];
+    await limiter.consume(a, 'ip:1', 1);
+    // A dry run that is refused logs nothing (its refusal is cached: the next ones come from memory).
+    expect((await limiter.consume(a, 'ip:1', 1, { entry: 'explain', dryRun: true })).outcome).toBe('limited');
+    expect(lines).toEqual([]);
+    for (let i = 0; i < 3; i++) expect((await limiter.consume(a, 'ip:1', 1)).outcome).toBe('limited');
+    await limiter.consume(b, 'ip:1', 1);
+    await limiter.consume(b, 'ip:1', 1);
+    // fixed_window waits until its window ends: the seconds vary.
+    const waits = () => lines.map(([level, line]) => [level, line.replace(/retry in \d+ s/, 'retry in N s')]);
+    expect(waits()).toEqual([
+      ['log', `Rule "${a.name}" refused a request (limit 1, retry in N s, answered from the denial cache)`],
+      ['log', `Rule "${b.name}" refused a request (limit 1, retry in N s, answered from the store)`],
+    ]);
+    logger.clock += DECISION_LOG_PERIOD_MS;
+    await limiter.consume(a, 'ip:1', 1);
+    // The two other refusals of the period were folded into the next line.
+    expect(waits()[2]).toEqual([
+      'log',
+      `Rule "${a.name}" refused a request (limit 1, retry in N s, answered from the denial cache); 2 more since the last report`,
+    ]);
+  });
+
+  it('labels a per-resource policy by its rule, so one line per period covers every resource', async () => {
+    const store = new SwitchableStore();
+    store.up = true;
+    const limiter = new RateLimiter(store, { keyPrefix: 'fgtest', failMode: 'open', failClosedRetryAfterMs: 500 });
+    new ClockedDecisionLogger(limiter, store).onModuleInit();
+    const rule = `rule-${randomUUID()}`;
+    for (const resource of ['GET /a', 'GET /b']) {
+      const p = { ...policy(), name: `${rule}|${resource}`, rule };
+      await limiter.consume(p, 'ip:1', 1);
+      await limiter.consume(p, 'ip:1', 1);
+    }
+    const waits = lines.map(([level, line]) => [level, line.replace(/retry in \d+ s/, 'retry in N s')]);
+    expect(waits).toEqual([
+      ['log', `Rule "${rule}" refused a request (limit 1, retry in N s, answered from the store)`],
+    ]);
+  });
 });

@@ -1,6 +1,11 @@
 import type { LimitSpec } from '../../algorithms.js';
 import type { ConsumeResult, LimitStatus } from '../rate-limit.store.js';
 
+/** A consume script answered something other than its documented reply: a store failure. */
+export class ScriptReplyError extends Error {
+  override readonly name = 'ScriptReplyError';
+}
+
 /** Fixed head of every script's reply: allowed, nowMs, retryAfterMs; then 2 integers per limit. */
 const HEAD = 3;
 
@@ -12,19 +17,21 @@ const HEAD = 3;
 export function parseConsumeReply(reply: unknown, limits: readonly LimitSpec[]): ConsumeResult {
   const expected = HEAD + 2 * limits.length;
   if (!Array.isArray(reply) || reply.length !== expected) {
-    throw new Error(
+    throw new ScriptReplyError(
       `Unexpected rate-limit script reply: expected an array of ${expected} integers, got ${describe(reply)}`,
     );
   }
   for (let i = 0; i < expected; i++) {
     const value: unknown = reply[i];
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-      throw new Error(`Unexpected rate-limit script reply: element ${i} is ${describe(value)}, not an integer >= 0`);
+      throw new ScriptReplyError(
+        `Unexpected rate-limit script reply: element ${i} is ${describe(value)}, not an integer >= 0`,
+      );
     }
   }
   const allowed = reply[0] as number;
   if (allowed !== 0 && allowed !== 1) {
-    throw new Error(`Unexpected rate-limit script reply: allowed is ${allowed}, not 0 or 1`);
+    throw new ScriptReplyError(`Unexpected rate-limit script reply: allowed is ${allowed}, not 0 or 1`);
   }
   const statuses: LimitStatus[] = new Array(limits.length);
   for (let i = 0; i < limits.length; i++) {

@@ -1,0 +1,75 @@
+import { context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { DecisionOrigin, RateLimitDecision } from '../decision.js';
+import type { RateLimitPolicy } from '../policy/rate-limit-policy.js';
+
+/** The span every traced decision gets, a child of the request's span. */
+export const DECISION_SPAN_NAME = 'floodgate.decision';
+
+/** Span attribute names (the `floodgate.` namespace is ours). */
+export const DecisionAttributes = {
+  rule: 'floodgate.rule',
+  algorithm: 'floodgate.algorithm',
+  outcome: 'floodgate.outcome',
+  remaining: 'floodgate.remaining',
+  limit: 'floodgate.limit',
+  source: 'floodgate.source',
+  entry: 'floodgate.entry',
+  correlationId: 'floodgate.correlation_id',
+} as const;
+
+/**
+ * The tracer is fetched once: without an SDK it is the API's proxy, which starts delegating to the
+ * real provider as soon as one is registered (the service's telemetry entry does so before Nest).
+ */
+const tracer = trace.getTracer('floodgate');
+
+/**
+ * Runs `decide` inside a `floodgate.decision` span when the caller is being traced, so the store's
+ * Redis span nests under it. Without a recording parent span (no SDK, or a request sampled out) it
+ * only calls `decide`: an untraced decision pays for one context lookup.
+ *
+ * The span never carries the caller's identity (client id, IP, API key) or its raw store key.
+ */
+export function traceDecision(
+  policy: RateLimitPolicy,
+  origin: DecisionOrigin,
+  decide: () => Promise<RateLimitDecision>,
+): Promise<RateLimitDecision> {
+  const parent = trace.getActiveSpan();
+  if (parent === undefined || !parent.isRecording()) return decide();
+  const span = tracer.startSpan(DECISION_SPAN_NAME, {
+    kind: SpanKind.INTERNAL,
+    attributes: {
+      [DecisionAttributes.rule]: policy.rule ?? policy.name,
+      [DecisionAttributes.algorithm]: policy.algorithm,
+      [DecisionAttributes.entry]: origin.entry,
+      ...(origin.correlationId !== undefined ? { [DecisionAttributes.correlationId]: origin.correlationId } : {}),
+    },
+  });
+  return context.with(trace.setSpan(context.active(), span), decide).then(
+    (decision) => {
+      endWith(span, decision);
+      return decision;
+    },
+    (error: unknown) => {
+      span.recordException(error instanceof Error ? error : String(error));
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+      throw error;
+    },
+  );
+}
+
+function endWith(span: Span, decision: RateLimitDecision): void {
+  span.setAttributes({
+    [DecisionAttributes.outcome]: decision.outcome,
+    [DecisionAttributes.remaining]: decision.remaining,
+    [DecisionAttributes.limit]: decision.limit,
+    [DecisionAttributes.source]: decision.source,
+  });
+  // A refusal is the limiter working, not an error; a decision made without the store is one.
+  if (decision.source === 'none' || decision.source === 'insurance') {
+    span.setStatus({ code: SpanStatusCode.ERROR, message: `store failed: ${decision.outcome}` });
+  }
+  span.end();
+}
