@@ -10,6 +10,7 @@ import { type AppConfig, describeDatabaseUrl } from './config/index.js';
 import { applyMigrations, type EmbeddedPostgres, startEmbeddedPostgres } from './db/index.js';
 import { setupOpenApi } from './http/openapi.js';
 import { correlationIdOf, echoCorrelationId } from './logging/index.js';
+import { echoTraceId } from './telemetry/index.js';
 
 /** Options of `createApp()` besides the configuration. */
 export type CreateAppOptions = Omit<AppModuleOptions, 'config'>;
@@ -98,6 +99,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     genReqId: correlationIdOf,
   });
   echoCorrelationId(adapter.getInstance());
+  echoTraceId(adapter.getInstance());
   // JSON only: Fastify's text/plain parser would hand strings to handlers that expect objects;
   // without it any other content type is refused (and answered as a 400 on `body`).
   adapter.getInstance().removeContentTypeParser('text/plain');

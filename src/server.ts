@@ -3,6 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp, enableGracefulShutdown, prepareDatabase, type PreparedDatabase } from './bootstrap.js';
 import { type AppConfig, loadConfig } from './config/index.js';
 import { describeRedis, parseRedisUrl } from './limiter/index.js';
+import { untraced } from './telemetry/index.js';
 
 /** Levels at which a warn line is not written: the generated token then goes to stderr. */
 const WARN_HIDDEN = new Set(['error', 'fatal', 'silent']);
@@ -38,7 +39,16 @@ function logStartup(logger: Logger, prepared: PreparedDatabase): void {
   }
 }
 
-async function main(): Promise<void> {
+/** What the entry point started before the service: tracing, when the OTEL_* variables ask for it. */
+export interface ServiceRuntime {
+  readonly tracing?: { shutdown(): Promise<void> };
+}
+
+/**
+ * Runs the service until a signal stops it: configuration, database, app, listen. Every failure
+ * before it serves prints why and exits 1. `main` calls it once tracing (if any) has started.
+ */
+export async function runService({ tracing }: ServiceRuntime = {}): Promise<void> {
   let config: AppConfig;
   try {
     config = loadConfig();
@@ -46,11 +56,17 @@ async function main(): Promise<void> {
     fail(error);
   }
   const prepared = await prepareDatabase(config).catch(fail);
-  const app: NestFastifyApplication = await createApp(prepared.config).catch((error: unknown) =>
+  // Built outside any trace: the startup work, and the timers and connections it creates (rule
+  // polls, the outbox pass, pub/sub), never start traces; each request starts its own.
+  const app: NestFastifyApplication = await untraced(() => createApp(prepared.config)).catch((error: unknown) =>
     failAfterStopping(prepared, error),
   );
-  // The embedded Postgres stops after the app has closed: Prisma disconnects in the app's shutdown hooks.
-  enableGracefulShutdown(app, config.shutdownTimeoutMs, async () => prepared.embedded?.stop());
+  // The embedded Postgres stops after the app has closed: Prisma disconnects in the app's shutdown
+  // hooks. Tracing flushes last, so the spans of the final requests are exported too.
+  enableGracefulShutdown(app, config.shutdownTimeoutMs, async () => {
+    await prepared.embedded?.stop();
+    await tracing?.shutdown();
+  });
   await app.listen(config.port, config.host).catch(async (error: unknown) => {
     await app.close().catch(() => undefined);
     return failAfterStopping(prepared, error);
@@ -61,5 +77,3 @@ async function main(): Promise<void> {
     config.redisUrl !== undefined ? describeRedis(parseRedisUrl(config.redisUrl)) : 'in-process memory (single node)';
   logger.log(`Listening on ${await app.getUrl()} as node ${config.nodeId}; store: ${store}`);
 }
-
-void main();

@@ -13,7 +13,8 @@ import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import type { TestDatabase } from '../../db/support/test-database.js';
-import { createServiceDatabase, freePort, TEST_ADMIN_TOKEN } from './service-harness.js';
+import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '../../support/otlp-receiver.js';
+import { createServiceDatabase, freePort, TEST_ADMIN_TOKEN, uniquePrefix } from './service-harness.js';
 
 const root = process.cwd();
 let buildDir: string;
@@ -204,6 +205,7 @@ describe('Floodgate service process', () => {
     expect(((await health.json()) as Record<string, unknown>).details).toEqual({
       rateLimitStore: { status: 'up' },
       database: { status: 'up' },
+      rules: { status: 'up', version: 0 },
     });
     // A row written through the embedded server's own URL, to be read back after a restart.
     await onDatabase(first.databaseUrl, (client) => client.query('UPDATE rules_version SET version = 41'));
@@ -273,3 +275,137 @@ async function startEmbedded(dataDir: string) {
     },
   };
 }
+
+describe('Floodgate service process, traced (OTEL_EXPORTER_OTLP_ENDPOINT set)', () => {
+  let database: TestDatabase;
+  let receiver: OtlpReceiver;
+  let stop: () => Promise<Exited>;
+  let port: number;
+  let output: () => string;
+
+  beforeAll(async () => {
+    database = await createServiceDatabase();
+    receiver = await startOtlpReceiver();
+    port = await freePort();
+    const started = run({
+      PORT: String(port),
+      NODE_ID: 'traced-node',
+      DATABASE_URL: database.url,
+      ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      MIGRATE_ON_START: 'false',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      RATE_LIMIT_KEY_PREFIX: uniquePrefix(),
+      DEFAULT_LIMIT: '1',
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_SERVICE_NAME: 'floodgate-under-test',
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+    });
+    output = started.output;
+    stop = () => {
+      started.child.kill('SIGTERM');
+      return started.exited;
+    };
+    await waitForOutput(output, 'Listening on');
+  }, 60_000);
+  afterAll(async () => {
+    await stop?.();
+    await receiver?.close();
+    await database?.drop();
+  });
+
+  it("continues the caller's trace through HTTP, Fastify, the decision and Redis, and names it in the response and the logs", async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const callerSpanId = '00f067aa0ba902b7';
+    const check = (correlationId: string) =>
+      fetch(`http://127.0.0.1:${port}/v1/check`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          traceparent: `00-${traceId}-${callerSpanId}-01`,
+          'x-correlation-id': correlationId,
+        },
+        body: JSON.stringify({ clientId: 'client-id-never-in-a-span' }),
+      });
+    const allowed = await check('traced-allowed');
+    const limited = await check('traced-limited');
+    expect([allowed.status, limited.status]).toEqual([200, 429]);
+    expect(limited.headers.get('x-trace-id')).toBe(traceId);
+
+    const decisionOf = (spans: readonly ReceivedSpan[], correlationId: string) =>
+      spans.find((s) => s.name === 'floodgate.decision' && s.attributes['floodgate.correlation_id'] === correlationId);
+    const spans = await receiver.waitFor((all) => {
+      const ours = all.filter((s) => s.traceId === traceId);
+      return decisionOf(ours, 'traced-limited') !== undefined && ours.filter((s) => s.kind === 2).length === 2;
+    });
+    const trace = spans.filter((s) => s.traceId === traceId);
+    const byId = new Map(trace.map((s) => [s.spanId, s]));
+    const ancestors = (span: ReceivedSpan): ReceivedSpan[] => {
+      const chain: ReceivedSpan[] = [];
+      for (let parent = byId.get(span.parentSpanId ?? ''); parent; parent = byId.get(parent.parentSpanId ?? '')) {
+        chain.push(parent);
+      }
+      return chain;
+    };
+
+    // The refused request's decision: its attributes, under the HTTP server span, under the caller's span.
+    const decision = decisionOf(trace, 'traced-limited')!;
+    expect(decision.attributes).toMatchObject({
+      'floodgate.rule': 'default',
+      'floodgate.algorithm': 'sliding_window',
+      'floodgate.outcome': 'limited',
+      'floodgate.remaining': 0,
+      'floodgate.entry': 'check',
+    });
+    const chain = ancestors(decision);
+    const server = chain.find((s) => s.kind === 2)!;
+    expect(server).toMatchObject({ name: 'POST /v1/check', scope: '@opentelemetry/instrumentation-http' });
+    expect(server.parentSpanId).toBe(callerSpanId);
+    expect(server.attributes['http.response.status_code']).toBe(429);
+    // Fastify's spans sit between the server span and the decision (the route's handler).
+    expect(chain.some((s) => s.scope === '@fastify/otel' && s.attributes['http.route'] === '/v1/check')).toBe(true);
+    expect(server.resource['service.name']).toBe('floodgate-under-test');
+
+    // The store call of a decision is its child: the EVALSHA of the rate-limit script.
+    const redisCalls = trace.filter((s) => s.attributes['db.system.name'] === 'redis');
+    expect(redisCalls.length).toBeGreaterThanOrEqual(1);
+    for (const call of redisCalls) expect(byId.get(call.parentSpanId ?? '')?.name).toBe('floodgate.decision');
+    expect(redisCalls.map((s) => s.attributes['db.query.text'])).toContain('evalsha');
+
+    // Never the caller: no span of the trace carries the client id.
+    expect(JSON.stringify(trace)).not.toContain('client-id-never-in-a-span');
+
+    // Every log line of the request carries the trace id next to its correlation id.
+    await waitForOutput(output, '"correlationId":"traced-limited"');
+    const lines = output()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.correlationId === 'traced-limited');
+    expect(lines.length).toBeGreaterThanOrEqual(1);
+    for (const line of lines) expect(line).toMatchObject({ traceId, nodeId: 'traced-node' });
+  }, 30_000);
+
+  it('starts a trace for a request without traceparent, and none for health, metrics or background polls', async () => {
+    const fresh = await fetch(`http://127.0.0.1:${port}/v1/check`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-correlation-id': 'fresh-trace' },
+      body: JSON.stringify({ clientId: 'fresh' }),
+    });
+    const traceId = fresh.headers.get('x-trace-id');
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    const spans = await receiver.waitFor((all) =>
+      all.some((s) => s.traceId === traceId && s.kind === 2 && s.parentSpanId === undefined),
+    );
+    expect(spans.some((s) => s.traceId === traceId && s.name === 'floodgate.decision')).toBe(true);
+    await fetch(`http://127.0.0.1:${port}/health`);
+    await fetch(`http://127.0.0.1:${port}/metrics`);
+    // The rules version poll runs every 5 s, the outbox pass every 2 s: give them time to run.
+    await new Promise((resolve) => setTimeout(resolve, 5_500));
+    const paths = receiver.spans.map((s) => String(s.attributes['url.path'] ?? ''));
+    expect(paths.filter((path) => path.startsWith('/health') || path.startsWith('/metrics'))).toEqual([]);
+    // Every trace is a request's: the root of any trace received is an HTTP server span.
+    const roots = receiver.spans.filter((s) => s.parentSpanId === undefined);
+    expect(roots.filter((s) => s.kind !== 2).map((s) => s.name)).toEqual([]);
+  }, 30_000);
+});
