@@ -8,6 +8,15 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   prettier,
   {
+    // CommonJS files (Jest's resolver hook): Node's module globals, and require() is how they import.
+    files: ['**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: Object.fromEntries(['require', 'module', '__dirname', 'globalThis'].map((g) => [g, 'readonly'])),
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Node's globals for the plain .mjs scripts (TypeScript checks its own files).
     languageOptions: {
       globals: Object.fromEntries(

@@ -10,6 +10,7 @@ import { HealthModule } from './health/index.js';
 import { HttpModule } from './http/index.js';
 import { compileRateLimit, RateLimitModule, type RateLimitModuleOptions } from './limiter/index.js';
 import { LoggingModule } from './logging/index.js';
+import { MetricsModule } from './metrics/index.js';
 import { NodesModule } from './nodes/index.js';
 import { RulesModule, RulesPolicyResolver } from './rules/index.js';
 
@@ -41,7 +42,7 @@ export function rateLimitOptions(config: AppConfig): RateLimitModuleOptions {
 /**
  * The Floodgate service: configuration, logs, the error shape, the rules database, admin
  * authentication, the rules API, the limiter (resolving every decision through the admin rules,
- * then a route's `@RateLimit()`, then the default rule), health and the decision API.
+ * then a route's `@RateLimit()`, then the default rule), health, metrics and the decision API.
  * `config.databaseUrl` and `config.adminToken` must be set: `main` starts the embedded Postgres and
  * generates a token when they are not, before building this module.
  */
@@ -97,10 +98,11 @@ export class AppModule {
           policyResolver: RulesPolicyResolver,
           useFactory: () => limiterOptions,
         }),
-        HealthModule.forRoot({ database: dbModule }),
+        HealthModule.forRoot({ database: dbModule, rules: rulesModule }),
         CheckModule,
         nodesModule,
         ExplainModule.forRoot({ imports: [adminModule, rulesModule] }),
+        MetricsModule.forRoot({ imports: [rulesModule, nodesModule] }),
         ...imports,
       ],
     };

@@ -32,6 +32,8 @@ export class NodeHeartbeat implements OnApplicationBootstrap, BeforeApplicationS
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private failing = false;
+  private lastSuccessAt: number | undefined;
+  private lastLiveCount: number | undefined;
 
   constructor(
     @Inject(NodeRegistry) private readonly registry: NodeRegistry,
@@ -42,6 +44,16 @@ export class NodeHeartbeat implements OnApplicationBootstrap, BeforeApplicationS
   ) {
     this.host = options.host ?? hostname();
     this.version = options.version ?? floodgateVersion();
+  }
+
+  /** Epoch ms of this node's last successful heartbeat; undefined before the first. */
+  get lastBeatAt(): number | undefined {
+    return this.lastSuccessAt;
+  }
+
+  /** How many nodes were alive at the last successful heartbeat (this one included). */
+  get liveNodes(): number | undefined {
+    return this.lastLiveCount;
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -94,6 +106,8 @@ export class NodeHeartbeat implements OnApplicationBootstrap, BeforeApplicationS
     try {
       await this.registry.register(this.describe(), this.options.expiryMs ?? DEFAULT_NODE_EXPIRY_MS);
       const live = await this.registry.list();
+      this.lastSuccessAt = Date.now();
+      this.lastLiveCount = live.length;
       this.limiter.setInsuranceNodes(Math.max(1, live.length));
       if (this.failing) this.logger.log('node heartbeats succeed again');
       this.failing = false;

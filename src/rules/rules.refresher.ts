@@ -19,6 +19,7 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
   private readonly runs = new CoalescedRun<boolean>(() => this.load());
   private failureCount = 0;
+  private loadCount = 0;
   private stopped = false;
   private readonly loadListeners: ((load: RulesLoad) => void)[] = [];
 
@@ -38,6 +39,11 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
   /** Loads and version checks that failed since start (for metrics). */
   get failures(): number {
     return this.failureCount;
+  }
+
+  /** Loads that read and compiled the stored rules since start, whether or not they were newer (for metrics). */
+  get loads(): number {
+    return this.loadCount;
   }
 
   /** The rules version this node enforces. */
@@ -94,6 +100,7 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
       const load = await this.repository.loadAll();
       const { rules, version } = load;
       const snapshot = new RulesSnapshot(rules, version, { defaultPolicy: this.options.defaultPolicy });
+      this.loadCount++;
       const swapped = this.resolver.swap(snapshot);
       if (swapped) {
         this.logger.debug(`rules version ${version} loaded (${snapshot.enabledRuleCount} enabled rules)`);

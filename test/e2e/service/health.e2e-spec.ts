@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { TestDatabase } from '../../db/support/test-database.js';
 import { POSTGRES_ADMIN_URL } from '../../db/support/test-database.js';
+import { RulesRefresher } from '../../../src/rules/index.js';
 import { startRedisServer, type RedisServerHandle } from '../../support/redis-server.js';
 import {
   createServiceDatabase,
@@ -22,7 +23,7 @@ describe('Floodgate service: health (memory store)', () => {
   });
   afterAll(() => service.close());
 
-  it('GET /health/live and GET /health (store and database up) answer 200 in terminus JSON, never rate limited', async () => {
+  it('GET /health/live and GET /health (store, database and rules up) answer 200 in terminus JSON, never rate limited', async () => {
     for (let i = 0; i < 3; i++) {
       const live = await fetch(`${service.url}/health/live`);
       expect(live.status).toBe(200);
@@ -31,9 +32,9 @@ describe('Floodgate service: health (memory store)', () => {
       expect(ready.status).toBe(200);
       expect(await ready.json()).toEqual({
         status: 'ok',
-        info: { rateLimitStore: { status: 'up' }, database: { status: 'up' } },
+        info: { rateLimitStore: { status: 'up' }, database: { status: 'up' }, rules: { status: 'up', version: 0 } },
         error: {},
-        details: { rateLimitStore: { status: 'up' }, database: { status: 'up' } },
+        details: { rateLimitStore: { status: 'up' }, database: { status: 'up' }, rules: { status: 'up', version: 0 } },
       });
     }
   });
@@ -82,7 +83,8 @@ describe('Floodgate service: health when the database goes away', () => {
     expect(down.status).toBe(503);
     expect(down.body).toMatchObject({
       status: 'error',
-      info: { rateLimitStore: { status: 'up' } },
+      // The node still enforces its last snapshot: the rules component stays up.
+      info: { rateLimitStore: { status: 'up' }, rules: { status: 'up', version: 0 } },
       error: { database: { status: 'down', message: expect.any(String) } },
     });
     expect((await fetch(`${service.url}/health/live`)).status).toBe(200);
@@ -97,7 +99,7 @@ describe('Floodgate service: health when the database goes away', () => {
       status: 200,
       body: expect.objectContaining({
         status: 'ok',
-        details: { rateLimitStore: { status: 'up' }, database: { status: 'up' } },
+        details: { rateLimitStore: { status: 'up' }, database: { status: 'up' }, rules: { status: 'up', version: 0 } },
       }),
     });
   });
@@ -124,7 +126,8 @@ describe('Floodgate service: health and startup with its own Redis', () => {
     const body = await down.json();
     expect(body).toMatchObject({
       status: 'error',
-      error: { rateLimitStore: { status: 'down', message: expect.any(String) } },
+      // The breaker may not have opened yet: no store call failed, only the health ping did.
+      error: { rateLimitStore: { status: 'down', message: expect.any(String), breaker: expect.any(String) } },
     });
     expect((await fetch(`${service.url}/health/live`)).status).toBe(200);
     // Fail-open (the default): decisions go on while the store is down.
@@ -148,3 +151,51 @@ describe('Floodgate service: health and startup with its own Redis', () => {
     );
   }, 15_000);
 });
+
+describe('Floodgate service: not ready before its first rules snapshot', () => {
+  let database: TestDatabase;
+  let service: RunningService;
+
+  beforeAll(async () => {
+    database = await createServiceDatabase();
+    // A stored rule that cannot compile (an empty match): every load fails and keeps the default.
+    await onDatabase(
+      database.url,
+      `INSERT INTO rules (name, match, algorithm, limits, enabled, shadow, priority)
+       VALUES ('broken', '{}', 'sliding_window', '[{"limit":1,"windowMs":1000}]', true, false, 0)`,
+    );
+    service = await startService({ DATABASE_URL: database.url, LOG_LEVEL: 'fatal' });
+  }, 60_000);
+  afterAll(async () => {
+    await service?.close();
+    await database?.drop();
+  });
+
+  it('answers 503 naming the rules component, then 200 with its version once a snapshot loads', async () => {
+    const res = await fetch(`${service.url}/health`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({
+      status: 'error',
+      info: { rateLimitStore: { status: 'up' }, database: { status: 'up' } },
+      error: { rules: { status: 'down', message: 'no rules snapshot loaded yet', failures: expect.any(Number) } },
+    });
+    await onDatabase(database.url, 'UPDATE rules SET match = \'{"resource":"*"}\'');
+    // The node's periodic check loads it (RULES_REFRESH_INTERVAL_MS, 5 s by default); reload it now.
+    await service.app.get(RulesRefresher).reload();
+    const ready = await fetch(`${service.url}/health`);
+    expect(ready.status).toBe(200);
+    expect(((await ready.json()) as { details: unknown }).details).toMatchObject({
+      rules: { status: 'up', version: 0 },
+    });
+  });
+});
+
+async function onDatabase(url: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}

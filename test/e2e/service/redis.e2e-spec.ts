@@ -33,12 +33,13 @@ describe('Floodgate service: POST /v1/check on the shared Redis, two nodes', () 
     expect((await postCheck(nodeA, { clientId: 'shared' })).status).toBe(200);
   });
 
-  it('reports the store and the database as up', async () => {
+  it('reports the store (and its circuit breaker), the database and the rules as up', async () => {
     const res = await fetch(`${nodeA.url}/health`);
     expect(res.status).toBe(200);
     expect(((await res.json()) as Record<string, unknown>).details).toEqual({
-      rateLimitStore: { status: 'up' },
+      rateLimitStore: { status: 'up', breaker: 'closed' },
       database: { status: 'up' },
+      rules: { status: 'up', version: 0 },
     });
   });
 });
