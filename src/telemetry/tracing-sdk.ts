@@ -10,7 +10,13 @@ import { createAddHookMessageChannel } from 'import-in-the-middle';
 /** Paths scraped and probed every few seconds: spans of them would bury the requests that matter. */
 const UNTRACED_PATHS = /^\/(?:metrics|health)(?:[/?]|$)/;
 
-/** What `startTracingSdk()` started; `shutdown()` flushes the spans not yet exported. */
+/**
+ * How long shutdown waits for the last spans to be exported. A collector that is down would
+ * otherwise hold every stopping node for the exporter's own timeout (10 s by default).
+ */
+export const TRACING_FLUSH_TIMEOUT_MS = 2_000;
+
+/** What `startTracingSdk()` started; `shutdown()` flushes the spans not yet exported (bounded). */
 export interface TracingSdk {
   shutdown(): Promise<void>;
 }
@@ -51,5 +57,15 @@ export async function startTracingSdk(): Promise<TracingSdk> {
   sdk.start();
   // The loader thread must know every module to hook before the service is imported.
   await waitForAllMessagesAcknowledged();
-  return { shutdown: () => sdk.shutdown() };
+  return {
+    shutdown: async () => {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, TRACING_FLUSH_TIMEOUT_MS);
+      });
+      // Spans still unexported at the deadline are dropped, as they would be by a dead collector.
+      await Promise.race([sdk.shutdown().catch(() => undefined), deadline]);
+      clearTimeout(timer);
+    },
+  };
 }

@@ -309,10 +309,12 @@ describe('Floodgate service process, traced (OTEL_EXPORTER_OTLP_ENDPOINT set)', 
     await waitForOutput(output, 'Listening on');
   }, 60_000);
   afterAll(async () => {
-    await stop?.();
-    await receiver?.close();
+    // The collector is gone by then: the node's shutdown gives the last spans 2 s, no more.
+    const exited = await stop?.();
+    expect(exited?.code).toBe(0);
+    await receiver?.close().catch(() => undefined);
     await database?.drop();
-  });
+  }, 15_000);
 
   it("continues the caller's trace through HTTP, Fastify, the decision and Redis, and names it in the response and the logs", async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -408,4 +410,20 @@ describe('Floodgate service process, traced (OTEL_EXPORTER_OTLP_ENDPOINT set)', 
     const roots = receiver.spans.filter((s) => s.parentSpanId === undefined);
     expect(roots.filter((s) => s.kind !== 2).map((s) => s.name)).toEqual([]);
   }, 30_000);
+
+  it('goes on answering when the trace collector is gone (the spans are dropped)', async () => {
+    await receiver.close();
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`http://127.0.0.1:${port}/v1/check`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ clientId: `collector-gone-${i}` }),
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-trace-id')).toMatch(/^[0-9a-f]{32}$/);
+    }
+    // Past the export delay: a failed export must not have broken anything.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
+  });
 });
