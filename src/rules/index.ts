@@ -59,10 +59,6 @@ export {
   type RulesModuleOptions,
 } from './rules.options.js';
 export { RulesRefresher } from './rules.refresher.js';
-export {
-  isStorageUnavailable,
-  type RuleList,
-  type RuleListQuery,
-  RulesRepository,
-  type RulesLoad,
-} from './rules.repository.js';
+export { isStorageUnavailable } from './storage-unavailable.js';
+export { type SnapshotChange, SnapshotWrites, storageError } from './snapshot-writes.js';
+export { type RuleList, type RuleListQuery, RulesRepository, type RulesLoad } from './rules.repository.js';

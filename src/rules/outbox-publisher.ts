@@ -3,7 +3,7 @@ import { PrismaService } from '../db/index.js';
 import type { RulesBus } from './rules-bus.js';
 import { RULES_BUS, RULES_OPTIONS } from './rules.constants.js';
 import { DEFAULT_OUTBOX_INTERVAL_MS, type RulesModuleOptions } from './rules.options.js';
-import { RulesRepository } from './rules.repository.js';
+import { SnapshotWrites } from './snapshot-writes.js';
 import { CoalescedRun } from './coalesced-run.js';
 
 /** Rows announced per pass: a long outage leaves at most this many round trips per pass. */
@@ -28,10 +28,10 @@ export class OutboxPublisher implements OnModuleInit, OnModuleDestroy {
     @Inject(PrismaService) private readonly prisma: PrismaService,
     @Inject(RULES_BUS) private readonly bus: RulesBus | null,
     @Inject(RULES_OPTIONS) options: RulesModuleOptions,
-    @Inject(RulesRepository) repository: RulesRepository,
+    @Inject(SnapshotWrites) writes: SnapshotWrites,
   ) {
     this.intervalMs = options.outboxIntervalMs ?? DEFAULT_OUTBOX_INTERVAL_MS;
-    if (bus !== null) repository.onCommit(() => void this.flush());
+    if (bus !== null) writes.onCommit(() => void this.flush());
   }
 
   onModuleInit(): void {

@@ -10,6 +10,7 @@ import { ConfigurableRulesModule } from './rules.module-definition.js';
 import type { RulesModuleOptions } from './rules.options.js';
 import { RulesRefresher } from './rules.refresher.js';
 import { RulesRepository } from './rules.repository.js';
+import { SnapshotWrites } from './snapshot-writes.js';
 
 /**
  * Admin rules: the REST API under `/v1/admin/rules`, their storage, and this node's compiled
@@ -50,12 +51,13 @@ import { RulesRepository } from './rules.repository.js';
               ...(options.rulesChannel === undefined ? {} : { channel: options.rulesChannel }),
             }),
     },
+    SnapshotWrites,
     RulesRepository,
     RulesRefresher,
     OutboxPublisher,
     RulesSubscriber,
     RulesSnapshotPublisher,
   ],
-  exports: [RulesPolicyResolver, RulesRefresher],
+  exports: [RulesPolicyResolver, RulesRefresher, SnapshotWrites],
 })
 export class RulesModule extends ConfigurableRulesModule {}

@@ -1,6 +1,6 @@
-import { ConflictException, HttpException, Inject, Injectable } from '@nestjs/common';
+import { ConflictException, Inject, Injectable } from '@nestjs/common';
 import type { Algorithm } from '../limiter/algorithms.js';
-import { bumpRulesVersion, Prisma, PrismaService, type Rule } from '../db/index.js';
+import { Prisma, PrismaService, type Rule } from '../db/index.js';
 import { errorBody } from '../http/error-body.js';
 import type { RuleBody, RulePatch, StoredRule } from './rule.js';
 import {
@@ -15,9 +15,9 @@ import {
   InvalidRuleInputException,
   RuleNameTakenException,
   RuleNotFoundException,
-  RulesStorageUnavailableException,
   StaleRuleVersionException,
 } from './rules.exceptions.js';
+import { type SnapshotChange, SnapshotWrites, storageError } from './snapshot-writes.js';
 
 /** Filters and page of `GET /v1/admin/rules`. */
 export interface RuleListQuery {
@@ -47,35 +47,30 @@ type Tx = Prisma.TransactionClient;
 const MAX_WRITE_ATTEMPTS = 3;
 /** Postgres' unique_violation, as Prisma reports it. */
 const UNIQUE_VIOLATION = 'P2002';
-const TRANSACTION_OPTIONS = { maxWait: 5_000, timeout: 10_000 };
 
 /** The row changed between our read and our conditional write: read again and redo. */
 class LostRaceError extends Error {}
 
 /**
- * The rules tables. Every write runs in one transaction that writes the rule, its audit row, the
- * rules-version bump and an outbox row, so a failure leaves nothing behind. The version bump comes
- * first: its row lock serializes rule writes, so the read that follows sees every earlier write and
- * versions commit in order; the rule update is still conditional on the version read
- * (`WHERE id AND version`), so a writer that skipped the lock cannot be overwritten silently.
+ * The rules tables. Every write runs through `SnapshotWrites`: one transaction writes the rule, its
+ * audit row, the rules-version bump and an outbox row, so a failure leaves nothing behind. The
+ * version bump comes first: its row lock serializes rule writes, so the read that follows sees
+ * every earlier write and versions commit in order; the rule update is still conditional on the
+ * version read (`WHERE id AND version`), so a writer that skipped the lock cannot be overwritten
+ * silently.
  *
  * Errors are HTTP exceptions: 404 unknown id, 409 duplicate name, 412 stale `If-Match`,
  * 503 when Postgres cannot be reached.
  */
 @Injectable()
 export class RulesRepository {
-  private readonly commitListeners: (() => void)[] = [];
-
-  constructor(@Inject(PrismaService) private readonly prisma: PrismaService) {}
-
-  /** Calls `listener` after every write that committed (its outbox row is then there to announce). */
-  onCommit(listener: () => void): void {
-    this.commitListeners.push(listener);
-  }
+  constructor(
+    @Inject(PrismaService) private readonly prisma: PrismaService,
+    @Inject(SnapshotWrites) private readonly writes: SnapshotWrites,
+  ) {}
 
   async create(body: RuleBody, actor: string): Promise<RuleWriteResponse> {
-    return this.write(body.name, async (tx) => {
-      const rulesVersion = await bumpRulesVersion(tx);
+    return this.write(body.name, async (tx, rulesVersion) => {
       const row = await tx.rule.create({ data: dataOf(body) });
       return this.record(tx, { row, action: 'create', actor, rulesVersion, before: undefined });
     });
@@ -84,8 +79,7 @@ export class RulesRepository {
   /** Applies `patch`; with `expected` (the caller's `If-Match`), only to that version of the rule. */
   async update(id: string, patch: RulePatch, actor: string, expected?: number): Promise<RuleWriteResponse> {
     return this.retrying(() =>
-      this.write(patch.name, async (tx) => {
-        const rulesVersion = await bumpRulesVersion(tx);
+      this.write(patch.name, async (tx, rulesVersion) => {
         const current = await this.current(tx, id, expected);
         const row = await this.replace(tx, current, dataOf(patch));
         return this.record(tx, { row, action: 'update', actor, rulesVersion, before: current });
@@ -95,8 +89,7 @@ export class RulesRepository {
 
   async delete(id: string, actor: string, expected?: number): Promise<number> {
     return this.retrying(() =>
-      this.write(undefined, async (tx) => {
-        const rulesVersion = await bumpRulesVersion(tx);
+      this.write(undefined, async (tx, rulesVersion) => {
         const current = await this.current(tx, id, expected);
         const { count } = await tx.rule.deleteMany({ where: { id, version: current.version } });
         if (count === 0) throw new LostRaceError();
@@ -104,8 +97,7 @@ export class RulesRepository {
         await tx.ruleAudit.create({
           data: { ruleId: id, actor, action: 'delete', before: json(before), rulesVersion },
         });
-        await this.enqueue(tx, rulesVersion, id, 'delete');
-        return Number(rulesVersion);
+        return { result: Number(rulesVersion), change: ruleChange(id, 'delete') };
       }),
     );
   }
@@ -120,8 +112,7 @@ export class RulesRepository {
       throw new InvalidRuleInputException([{ field: 'version', reason: `is not a version of rule ${id}` }]);
     }
     return this.retrying(() =>
-      this.write(target.name, async (tx) => {
-        const rulesVersion = await bumpRulesVersion(tx);
+      this.write(target.name, async (tx, rulesVersion) => {
         const existing = await tx.rule.findUnique({ where: { id } });
         const data = { ...dataOf(target), description: target.description ?? null };
         let row: Rule;
@@ -231,7 +222,7 @@ export class RulesRepository {
   private async record(
     tx: Tx,
     write: { row: Rule; action: RuleAction; actor: string; rulesVersion: bigint; before: Rule | undefined },
-  ): Promise<RuleWriteResponse> {
+  ): Promise<{ result: RuleWriteResponse; change: SnapshotChange }> {
     const after = toRuleResponse(write.row);
     await tx.ruleAudit.create({
       data: {
@@ -243,27 +234,20 @@ export class RulesRepository {
         rulesVersion: write.rulesVersion,
       },
     });
-    await this.enqueue(tx, write.rulesVersion, write.row.id, write.action);
-    return { ...after, rulesVersion: Number(write.rulesVersion) };
+    return {
+      result: { ...after, rulesVersion: Number(write.rulesVersion) },
+      change: ruleChange(write.row.id, write.action),
+    };
   }
 
-  /** The outbox row a publisher announces to the other nodes. */
-  private async enqueue(tx: Tx, rulesVersion: bigint, ruleId: string, action: RuleAction): Promise<void> {
-    await tx.outbox.create({
-      data: { rulesVersion, payload: { type: 'rules.changed', rulesVersion: Number(rulesVersion), ruleId, action } },
-    });
-  }
-
-  /** Runs `work` in one transaction; `name` is the rule name a unique violation is about. */
-  private async write<T>(name: string | undefined, work: (tx: Tx) => Promise<T>): Promise<T> {
-    try {
-      const result = await this.prisma.$transaction(work, TRANSACTION_OPTIONS);
-      for (const listener of this.commitListeners) listener();
-      return result;
-    } catch (error) {
-      if (isUniqueViolation(error)) throw new RuleNameTakenException(name ?? '');
-      throw translated(error);
-    }
+  /** Runs `work` as one snapshot write; `name` is the rule name a unique violation is about. */
+  private write<T>(
+    name: string | undefined,
+    work: (tx: Tx, rulesVersion: bigint) => Promise<{ result: T; change: SnapshotChange }>,
+  ): Promise<T> {
+    return this.writes.write(work, (error) =>
+      isUniqueViolation(error) ? new RuleNameTakenException(name ?? '') : error,
+    );
   }
 
   private async retrying<T>(attempt: () => Promise<T>): Promise<T> {
@@ -283,7 +267,7 @@ export class RulesRepository {
     try {
       return await read();
     } catch (error) {
-      throw translated(error);
+      throw storageError(error);
     }
   }
 }
@@ -313,51 +297,7 @@ function isUniqueViolation(error: unknown): boolean {
   return error instanceof Prisma.PrismaClientKnownRequestError && error.code === UNIQUE_VIOLATION;
 }
 
-/** Node's socket errors, Prisma's "can't reach / pool timeout" codes and the driver adapter's kinds. */
-const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'EAI_AGAIN',
-  'P1001',
-  'P1002',
-  'P1008',
-  'P1017',
-  'P2024',
-  'DatabaseNotReachable',
-  'ConnectionClosed',
-  'SocketTimeout',
-  'TooManyConnections',
-]);
-
-/** Whether `error` (or one of its causes) says Postgres could not be reached, rather than refused a query. */
-export function isStorageUnavailable(error: unknown): boolean {
-  const seen = new Set<unknown>();
-  for (let current = error; typeof current === 'object' && current !== null && !seen.has(current);) {
-    seen.add(current);
-    if (current instanceof Prisma.PrismaClientInitializationError) return true;
-    const { code, kind, originalCode, message } = current as Record<string, unknown>;
-    for (const value of [code, kind, originalCode]) {
-      if (typeof value !== 'string') continue;
-      // SQLSTATE class 08 is "connection exception"; 57P01-03 is the server shutting down.
-      if (UNAVAILABLE_CODES.has(value) || /^08|^57P0[1-3]$/.test(value)) return true;
-    }
-    if (
-      typeof message === 'string' &&
-      /Connection terminated|connect ECONNREFUSED|Can't reach database/i.test(message)
-    ) {
-      return true;
-    }
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
-}
-
-/** HTTP exceptions unchanged, an unreachable database as 503, anything else as it is (a 500). */
-function translated(error: unknown): unknown {
-  if (error instanceof HttpException || error instanceof LostRaceError) return error;
-  return isStorageUnavailable(error) ? new RulesStorageUnavailableException() : error;
+/** The announcement of a rule write (the outbox payload also names the rule and what happened). */
+function ruleChange(id: string, action: RuleAction): SnapshotChange {
+  return { target: 'rule', id, action };
 }

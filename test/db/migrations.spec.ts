@@ -18,7 +18,10 @@ describe('applyMigrations (Postgres 15 on 127.0.0.1:5432)', () => {
   it(
     'applies every shipped migration to an empty database, then has nothing left to do',
     async () => {
-      expect(migrationNames()).toEqual([expect.stringMatching(/^\d{14}_init$/)]);
+      expect(migrationNames()).toEqual([
+        expect.stringMatching(/^\d{14}_init$/),
+        expect.stringMatching(/^\d{14}_control_plane$/),
+      ]);
       expect(await pendingMigrations(db.url)).toEqual(migrationNames());
 
       const first = await applyMigrations(db.url);
@@ -116,5 +119,24 @@ describe('applyMigrations (Postgres 15 on 127.0.0.1:5432)', () => {
         rule!.id,
       ]),
     ).rejects.toThrow(/rule_audit_action_check/);
+  });
+
+  it('starts the fleet in NORMAL in its single system_state row, and accepts no other state', async () => {
+    expect(await query(db.url, 'SELECT id, state FROM system_state')).toEqual([{ id: 1, state: 'NORMAL' }]);
+    await expect(query(db.url, "INSERT INTO system_state (id, state) VALUES (2, 'NORMAL')")).rejects.toThrow(
+      /system_state_single_row/,
+    );
+    await expect(query(db.url, "UPDATE system_state SET state = 'PANIC'")).rejects.toThrow(/system_state_known/);
+  });
+
+  it('keeps API keys unique by the hash of their secret, and allow-list entries unique by type and value', async () => {
+    await query(db.url, "INSERT INTO api_keys (secret_hash, prefix, tier) VALUES ('h1', 'fgk_ab', 'free')");
+    await expect(
+      query(db.url, "INSERT INTO api_keys (secret_hash, prefix, tier) VALUES ('h1', 'fgk_cd', 'pro')"),
+    ).rejects.toThrow(/api_keys_secret_hash_key/);
+    await query(db.url, "INSERT INTO allowlist (type, value, created_by) VALUES ('ip', '10.0.0.0/8', 'admin')");
+    await expect(
+      query(db.url, "INSERT INTO allowlist (type, value, created_by) VALUES ('ip', '10.0.0.0/8', 'admin')"),
+    ).rejects.toThrow(/allowlist_type_value_key/);
   });
 });

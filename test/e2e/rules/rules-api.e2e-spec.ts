@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { applyMigrations, PrismaService } from '../../../src/db/index.js';
-import { RulesPolicyResolver, RulesRefresher, RulesRepository, RulesSnapshot } from '../../../src/rules/index.js';
+import {
+  RulesPolicyResolver,
+  RulesRefresher,
+  RulesRepository,
+  RulesSnapshot,
+  SnapshotWrites,
+} from '../../../src/rules/index.js';
 import { createTestDatabase, query, type TestDatabase } from '../../db/support/test-database.js';
 import { READONLY_TOKEN, type RulesNode, startRulesNode } from './rules-app.js';
 
@@ -403,7 +409,7 @@ describe('Rules storage unavailable', () => {
 
   beforeAll(() => {
     prisma = new PrismaService({ url: UNREACHABLE_URL });
-    repository = new RulesRepository(prisma);
+    repository = new RulesRepository(prisma, new SnapshotWrites(prisma));
   });
   afterAll(() => prisma.$disconnect());
 

@@ -1,0 +1,71 @@
+import { HttpException, Inject, Injectable } from '@nestjs/common';
+import { bumpRulesVersion, type Prisma, PrismaService } from '../db/index.js';
+import { RulesStorageUnavailableException } from './rules.exceptions.js';
+import { isStorageUnavailable } from './storage-unavailable.js';
+
+/** What an announced change was about, for the outbox row (nodes only read the version). */
+export interface SnapshotChange {
+  /** rule | api_key | block | allowlist | system_state */
+  readonly target: string;
+  readonly id: string;
+  readonly action: string;
+}
+
+const TRANSACTION_OPTIONS = { maxWait: 5_000, timeout: 10_000 };
+
+/**
+ * Every write that changes what the nodes enforce (rules, API keys, blocks, the allow list, the
+ * system state) runs through `write()`: one transaction bumps the cluster-wide rules version first
+ * (its row lock serializes these writes, so versions commit in order), does the write, and queues
+ * the announcement as an outbox row; a failure leaves nothing behind. After the commit the commit
+ * listeners run (the outbox publisher announces the new version at once). So every kind of change
+ * reaches every node the same way, within the same bound, as rule changes do.
+ *
+ * Errors: HTTP exceptions pass through; an unreachable Postgres becomes a 503.
+ */
+@Injectable()
+export class SnapshotWrites {
+  private readonly commitListeners: (() => void)[] = [];
+
+  constructor(@Inject(PrismaService) private readonly prisma: PrismaService) {}
+
+  /** Calls `listener` after every write that committed (its outbox row is then there to announce). */
+  onCommit(listener: () => void): void {
+    this.commitListeners.push(listener);
+  }
+
+  /**
+   * Runs `work` in one transaction after bumping the rules version (given to `work`), then queues
+   * `change` (what `work` returns it from) for announcement. `translate` maps errors of this kind of
+   * write (a unique violation, say) before the generic handling.
+   */
+  async write<T>(
+    work: (tx: Prisma.TransactionClient, rulesVersion: bigint) => Promise<{ result: T; change: SnapshotChange }>,
+    translate: (error: unknown) => unknown = (error) => error,
+  ): Promise<T> {
+    let result: T;
+    try {
+      result = await this.prisma.$transaction(async (tx) => {
+        const rulesVersion = await bumpRulesVersion(tx);
+        const done = await work(tx, rulesVersion);
+        await tx.outbox.create({
+          data: {
+            rulesVersion,
+            payload: { type: `${done.change.target}.changed`, rulesVersion: Number(rulesVersion), ...done.change },
+          },
+        });
+        return done.result;
+      }, TRANSACTION_OPTIONS);
+    } catch (error) {
+      throw storageError(translate(error));
+    }
+    for (const listener of this.commitListeners) listener();
+    return result;
+  }
+}
+
+/** HTTP exceptions unchanged, an unreachable database as 503, anything else as it is (a 500). */
+export function storageError(error: unknown): unknown {
+  if (error instanceof HttpException) return error;
+  return isStorageUnavailable(error) ? new RulesStorageUnavailableException() : error;
+}
