@@ -19,6 +19,15 @@ class DownStore implements RateLimitStore {
   consume(): never {
     throw new Error('connection refused');
   }
+  release(): never {
+    throw new Error('connection refused');
+  }
+  refund(): never {
+    throw new Error('connection refused');
+  }
+  reset(): never {
+    throw new Error('connection refused');
+  }
   async ping(): Promise<void> {
     throw new Error('connection refused');
   }
@@ -62,8 +71,9 @@ describe('CheckService', () => {
     const refused = await checks.check({ clientId: 'c', resource: 'search' });
     expect(refused.status).toBe(429);
     expect(refused.body).toMatchObject({ allowed: false, remaining: 0, rule: 'search' });
-    expect(refused.body.retryAfterMs).toBeGreaterThan(0);
-    expect(refused.headers).toContainEqual(['Retry-After', String(Math.ceil(refused.body.retryAfterMs / 1000))]);
+    const retryAfterMs = refused.body.retryAfterMs!;
+    expect(retryAfterMs).toBeGreaterThan(0);
+    expect(refused.headers).toContainEqual(['Retry-After', String(Math.ceil(retryAfterMs / 1000))]);
   });
 
   it('answers 503 when the store fails in fail-closed mode, 200 in fail-open mode', async () => {

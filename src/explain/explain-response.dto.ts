@@ -114,6 +114,9 @@ export class ExplainResponseDto {
   @ApiProperty({ description: 'The rules version this node enforces' })
   rulesVersion!: number;
 
+  @ApiProperty({ enum: ['NORMAL', 'DEGRADED'], description: "The fleet's load state the rules are resolved in" })
+  loadState!: 'NORMAL' | 'DEGRADED';
+
   @ApiProperty({ type: [ExplainedRuleDto], description: 'Every enabled rule that applies, winner first' })
   matched!: ExplainedRuleDto[];
 

@@ -39,10 +39,12 @@ export class ExplainService {
     const snapshot = this.rules.current;
     const matched = snapshot.rulesFor(query);
     const [winner, runnerUp] = matched;
-    const policy = snapshot.resolve(query);
+    const loadState = this.rules.loadState;
+    const policy = snapshot.resolve(query, loadState);
     return {
       query: { clientId, resource, ...(tier === undefined ? {} : { tier }), cost },
       rulesVersion: snapshot.version,
+      loadState,
       matched: matched.map((rule, index) => {
         const specificity = specificityOf(rule);
         return {
@@ -84,7 +86,10 @@ function wouldDecide(policy: RateLimitPolicy, report: RateLimitDecision, cost: n
   if (report.outcome === 'failed_open' || report.outcome === 'failed_closed') {
     return { allowed: report.allowed, outcome: report.outcome, ...scalars };
   }
-  if (report.limits.every((limit) => limit.remaining >= cost)) return { allowed: true, outcome: 'allowed', ...scalars };
+  // A caller under a penalty block is refused whatever its counters say.
+  const blocked = report.blockedUntil !== undefined;
+  if (!blocked && report.limits.every((limit) => limit.remaining >= cost))
+    return { allowed: true, outcome: 'allowed', ...scalars };
   return policy.shadow
     ? { allowed: true, outcome: 'shadow_limited', ...scalars }
     : { allowed: false, outcome: 'limited', ...scalars };

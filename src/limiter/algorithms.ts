@@ -1,10 +1,25 @@
 /**
- * The rate-limiting algorithms Floodgate implements. Every store implements all of them with the
- * same semantics (the store contract suite in `store/store.contract.ts` is the executable spec).
+ * The limiting algorithms Floodgate implements. Every store implements all of them with the same
+ * semantics (the store contract suite in `store/store.contract.ts` is the executable spec).
+ *
+ * The first five count units over time (`RATE_ALGORITHMS`). `concurrency` counts requests in
+ * flight instead: its one limit is `{ limit: slots, windowMs: leaseMs }`, and each admitted request
+ * holds a slot (a lease) until it is released or its lease expires.
  */
-export const ALGORITHMS = ['sliding_window', 'sliding_log', 'token_bucket', 'fixed_window', 'gcra'] as const;
+export const ALGORITHMS = [
+  'sliding_window',
+  'sliding_log',
+  'token_bucket',
+  'fixed_window',
+  'gcra',
+  'concurrency',
+] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
 export const DEFAULT_ALGORITHM: Algorithm = 'sliding_window';
+
+/** The algorithms that count units taken over a window (every one but `concurrency`). */
+export const RATE_ALGORITHMS = ['sliding_window', 'sliding_log', 'token_bucket', 'fixed_window', 'gcra'] as const;
+export type RateAlgorithm = (typeof RATE_ALGORITHMS)[number];
 
 /** Most limits one policy may enforce atomically. */
 export const MAX_LIMITS = 5;
@@ -13,11 +28,26 @@ export const MAX_LIMITS = 5;
  * One limit: at most `limit` units per `windowMs`.
  * `burst` only matters to `token_bucket` (bucket capacity) and `gcra` (tolerance): unset means
  * `limit`, so a fresh key can take exactly `limit` at once whatever the algorithm.
+ * For `concurrency`: at most `limit` requests in flight, each slot leased for `windowMs`.
  */
 export interface LimitSpec {
   readonly limit: number;
   readonly windowMs: number;
   readonly burst?: number;
+}
+
+/**
+ * A progressive penalty, every field resolved (see `policy/penalty.ts` for the defaults): once a
+ * request is refused for being over a limit, the caller stays refused for
+ * `min(blockDurationMs * multiplier^(offences - 1), maxBlockMs)`, where `offences` counts the blocks
+ * started since the caller last stayed clean for `decayMs` after a block ended.
+ */
+export interface Penalty {
+  readonly blockDurationMs: number;
+  /** 1: every block lasts blockDurationMs. */
+  readonly multiplier: number;
+  readonly decayMs: number;
+  readonly maxBlockMs: number;
 }
 
 export function isAlgorithm(value: unknown): value is Algorithm {

@@ -43,6 +43,21 @@ export interface RateLimitDecision {
   readonly retryAfterMs: number;
   readonly limits: readonly LimitStatus[];
   readonly source: DecisionSource;
+  /**
+   * The clock of the store that decided (`source` `store` or `insurance`), epoch ms: which window
+   * the units were taken from, for `RateLimiter.refund()`.
+   */
+  readonly decidedAt?: number;
+  /**
+   * Set while the caller is blocked by the policy's penalty: epoch ms (store clock) when the block
+   * ends. `remaining` is then 0 (nothing can be taken before), whatever the counters say.
+   */
+  readonly blockedUntil?: number;
+  /**
+   * `concurrency`, allowed: the slot this request holds. Give it to `RateLimiter.release()` when
+   * the response is finished (or failed); otherwise it is freed when its lease expires.
+   */
+  readonly leaseId?: string;
 }
 
 /**

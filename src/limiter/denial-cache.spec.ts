@@ -84,6 +84,32 @@ describe('DenialCache', () => {
     expect(cache.size).toBe(0);
   });
 
+  it('remembers a penalty block whole, for any cost', () => {
+    const cache = new DenialCache(10, clock);
+    cache.remember('k', policy, 5, { ...denial(60_000), blockedUntil: 61_000 });
+    now += 59_999;
+    expect(cache.get('k', policy, 1)).toMatchObject({ retryAfterMs: 1, blockedUntil: 61_000, source: 'cache' });
+    now += 1;
+    expect(cache.get('k', policy, 1)).toBeUndefined();
+  });
+
+  it('never remembers a concurrency refusal: a slot may free at any moment', () => {
+    const cache = new DenialCache(10, clock);
+    const slots: RateLimitPolicy = { ...policy, algorithm: 'concurrency' };
+    cache.remember('k', slots, 1, { ...denial(1_000), algorithm: 'concurrency' });
+    expect(cache.size).toBe(0);
+  });
+
+  it('forget() drops one caller', () => {
+    const cache = new DenialCache(10, clock);
+    cache.remember('a', policy, 1, denial(100));
+    cache.remember('b', policy, 1, denial(100));
+    cache.forget('a');
+    cache.forget('nobody');
+    expect(cache.get('a', policy, 1)).toBeUndefined();
+    expect(cache.get('b', policy, 1)).toBeDefined();
+  });
+
   it('clear() forgets everything', () => {
     const cache = new DenialCache(10, clock);
     cache.remember('k', policy, 1, denial(100));

@@ -10,8 +10,9 @@ interface Denial {
 }
 
 /**
- * Remembers callers known to be over a limit until a time T, so that their requests until T are
- * refused from node memory without a store round trip (rate-limiter-flexible's in-memory block).
+ * Remembers callers known to be over a limit (or blocked by a penalty) until a time T, so that
+ * their requests until T are refused from node memory without a store round trip
+ * (rate-limiter-flexible's in-memory block).
  *
  * An entry only answers for the same compiled policy object (policies are immutable and swapped
  * whole when a rule changes, so a raised limit never keeps serving stale denials) and for a cost at
@@ -45,14 +46,25 @@ export class DenialCache {
     return { ...denial.decision, retryAfterMs: left, resetMs: left, source: 'cache' };
   }
 
+  /**
+   * Remembers a refusal until its `retryAfterMs`. A penalty block is remembered whole, for any cost
+   * (a blocked caller is refused whatever it asks for). A `concurrency` refusal is not remembered:
+   * a slot may free at any moment, so it says nothing about the next request.
+   */
   remember(key: string, policy: RateLimitPolicy, cost: number, decision: RateLimitDecision): void {
-    if (decision.retryAfterMs <= 0) return;
+    if (decision.retryAfterMs <= 0 || policy.algorithm === 'concurrency') return;
     this.entries.delete(key);
     if (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next();
       if (!oldest.done) this.entries.delete(oldest.value);
     }
-    this.entries.set(key, { policy, cost, until: this.now() + decision.retryAfterMs, decision });
+    const refusedFrom = decision.blockedUntil === undefined ? cost : 1;
+    this.entries.set(key, { policy, cost: refusedFrom, until: this.now() + decision.retryAfterMs, decision });
+  }
+
+  /** Drops the caller's cached denial, if any (after its counters were reset). */
+  forget(key: string): void {
+    this.entries.delete(key);
   }
 
   /** Drops expired entries; call it from a periodic sweep, not per request. */

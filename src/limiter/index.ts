@@ -1,11 +1,28 @@
 /** The limiter library's public surface: `import { RateLimitModule, RateLimit } from 'floodgate/limiter'`. */
-export { ALGORITHMS, DEFAULT_ALGORITHM, MAX_LIMITS, type Algorithm, type LimitSpec } from './algorithms.js';
+export {
+  ALGORITHMS,
+  DEFAULT_ALGORITHM,
+  MAX_LIMITS,
+  RATE_ALGORITHMS,
+  type Algorithm,
+  type LimitSpec,
+  type Penalty,
+  type RateAlgorithm,
+} from './algorithms.js';
 export type { DecisionOrigin, DecisionOutcome, DecisionSource, RateLimitDecision } from './decision.js';
 export { DEFAULT_HEADER_OPTIONS, rateLimitHeaders, resolveHeaderOptions } from './headers/rate-limit-headers.js';
 export { ClientIdentity, DEFAULT_IPV6_SUBNET } from './identity/client-identity.js';
 export { clientIp } from './identity/client-ip.js';
 export { compileRateLimit, RateLimitOptionsError, type CompiledRateLimit } from './policy/compile-policy.js';
 export { DefaultPolicyResolver } from './policy/default-policy.resolver.js';
+export {
+  DEFAULT_DECAY_FACTOR,
+  DEFAULT_MAX_BLOCK_MS,
+  MAX_PENALTY_MS,
+  MAX_PENALTY_MULTIPLIER,
+  penaltyOf,
+  withPenaltyDefaults,
+} from './policy/penalty.js';
 export { PolicyResolver, type PolicyQuery } from './policy/policy-resolver.js';
 export type { RateLimitPolicy } from './policy/rate-limit-policy.js';
 export { RATE_LIMIT_OPTIONS } from './rate-limit.constants.js';
@@ -18,13 +35,29 @@ export type {
   HeaderOptions,
   KeyKind,
   KeySource,
+  PenaltyOptions,
   RateLimitModuleOptions,
   RateLimitOptions,
 } from './rate-limit.options.js';
 export { storeErrorClass, type StoreErrorClass } from './resilience/store-error-class.js';
-export { RateLimiter, type FailMode, type RateLimiterObserver, type RateLimiterSettings } from './rate-limiter.js';
+export {
+  RateLimiter,
+  type FailMode,
+  type RateLimiterObserver,
+  type RateLimiterSettings,
+  type StoreOperation,
+} from './rate-limiter.js';
 export { DECISION_SPAN_NAME, DecisionAttributes } from './tracing/decision-span.js';
-export { RateLimitStore, type ConsumeRequest, type ConsumeResult, type LimitStatus } from './store/rate-limit.store.js';
+export {
+  CONCURRENCY_MAX_RETRY_MS,
+  RateLimitStore,
+  type ConsumeRequest,
+  type ConsumeResult,
+  type LimitStatus,
+  type RefundRequest,
+  type ReleaseRequest,
+  type StoreTarget,
+} from './store/rate-limit.store.js';
 export {
   describeRedis,
   InvalidRedisUrlError,

@@ -1,4 +1,6 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
+import type { CallerVerdict } from './caller-gate.js';
 import type { RateLimitDecision } from './decision.js';
 
 /** The JSON body of a refusal (429 or 503). */
@@ -59,4 +61,54 @@ function refusalBody(decision: RateLimitDecision): RateLimitRefusalBody {
     retryAfterMs,
     rule: decision.rule,
   };
+}
+
+/** The JSON body of a caller refused by the `CallerGate` (a block, an invalid API key). */
+export interface CallerRefusalBody {
+  readonly statusCode: number;
+  readonly error: string;
+  readonly message: string;
+  /** `blocked` or `invalid_api_key`. */
+  readonly reason: string;
+  /** For blocks: when the block ends. */
+  readonly retryAfterMs?: number;
+}
+
+/** A caller the `CallerGate` refused: 429 or 403 for a block, 401 for an invalid API key. */
+export class CallerRefusedException extends HttpException {
+  /** Retry-After or WWW-Authenticate, for an exception filter to send (the guard sets them itself). */
+  readonly headers: readonly [string, string][];
+
+  constructor(readonly verdict: Extract<CallerVerdict, { kind: 'refused' }>) {
+    super(callerRefusalBody(verdict), verdict.status);
+    this.headers = callerRefusalHeaders(verdict);
+  }
+}
+
+/** As `rateLimitException()`: no stack trace, since a blocked caller may be hammering. */
+export function callerRefusedException(verdict: Extract<CallerVerdict, { kind: 'refused' }>): CallerRefusedException {
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new CallerRefusedException(verdict);
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+}
+
+export function callerRefusalBody(verdict: Extract<CallerVerdict, { kind: 'refused' }>): CallerRefusalBody {
+  return {
+    statusCode: verdict.status,
+    error: STATUS_CODES[verdict.status] ?? 'Error',
+    message: verdict.message,
+    reason: verdict.reason,
+    ...(verdict.retryAfterMs === undefined ? {} : { retryAfterMs: Math.ceil(verdict.retryAfterMs) }),
+  };
+}
+
+/** The headers of such a refusal: Retry-After for a block, WWW-Authenticate for an invalid key. */
+export function callerRefusalHeaders(verdict: Extract<CallerVerdict, { kind: 'refused' }>): [string, string][] {
+  if (verdict.status === 401) return [['WWW-Authenticate', 'ApiKey header="X-API-Key"']];
+  if (verdict.retryAfterMs === undefined) return [];
+  return [['Retry-After', String(Math.max(1, Math.ceil(verdict.retryAfterMs / 1000)))]];
 }

@@ -1,6 +1,7 @@
-import { Inject, Injectable, RequestMethod, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, Optional, RequestMethod, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { METHOD_METADATA } from '@nestjs/common/constants.js';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import { CallerGate, type CallerQuery, type CallerVerdict, LIMIT_AS_USUAL } from './caller-gate.js';
 import type { DecisionOrigin, RateLimitDecision } from './decision.js';
 import { rateLimitHeaders, resolveHeaderOptions } from './headers/rate-limit-headers.js';
 import { ClientIdentity } from './identity/client-identity.js';
@@ -9,7 +10,7 @@ import { compileModuleDefault } from './policy/default-policy.resolver.js';
 import { PolicyResolver } from './policy/policy-resolver.js';
 import type { RateLimitPolicy } from './policy/rate-limit-policy.js';
 import { RATE_LIMIT_METADATA, RATE_LIMIT_OPTIONS, SKIP_RATE_LIMIT_METADATA } from './rate-limit.constants.js';
-import { rateLimitException } from './rate-limit.exception.js';
+import { callerRefusalHeaders, callerRefusedException, rateLimitException } from './rate-limit.exception.js';
 import { declarationSource } from './rate-limit.explorer.js';
 import type { HeaderOptions, KeySource, RateLimitModuleOptions, RateLimitOptions } from './rate-limit.options.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -24,6 +25,21 @@ export interface RouteLimit {
 }
 
 const GUARD: DecisionOrigin = Object.freeze({ entry: 'guard' });
+/** The header an API key arrives in (lower-cased, as Node gives headers). */
+const API_KEY_HEADER = 'x-api-key';
+
+/** The Node.js response (Fastify's `reply.raw`, Express's `res`), as far as settling needs it. */
+interface ResponseEvents {
+  readonly statusCode: number;
+  readonly writableFinished: boolean;
+  once(event: 'finish' | 'close', listener: () => void): unknown;
+}
+
+/** The parts of a Fastify or Express request the caller gate is asked about. */
+interface GatedRequest {
+  readonly ip?: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
 
 type Controller = ReturnType<ExecutionContext['getClass']>;
 type Handler = ReturnType<ExecutionContext['getHandler']>;
@@ -41,6 +57,8 @@ interface RoutedRequest {
 /**
  * Enforces `@RateLimit()` and the module's `default`: registered app-wide by `RateLimitModule`
  * (`global: true`, the default), or applied with `@UseGuards(RateLimitGuard)` (`global: false`).
+ * With a `CallerGate` (the module's `callerGate` option), the gate first refuses, exempts, or
+ * names the caller's tier.
  *
  * Each step is a protected method, so a subclass can change one (how a route is named, who a
  * client is, how a refusal looks) and keep the rest.
@@ -58,6 +76,7 @@ export class RateLimitGuard implements CanActivate {
     @Inject(PolicyResolver) protected readonly resolver: PolicyResolver,
     @Inject(HttpAdapterHost) protected readonly adapterHost: HttpAdapterHost,
     @Inject(RATE_LIMIT_OPTIONS) options: RateLimitModuleOptions,
+    @Optional() @Inject(CallerGate) protected readonly gate?: CallerGate,
   ) {
     this.identity = new ClientIdentity(options.ipv6Subnet);
     this.headerOptions = resolveHeaderOptions(options.headers);
@@ -71,7 +90,13 @@ export class RateLimitGuard implements CanActivate {
     const path = this.resourceOf(context, route);
     const declared = route.declared?.policyFor(path);
     // The route's name (its `name` option, else "METHOD /path") is what admin rules target.
-    const policy = this.resolver.resolve({ resource: declared?.name ?? path, declared });
+    const resource = declared?.name ?? path;
+    const verdict = this.gate === undefined ? LIMIT_AS_USUAL : this.gate.check(this.callerOf(context, resource));
+    if (verdict.kind === 'exempt') return true;
+    if (verdict.kind === 'refused') throw this.refuseCaller(context, verdict);
+    const policy = this.resolver.resolve(
+      verdict.tier === undefined ? { resource, declared } : { resource, declared, tier: verdict.tier },
+    );
     if (policy === undefined) return true;
     const limit = route.declared ?? this.fallback;
     const decision = await this.evaluate(context, policy, limit);
@@ -108,15 +133,53 @@ export class RateLimitGuard implements CanActivate {
     return `${route.method ?? request.method} ${path}`;
   }
 
-  /** Who the request counts against and how much it costs, then one limiter decision. */
-  protected evaluate(
+  /**
+   * Who the request counts against and how much it costs, then one limiter decision; what the
+   * response must still settle (a concurrency slot, a unit that does not count) is arranged here.
+   */
+  protected async evaluate(
     context: ExecutionContext,
     policy: RateLimitPolicy,
     limit: CompiledRateLimit | undefined,
   ): Promise<RateLimitDecision> {
     const identity = this.identify(context, limit?.key ?? 'ip');
     const cost = limit === undefined ? 1 : limit.cost(context);
-    return this.limiter.consume(policy, identity, cost, this.originOf(context));
+    const decision = await this.limiter.consume(policy, identity, cost, this.originOf(context));
+    if (decision.allowed && (decision.leaseId !== undefined || policy.countOnly !== undefined)) {
+      this.settleWhenDone(context, policy, identity, cost, decision);
+    }
+    return decision;
+  }
+
+  /**
+   * Once the response is finished (or the connection closed before it was): frees the request's
+   * concurrency slot, and gives back its unit when the policy counts only failed or only succeeded
+   * responses and this one is not of that kind (a response that never finished counts as neither).
+   * Reserving first and refunding after is what keeps a burst from slipping through while
+   * responses are pending.
+   */
+  protected settleWhenDone(
+    context: ExecutionContext,
+    policy: RateLimitPolicy,
+    identity: string,
+    cost: number,
+    decision: RateLimitDecision,
+  ): void {
+    const response = context.switchToHttp().getResponse<{ raw?: ResponseEvents } & ResponseEvents>();
+    const raw = response.raw ?? response;
+    let settled = false;
+    const settle = () => {
+      if (settled) return;
+      settled = true;
+      if (decision.leaseId !== undefined) void this.limiter.release(policy, identity, decision.leaseId);
+      const { countOnly } = policy;
+      if (countOnly === undefined) return;
+      const failed = raw.statusCode >= 400;
+      const counts = raw.writableFinished && (countOnly === 'failed' ? failed : !failed);
+      if (!counts) void this.limiter.refund(policy, identity, decision, cost);
+    };
+    raw.once('finish', settle);
+    raw.once('close', settle);
   }
 
   /** Labels the decision's metrics and trace span: the guard, and the request's id where the adapter has one. */
@@ -142,6 +205,22 @@ export class RateLimitGuard implements CanActivate {
   /** The error thrown for a refused decision: 429, or 503 when failed closed. */
   protected refuse(decision: RateLimitDecision): Error {
     return rateLimitException(decision);
+  }
+
+  /** What the `CallerGate` is asked about: the adapter's client address and the `X-API-Key` header. */
+  protected callerOf(context: ExecutionContext, resource: string): CallerQuery {
+    const request = context.switchToHttp().getRequest<GatedRequest>();
+    const apiKey = request.headers[API_KEY_HEADER];
+    return { ip: request.ip, apiKey: Array.isArray(apiKey) ? apiKey[0] : apiKey, resource };
+  }
+
+  /** The error (and headers) for a caller the gate refused: blocked, or an invalid API key. */
+  protected refuseCaller(context: ExecutionContext, verdict: Extract<CallerVerdict, { kind: 'refused' }>): Error {
+    const response: unknown = context.switchToHttp().getResponse();
+    for (const [name, value] of callerRefusalHeaders(verdict)) {
+      this.adapterHost.httpAdapter.setHeader(response, name, value);
+    }
+    return callerRefusedException(verdict);
   }
 
   private readRoute(controller: Controller, handler: Handler): RouteLimit {

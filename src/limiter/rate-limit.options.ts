@@ -9,11 +9,40 @@ export type KeyKind = 'ip' | 'user' | 'apiKey';
 export type KeySource = KeyKind | ((context: ExecutionContext) => string);
 
 /**
+ * A progressive penalty: once a request is refused for being over a limit, the caller is refused
+ * (consuming nothing) for `min(blockDurationMs * multiplier^(offences - 1), maxBlockMs)`. Each such
+ * block is an offence; the count is forgotten once the caller has stayed clean for `decayMs` after
+ * its last block ended. Requests made during a block neither extend it nor count as offences.
+ *
+ * @example
+ * { blockDurationMs: 60_000, multiplier: 2, maxBlockMs: 3_600_000 } // 1 min, 2 min, 4 min, ... up to 1 h
+ */
+export interface PenaltyOptions {
+  /** The first block, ms: an integer from 1 to 31 days. */
+  blockDurationMs: number;
+  /** Each repeat offence multiplies the block by this: an integer from 1 to 100. Default 1 (fixed). */
+  multiplier?: number;
+  /** How long after a block ends the offences are forgotten, ms. Default 10 x blockDurationMs. */
+  decayMs?: number;
+  /** The longest block, ms, >= blockDurationMs. Default 24 h (or blockDurationMs if longer). */
+  maxBlockMs?: number;
+}
+
+/**
+ * Which responses a request counts for: `failed` (status >= 400, e.g. login attempts) or
+ * `succeeded` (status < 400). Each request takes its unit up front (so a burst cannot slip
+ * through while responses are pending) and gets it back when its response turns out not to count.
+ */
+export type CountOnly = 'failed' | 'succeeded';
+
+/**
  * Options of `@RateLimit()` (and of the module's `default`).
  *
  * @example
  * \@RateLimit({ limit: 100, windowMs: 60_000 })                       // 100 per minute per IP
  * \@RateLimit({ limits: [{ limit: 10, windowMs: 1_000 }, { limit: 300, windowMs: 3_600_000 }], key: 'user' })
+ * \@RateLimit({ limit: 5, windowMs: 60_000, key: 'ip', blockDurationMs: 900_000 }) // over 5/min: out for 15 min
+ * \@RateLimit({ algorithm: 'concurrency', limit: 3, windowMs: 30_000, key: 'user' }) // 3 in flight, 30 s leases
  */
 export interface RateLimitOptions {
   /** With `windowMs`: a single limit. Use `limits` for several. */
@@ -21,7 +50,11 @@ export interface RateLimitOptions {
   windowMs?: number;
   /** Up to 5 limits, all enforced atomically (if any would be exceeded nothing is consumed). */
   limits?: LimitSpec[];
-  /** Default `sliding_window`. */
+  /**
+   * Default `sliding_window`. `concurrency` caps requests in flight: exactly one limit, `limit`
+   * slots, each held until the response is done or for at most `windowMs` (the lease, so a crashed
+   * node never keeps a slot; make it longer than the route's own timeout). Its cost is 0 or 1.
+   */
   algorithm?: Algorithm;
   /** Default `ip`. */
   key?: KeySource;
@@ -31,6 +64,12 @@ export interface RateLimitOptions {
   name?: string;
   /** Decide, log and count, but let the request through. */
   shadow?: boolean;
+  /** Count only failed (status >= 400) or only succeeded responses; default every request. */
+  countOnly?: CountOnly;
+  /** Once over the limit, stay refused this long (ms): `penalty: { blockDurationMs }` in short. */
+  blockDurationMs?: number;
+  /** A progressive penalty (repeat offences lengthen the block). Not with `blockDurationMs`. */
+  penalty?: PenaltyOptions;
 }
 
 /** Which rate-limit response headers to emit. */

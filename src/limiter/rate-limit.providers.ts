@@ -19,6 +19,8 @@ export const RATE_LIMIT_INSURANCE_STORE = Symbol('RateLimitInsuranceStore');
 
 export const DEFAULT_KEY_PREFIX = 'fg';
 export const DEFAULT_TIMEOUT_MS = 50;
+/** The Redis client's own command timeout under the store's: it only frees commands nobody waits for. */
+const BACKSTOP_TIMEOUT_MS = 1_000;
 /** Same as the circuit breaker's own default; passed explicitly so Retry-After matches it. */
 export const DEFAULT_HALF_OPEN_AFTER_MS = 500;
 /** How long a Redis connection created by the module may take to become ready at startup. */
@@ -41,10 +43,13 @@ export async function createRateLimitStore(options: RateLimitModuleOptions): Pro
   if (options.store !== undefined) return options.store;
   if (options.redis === undefined) return new MemoryRateLimitStore();
   const given = isRedisClient(options.redis);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const client = given
     ? (options.redis as Redis | Cluster)
-    : createRedisClient(options.redis as string | RedisOptions, {
-        commandTimeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    : // The store enforces `timeoutMs` itself (withDeadline); the client's timeout is only the backstop
+      // that frees a command a hung server never answers.
+      createRedisClient(options.redis as string | RedisOptions, {
+        commandTimeoutMs: Math.max(BACKSTOP_TIMEOUT_MS, timeoutMs * 10),
       });
   if (!given) {
     try {
@@ -54,7 +59,7 @@ export async function createRateLimitStore(options: RateLimitModuleOptions): Pro
       throw new Error(`RateLimitModule: ${(error as Error).message}`, { cause: error });
     }
   }
-  const redis = new RedisRateLimitStore(client, { ownsClient: !given });
+  const redis = new RedisRateLimitStore(client, { ownsClient: !given, timeoutMs });
   return new CircuitBreakerStore(redis, {
     consecutiveFailures: options.breaker?.consecutiveFailures,
     halfOpenAfterMs: options.breaker?.halfOpenAfterMs ?? DEFAULT_HALF_OPEN_AFTER_MS,

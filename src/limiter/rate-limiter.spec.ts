@@ -1,17 +1,38 @@
 import { randomUUID } from 'node:crypto';
 import { DenialCache } from './denial-cache.js';
 import type { RateLimitPolicy } from './policy/rate-limit-policy.js';
-import { RateLimiter, type RateLimiterSettings } from './rate-limiter.js';
+import { RateLimiter, type RateLimiterSettings, type StoreOperation } from './rate-limiter.js';
 import { MemoryRateLimitStore } from './store/memory/memory.store.js';
-import type { ConsumeRequest, ConsumeResult, RateLimitStore } from './store/rate-limit.store.js';
+import type {
+  ConsumeRequest,
+  ConsumeResult,
+  RateLimitStore,
+  RefundRequest,
+  ReleaseRequest,
+  StoreTarget,
+} from './store/rate-limit.store.js';
 
-/** A real memory store that counts the calls reaching it. */
+/** A real memory store that counts the calls reaching it and keeps the last consume request. */
 class CountingStore implements RateLimitStore {
   calls = 0;
+  lastRequest: ConsumeRequest | undefined;
   constructor(private readonly memory: MemoryRateLimitStore) {}
   consume(request: ConsumeRequest): Promise<ConsumeResult> {
     this.calls++;
+    this.lastRequest = request;
     return this.memory.consume(request);
+  }
+  release(request: ReleaseRequest): Promise<boolean> {
+    this.calls++;
+    return this.memory.release(request);
+  }
+  refund(request: RefundRequest): Promise<void> {
+    this.calls++;
+    return this.memory.refund(request);
+  }
+  reset(request: StoreTarget): Promise<void> {
+    this.calls++;
+    return this.memory.reset(request);
   }
   ping(): Promise<void> {
     return this.memory.ping();
@@ -25,13 +46,25 @@ class CountingStore implements RateLimitStore {
 class FailingStore implements RateLimitStore {
   calls = 0;
   async consume(): Promise<ConsumeResult> {
-    this.calls++;
-    throw new Error('store down');
+    return this.down();
+  }
+  async release(): Promise<boolean> {
+    return this.down();
+  }
+  async refund(): Promise<void> {
+    return this.down();
+  }
+  async reset(): Promise<void> {
+    return this.down();
   }
   async ping(): Promise<void> {
     throw new Error('store down');
   }
   async close(): Promise<void> {}
+  private down(): never {
+    this.calls++;
+    throw new Error('store down');
+  }
 }
 
 const OPEN: RateLimiterSettings = { keyPrefix: 'fgtest', failMode: 'open', failClosedRetryAfterMs: 1_000 };
@@ -76,6 +109,11 @@ describe('RateLimiter', () => {
         source: 'store',
       });
       expect(d.limits).toEqual([{ limit: 2, windowMs: 60_000, remaining: 1, resetMs: 50_000 }]);
+      expect(d.decidedAt).toBe(now);
+      expect(d.blockedUntil).toBeUndefined();
+      expect(d.leaseId).toBeUndefined();
+      // No penalty on the policy, none asked of the store.
+      expect(store.lastRequest!.penalty).toBeUndefined();
     });
 
     it('limits over the limit, with when to retry', async () => {
@@ -346,6 +384,207 @@ describe('RateLimiter', () => {
       const allowed = [];
       for (let i = 0; i < 3; i++) allowed.push((await limiter.consume(p, 'ip:1', 1)).allowed);
       expect(allowed).toEqual([true, true, false]);
+    });
+  });
+
+  describe('penalties', () => {
+    const penalized = () =>
+      policy({ penalty: { blockDurationMs: 600_000, multiplier: 2, decayMs: 6_000_000, maxBlockMs: 3_600_000 } });
+
+    it('passes the penalty to the store and reports a blocked caller: nothing remaining until the block ends', async () => {
+      const p = penalized();
+      await limiter.consume(p, 'ip:1', 2);
+      const d = await limiter.consume(p, 'ip:1', 1);
+      expect(store.lastRequest!.penalty).toBe(p.penalty);
+      expect(d).toMatchObject({
+        allowed: false,
+        outcome: 'limited',
+        remaining: 0,
+        retryAfterMs: 600_000,
+        resetMs: 600_000,
+        resetAt: now + 600_000,
+        blockedUntil: now + 600_000,
+        source: 'store',
+      });
+    });
+
+    it('refuses the whole block from the denial cache, whatever the cost, then asks the store again', async () => {
+      const p = penalized();
+      await limiter.consume(p, 'ip:1', 2);
+      await limiter.consume(p, 'ip:1', 2);
+      expect(store.calls).toBe(2);
+      // Long after the window: the limit alone would allow, the block does not, and it is not asked.
+      now += 100_000;
+      const cached = await limiter.consume(p, 'ip:1', 1);
+      expect(cached).toMatchObject({ allowed: false, source: 'cache', retryAfterMs: 500_000 });
+      expect(store.calls).toBe(2);
+      now += 500_000;
+      expect(await limiter.consume(p, 'ip:1', 1)).toMatchObject({ allowed: true, source: 'store' });
+    });
+
+    it('peek reports the block and every limit, asking the store past the cache and telling no observer', async () => {
+      const decided: unknown[] = [];
+      limiter.observe({ decided: (_p, d) => decided.push(d) });
+      const p = penalized();
+      await limiter.consume(p, 'ip:1', 2);
+      await limiter.consume(p, 'ip:1', 1);
+      const calls = store.calls;
+      now += 120_000;
+      const peeked = await limiter.peek(p, 'ip:1');
+      expect(peeked).toMatchObject({
+        allowed: true,
+        remaining: 0,
+        blockedUntil: now + 480_000,
+        resetMs: 480_000,
+        limits: [{ limit: 2, windowMs: 60_000, remaining: 2, resetMs: 0 }],
+        source: 'store',
+      });
+      expect(store.calls).toBe(calls + 1);
+      expect(decided).toHaveLength(2);
+    });
+
+    it('peek rejects when the store fails (a counters view must not show a fresh counter)', async () => {
+      limiter = new RateLimiter(new FailingStore(), OPEN);
+      await expect(limiter.peek(policy(), 'ip:1')).rejects.toThrow('store down');
+    });
+  });
+
+  describe('concurrency', () => {
+    const slots = (limit = 2) => policy({ algorithm: 'concurrency', limits: [{ limit, windowMs: 30_000 }] });
+
+    it('hands out a lease per admitted request and frees it on release', async () => {
+      const p = slots();
+      const a = await limiter.consume(p, 'ip:1', 1);
+      const b = await limiter.consume(p, 'ip:1', 1);
+      expect(a).toMatchObject({ allowed: true, remaining: 1, algorithm: 'concurrency' });
+      expect(typeof a.leaseId).toBe('string');
+      expect(b.leaseId).not.toBe(a.leaseId);
+      expect(await limiter.release(p, 'ip:1', a.leaseId!)).toBe(true);
+      expect(await limiter.release(p, 'ip:1', a.leaseId!)).toBe(false);
+      expect((await limiter.consume(p, 'ip:1', 1)).allowed).toBe(true);
+    });
+
+    it('never caches a refusal: a slot may free at any moment', async () => {
+      const p = slots(1);
+      const held = await limiter.consume(p, 'ip:1', 1);
+      const refused = await limiter.consume(p, 'ip:1', 1);
+      expect(refused).toMatchObject({ allowed: false, source: 'store', retryAfterMs: 1_000 });
+      await limiter.release(p, 'ip:1', held.leaseId!);
+      const calls = store.calls;
+      expect(await limiter.consume(p, 'ip:1', 1)).toMatchObject({ allowed: true, source: 'store' });
+      expect(store.calls).toBe(calls + 1);
+    });
+
+    it('release is a no-op for other algorithms', async () => {
+      expect(await limiter.release(policy(), 'ip:1', 'lease')).toBe(false);
+      expect(store.calls).toBe(0);
+    });
+
+    it('release swallows a store failure and reports it', async () => {
+      const failed: [StoreOperation, string][] = [];
+      limiter = new RateLimiter(new FailingStore(), OPEN);
+      limiter.observe({
+        storeOperationFailed: (op, error, p) => failed.push([op, `${(error as Error).message}:${p.name}`]),
+      });
+      const p = slots();
+      expect(await limiter.release(p, 'ip:1', 'lease')).toBe(false);
+      expect(failed).toEqual([['release', `store down:${p.name}`]]);
+    });
+
+    it('frees a lease the insurance limiter handed out while the store was down', async () => {
+      const failing = new FailingStore();
+      limiter = new RateLimiter(failing, { ...OPEN, insuranceNodes: 1 }, new DenialCache(), memory);
+      const p = slots(1);
+      const held = await limiter.consume(p, 'ip:1', 1);
+      expect(held).toMatchObject({ outcome: 'failed_open', source: 'insurance' });
+      expect((await limiter.consume(p, 'ip:1', 1)).outcome).toBe('limited');
+      expect(await limiter.release(p, 'ip:1', held.leaseId!)).toBe(true);
+      expect((await limiter.consume(p, 'ip:1', 1)).outcome).toBe('failed_open');
+    });
+  });
+
+  describe('refund', () => {
+    it('gives back what a store decision took', async () => {
+      const p = policy({ limits: [{ limit: 3, windowMs: 60_000 }] });
+      const d = await limiter.consume(p, 'ip:1', 2);
+      now += 1_000;
+      await limiter.refund(p, 'ip:1', d, 2);
+      expect((await limiter.consume(p, 'ip:1', 0)).remaining).toBe(3);
+    });
+
+    it('gives back nothing for a decision that took nothing', async () => {
+      const p = policy();
+      await limiter.consume(p, 'ip:1', 2);
+      const limited = await limiter.consume(p, 'ip:1', 1);
+      const cached = await limiter.consume(p, 'ip:1', 1);
+      const report = await limiter.consume(p, 'ip:1', 0);
+      const calls = store.calls;
+      for (const d of [limited, cached]) await limiter.refund(p, 'ip:1', d, 1);
+      await limiter.refund(p, 'ip:1', report, 0);
+      expect(store.calls).toBe(calls);
+      expect(cached.source).toBe('cache');
+      const shadow = policy({ shadow: true });
+      await limiter.consume(shadow, 'ip:1', 2);
+      await limiter.refund(shadow, 'ip:1', await limiter.consume(shadow, 'ip:1', 1), 1);
+      expect((await limiter.consume(shadow, 'ip:1', 0)).remaining).toBe(0);
+      const failedOpen = await new RateLimiter(new FailingStore(), OPEN).consume(p, 'ip:1', 1);
+      await limiter.refund(p, 'ip:1', failedOpen, 1);
+      // The shadow consumes and the report: no refund reached the store.
+      expect(store.calls).toBe(calls + 3);
+    });
+
+    it('gives back to the insurance limiter what it took while the store was down', async () => {
+      limiter = new RateLimiter(new FailingStore(), { ...OPEN, insuranceNodes: 1 }, new DenialCache(), memory);
+      const p = policy();
+      const d = await limiter.consume(p, 'ip:1', 2);
+      expect((await limiter.consume(p, 'ip:1', 1)).outcome).toBe('limited');
+      await limiter.refund(p, 'ip:1', d, 1);
+      expect((await limiter.consume(p, 'ip:1', 1)).outcome).toBe('failed_open');
+    });
+
+    it('swallows a store failure and reports it', async () => {
+      const failed: StoreOperation[] = [];
+      const d = await limiter.consume(policy(), 'ip:1', 1);
+      const broken = new RateLimiter(new FailingStore(), OPEN);
+      broken.observe({ storeOperationFailed: (op) => failed.push(op) });
+      await expect(broken.refund(policy({ name: d.rule }), 'ip:1', d, 1)).resolves.toBeUndefined();
+      expect(failed).toEqual(['refund']);
+    });
+
+    it("refuses a bad cost or another policy's decision: a programming error", async () => {
+      const p = policy();
+      const d = await limiter.consume(p, 'ip:1', 1);
+      await expect(limiter.refund(p, 'ip:1', d, -1)).rejects.toThrow(RangeError);
+      await expect(limiter.refund(p, 'ip:1', d, 0.5)).rejects.toThrow(RangeError);
+      await expect(limiter.refund(policy(), 'ip:1', d, 1)).rejects.toThrow(`a decision of "${p.name}"`);
+    });
+  });
+
+  describe('reset', () => {
+    it('forgets the caller in the store, the block included, and its cached denial on this node', async () => {
+      const p = policy({ penalty: { blockDurationMs: 600_000, multiplier: 1, decayMs: 600_000, maxBlockMs: 600_000 } });
+      await limiter.consume(p, 'ip:1', 2);
+      await limiter.consume(p, 'ip:1', 1);
+      await limiter.consume(policy({ name: p.name }), 'ip:2', 2);
+      expect((await limiter.consume(p, 'ip:1', 1)).source).toBe('cache');
+      await limiter.reset(p, 'ip:1');
+      expect(await limiter.consume(p, 'ip:1', 1)).toMatchObject({ allowed: true, remaining: 1, source: 'store' });
+      expect((await limiter.peek(p, 'ip:2')).remaining).toBe(0);
+    });
+
+    it('rejects when the store fails', async () => {
+      await expect(new RateLimiter(new FailingStore(), OPEN).reset(policy(), 'ip:1')).rejects.toThrow('store down');
+    });
+
+    it("forgetDenial drops only this caller's cached denial", async () => {
+      const p = policy();
+      for (const ip of ['ip:1', 'ip:2']) {
+        await limiter.consume(p, ip, 2);
+        await limiter.consume(p, ip, 1);
+      }
+      limiter.forgetDenial(p, 'ip:1');
+      expect((await limiter.consume(p, 'ip:1', 1)).source).toBe('store');
+      expect((await limiter.consume(p, 'ip:2', 1)).source).toBe('cache');
     });
   });
 });

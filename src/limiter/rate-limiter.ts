@@ -3,7 +3,7 @@ import type { LimitSpec } from './algorithms.js';
 import type { DecisionOrigin, DecisionOutcome, DecisionSource, RateLimitDecision } from './decision.js';
 import { DenialCache } from './denial-cache.js';
 import type { RateLimitPolicy } from './policy/rate-limit-policy.js';
-import type { ConsumeResult, RateLimitStore } from './store/rate-limit.store.js';
+import type { ConsumeResult, RateLimitStore, StoreTarget } from './store/rate-limit.store.js';
 import { baseKey } from './store/store-key.js';
 import { traceDecision } from './tracing/decision-span.js';
 
@@ -27,16 +27,34 @@ export interface RateLimiterSettings {
   readonly insuranceNodes?: number;
 }
 
+/** What the limiter does after a decision, on behalf of the request it decided on. */
+export type StoreOperation = 'release' | 'refund';
+
 /**
  * Told about decisions, for logs and metrics. `decided` runs once per decision (shadow and cached
  * ones included), on the request path: keep it to counter increments. `storeFailed` runs only when
  * the store failed.
  */
 export interface RateLimiterObserver {
-  /** Every decision, with how long it took (ms, from before the denial cache to the answer). */
-  decided?(policy: RateLimitPolicy, decision: RateLimitDecision, durationMs: number, origin: DecisionOrigin): void;
+  /**
+   * Every decision, with how long it took (ms, from before the denial cache to the answer) and who
+   * it was for (`identity` as given to `consume`: keep it out of metric labels and span attributes).
+   */
+  decided?(
+    policy: RateLimitPolicy,
+    decision: RateLimitDecision,
+    durationMs: number,
+    origin: DecisionOrigin,
+    identity: string,
+  ): void;
   /** The store failed; `decision` is what the limiter answered instead (fail open/closed, insurance). */
   storeFailed?(error: unknown, policy: RateLimitPolicy, decision: RateLimitDecision): void;
+  /**
+   * A `release` or `refund` failed at the store. It was swallowed (the response it belongs to is
+   * already decided and must not fail for it), so this is its only trace: count it. A failed
+   * release keeps the slot until its lease expires; a failed refund keeps the units taken.
+   */
+  storeOperationFailed?(operation: StoreOperation, error: unknown, policy: RateLimitPolicy): void;
 }
 
 /**
@@ -81,7 +99,7 @@ export class RateLimiter {
     const decision = await traceDecision(policy, origin, () => this.decide(policy, identity, cost));
     if (this.decisionObservers.length > 0) {
       const durationMs = performance.now() - started;
-      for (const observer of this.decisionObservers) observer.decided!(policy, decision, durationMs, origin);
+      for (const observer of this.decisionObservers) observer.decided!(policy, decision, durationMs, origin, identity);
     }
     return decision;
   }
@@ -94,7 +112,8 @@ export class RateLimiter {
     }
     let result: ConsumeResult;
     try {
-      result = await this.store.consume({ key, algorithm: policy.algorithm, limits: policy.limits, cost });
+      const { algorithm, limits, penalty } = policy;
+      result = await this.store.consume({ key, algorithm, limits, cost, penalty });
     } catch (error) {
       const decision = await this.decideWithoutStore(policy, key, cost);
       for (const observer of this.observers) observer.storeFailed?.(error, policy, decision);
@@ -103,6 +122,102 @@ export class RateLimiter {
     const decision = toDecision(policy, result, 'store');
     if (!result.allowed && cost > 0) this.denials.remember(key, policy, cost, decision);
     return decision;
+  }
+
+  /**
+   * The caller's state under `policy`, taking nothing: every limit's remaining and reset (in
+   * `limits`) and the penalty block in force, if any (`blockedUntil`; `remaining` is then 0). Always
+   * asks the store, never the denial cache, and is not a decision (observers are not told). A store
+   * failure rejects: a counters view must not show an untouched counter for a store that did not
+   * answer.
+   *
+   * @example
+   * const { limits, blockedUntil } = await limiter.peek(policy, `client:${clientId}`);
+   */
+  async peek(policy: RateLimitPolicy, identity: string): Promise<RateLimitDecision> {
+    const { algorithm, limits, penalty } = policy;
+    const key = baseKey(this.settings.keyPrefix, policy.name, identity);
+    return toDecision(policy, await this.store.consume({ key, algorithm, limits, cost: 0, penalty }), 'store');
+  }
+
+  /**
+   * Forgets the caller under `policy` (the support-ticket reset): every limit's counter, the penalty
+   * block and, for `concurrency`, every lease, in the store and in the insurance limiter; then this
+   * node's cached denial. Other nodes keep theirs until it expires or `forgetDenial()` is called
+   * there. A store failure rejects (nothing is forgotten on this node then).
+   */
+  async reset(policy: RateLimitPolicy, identity: string): Promise<void> {
+    const key = baseKey(this.settings.keyPrefix, policy.name, identity);
+    const target: StoreTarget = { key, algorithm: policy.algorithm, limits: policy.limits };
+    await this.store.reset(target);
+    await this.insurance?.reset(target);
+    this.denials.forget(key);
+  }
+
+  /**
+   * Drops this node's cached denial of the caller under `policy`, so its next request asks the
+   * store. For a reset made on another node (`reset()` there forgets its own).
+   */
+  forgetDenial(policy: Pick<RateLimitPolicy, 'name'>, identity: string): void {
+    this.denials.forget(baseKey(this.settings.keyPrefix, policy.name, identity));
+  }
+
+  /**
+   * Frees the slot a `concurrency` decision holds (`decision.leaseId`): call it once the response
+   * is finished or has failed. Idempotent; a no-op for other algorithms. Resolves true when a live
+   * lease was freed, false when it was gone already (expired: the request outlived `windowMs`) or
+   * the store failed, which is swallowed and reported to `storeOperationFailed`: never rejects.
+   *
+   * @example
+   * reply.raw.once('close', () => void limiter.release(policy, identity, decision.leaseId!));
+   */
+  async release(policy: RateLimitPolicy, identity: string, leaseId: string): Promise<boolean> {
+    if (policy.algorithm !== 'concurrency') return false;
+    const key = baseKey(this.settings.keyPrefix, policy.name, identity);
+    const request = { key, algorithm: policy.algorithm, limits: policy.limits, leaseId };
+    try {
+      // A lease taken while the store was down is the insurance limiter's (lease ids are unique
+      // across stores, so it is in one of them at most); in memory, so asking there first is free.
+      if (this.insurance !== undefined && (await this.insurance.release(request))) return true;
+      return await this.store.release(request);
+    } catch (error) {
+      this.operationFailed('release', error, policy);
+      return false;
+    }
+  }
+
+  /**
+   * Gives back `cost` units that the consume behind `decision` took (counting by outcome: reserve,
+   * then refund what should not have counted). Only a decision that took units refunds anything:
+   * one allowed by the store (or by the insurance limiter while the store was down); a refusal, a
+   * denial from the cache or a fail-mode decision took nothing, and `concurrency` takes slots, not
+   * units (see `release`). Units go back to the window they were taken from (see
+   * `RateLimitStore.refund`). A store failure is swallowed and reported to `storeOperationFailed`:
+   * never rejects for it.
+   *
+   * @param cost the cost that consume took (0 for a report), an integer >= 0: the decision does not
+   *   record it, and a larger cost would give back units other requests took.
+   * @throws RangeError for a bad cost or a decision of another policy (a programming error).
+   */
+  async refund(policy: RateLimitPolicy, identity: string, decision: RateLimitDecision, cost: number): Promise<void> {
+    if (!Number.isInteger(cost) || cost < 0) throw new RangeError(`refund cost must be an integer >= 0, got ${cost}`);
+    if (decision.rule !== policy.name) {
+      throw new RangeError(`refund of a decision of "${decision.rule}" under the policy "${policy.name}"`);
+    }
+    const consumedAtMs = decision.decidedAt;
+    if (cost === 0 || policy.algorithm === 'concurrency' || consumedAtMs === undefined) return;
+    const key = baseKey(this.settings.keyPrefix, policy.name, identity);
+    const { algorithm } = policy;
+    try {
+      if (decision.source === 'store' && decision.outcome === 'allowed') {
+        await this.store.refund({ key, algorithm, limits: policy.limits, cost, consumedAtMs });
+      } else if (decision.source === 'insurance' && decision.outcome === 'failed_open' && this.insurance) {
+        const limits = this.insuranceLimitsOf(policy, this.insuranceNodes);
+        await this.insurance.refund({ key, algorithm, limits, cost, consumedAtMs });
+      }
+    } catch (error) {
+      this.operationFailed('refund', error, policy);
+    }
   }
 
   /**
@@ -126,11 +241,16 @@ export class RateLimiter {
     this.denials.sweep();
   }
 
+  private operationFailed(operation: StoreOperation, error: unknown, policy: RateLimitPolicy): void {
+    for (const observer of this.observers) observer.storeOperationFailed?.(operation, error, policy);
+  }
+
   private async decideWithoutStore(policy: RateLimitPolicy, key: string, cost: number): Promise<RateLimitDecision> {
     const { failMode, failClosedRetryAfterMs } = this.settings;
     if (failMode === 'open' && this.insurance !== undefined && this.insuranceNodes) {
       const limits = this.insuranceLimitsOf(policy, this.insuranceNodes);
-      const result = await this.insurance.consume({ key, algorithm: policy.algorithm, limits, cost });
+      const { algorithm, penalty } = policy;
+      const result = await this.insurance.consume({ key, algorithm, limits, cost, penalty });
       const decision = toDecision(policy, result, 'insurance');
       return result.allowed ? { ...decision, outcome: 'failed_open' } : decision;
     }
@@ -176,9 +296,12 @@ function nodeShare(units: number, nodes: number): number {
  * the longer reset). A limit that denied always has fewer left than one that did not. Among several
  * exhausted limits the scalar `limit` may name one whose own wait is shorter than `retryAfterMs`,
  * which is always the longest wait: stores report one wait per request, not per limit.
+ *
+ * A caller blocked by a penalty has nothing `remaining` until the block ends, whatever its counters
+ * say (they stay in `limits`), and its quota is whole no sooner than then.
  */
 export function toDecision(policy: RateLimitPolicy, result: ConsumeResult, source: DecisionSource): RateLimitDecision {
-  const { limits } = result;
+  const { limits, blockedUntil, leaseId } = result;
   let worst = limits[0]!;
   for (let i = 1; i < limits.length; i++) {
     const l = limits[i]!;
@@ -187,18 +310,27 @@ export function toDecision(policy: RateLimitPolicy, result: ConsumeResult, sourc
   let outcome: DecisionOutcome = 'allowed';
   if (!result.allowed) outcome = policy.shadow ? 'shadow_limited' : 'limited';
   const refused = outcome === 'limited';
-  const resetMs = refused ? Math.max(result.retryAfterMs, 0) : worst.resetMs;
-  return {
+  let resetMs = refused ? Math.max(result.retryAfterMs, 0) : worst.resetMs;
+  if (blockedUntil !== undefined) resetMs = Math.max(resetMs, blockedUntil - result.nowMs);
+  const decision: RateLimitDecision = {
     allowed: !refused,
     outcome,
     rule: policy.name,
     algorithm: policy.algorithm,
     limit: worst.limit,
-    remaining: worst.remaining,
+    remaining: blockedUntil === undefined ? worst.remaining : 0,
     resetAt: result.nowMs + resetMs,
     resetMs,
     retryAfterMs: refused ? result.retryAfterMs : 0,
     limits,
     source,
+    decidedAt: result.nowMs,
+  };
+  // Only penalties and concurrency add fields: the common decision stays one object.
+  if (blockedUntil === undefined && leaseId === undefined) return decision;
+  return {
+    ...decision,
+    ...(blockedUntil === undefined ? {} : { blockedUntil }),
+    ...(leaseId === undefined ? {} : { leaseId }),
   };
 }

@@ -53,6 +53,11 @@ export class DecisionMetrics implements RateLimiterObserver, OnModuleInit {
     if (errorClass !== 'circuit_open') this.storeErrors.labels(errorClass).inc();
   }
 
+  /** A release or a refund after the response failed at the store: a store error like any other. */
+  storeOperationFailed(_operation: string, error: unknown): void {
+    this.storeFailed(error);
+  }
+
   private counterOf(policy: RateLimitPolicy, outcome: DecisionOutcome): CounterChild {
     let children = this.byPolicy.get(policy);
     if (children === undefined) this.byPolicy.set(policy, (children = {}));

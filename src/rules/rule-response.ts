@@ -1,6 +1,7 @@
 import type { Algorithm, LimitSpec } from '../limiter/algorithms.js';
 import type { Rule } from '../db/index.js';
-import type { RuleMatch, StoredRule } from './rule.js';
+import type { CountOnly } from '../limiter/rate-limit.options.js';
+import type { RuleMatch, RulePenalty, RuleStateLimits, StoredRule } from './rule.js';
 
 /**
  * A rule as the admin API shows it (and as audit rows keep it): the body with every default
@@ -17,6 +18,10 @@ export interface RuleResponse {
   readonly shadow: boolean;
   readonly priority: number;
   readonly perResource: boolean;
+  /** Present when the rule has one. */
+  readonly penalty?: RulePenalty;
+  readonly stateLimits?: RuleStateLimits;
+  readonly countOnly?: CountOnly;
   readonly version: number;
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -57,6 +62,9 @@ export function toStoredRule(row: Rule): StoredRule {
     shadow: row.shadow,
     priority: row.priority,
     perResource: row.perResource,
+    penalty: row.penalty as RulePenalty | null,
+    stateLimits: row.stateLimits as RuleStateLimits | null,
+    countOnly: row.countOnly as CountOnly | null,
     version: row.version,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
@@ -76,6 +84,9 @@ export function toRuleResponse(row: Rule): RuleResponse {
     shadow: row.shadow,
     priority: row.priority,
     perResource: row.perResource,
+    ...(row.penalty === null ? {} : { penalty: row.penalty as RulePenalty }),
+    ...(row.stateLimits === null ? {} : { stateLimits: row.stateLimits as RuleStateLimits }),
+    ...(row.countOnly === null ? {} : { countOnly: row.countOnly as CountOnly }),
     version: row.version,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

@@ -1,4 +1,6 @@
 import type { Algorithm, LimitSpec } from '../limiter/algorithms.js';
+import type { CountOnly, PenaltyOptions } from '../limiter/rate-limit.options.js';
+import type { LoadState } from './load-state.js';
 
 /** Rule names: lowercase, so `Search` and `search` can never be two rules with one look. */
 export const RULE_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -11,6 +13,19 @@ export const MAX_CLIENT_ID_LENGTH = 256;
 export const MAX_RULE_LIMIT = 1_000_000_000;
 export const MAX_RULE_WINDOW_MS = 31 * 24 * 3_600_000;
 export const MAX_PRIORITY = 1_000_000;
+
+/**
+ * A rule's progressive penalty, as written (defaults are applied when the rule is compiled: see
+ * `withPenaltyDefaults`): once a request is refused for being over a limit, the caller is refused
+ * for `min(blockDurationMs * multiplier^(offences - 1), maxBlockMs)`.
+ */
+export type RulePenalty = Readonly<PenaltyOptions>;
+
+/**
+ * Limits a rule enforces instead of `limits` while the fleet is in a load state (NORMAL, DEGRADED).
+ * Keep the windows of `limits` so the usage carries over when the state switches.
+ */
+export type RuleStateLimits = Readonly<Partial<Record<LoadState, readonly LimitSpec[]>>>;
 
 /**
  * Which requests a rule applies to: every selector it names must fit. `resource` may hold `*`
@@ -46,10 +61,24 @@ export interface RuleInput {
   readonly priority?: number;
   /** Default false; when true each matching resource has its own budget (policy `<name>|<resource>`). */
   readonly perResource?: boolean;
+  /**
+   * Once over a limit, stay refused this long (ms): `penalty: { blockDurationMs }` in short, which
+   * is how a validated body carries it. Not with `penalty`.
+   */
+  readonly blockDurationMs?: number;
+  /** A progressive penalty. Not with `blockDurationMs`, nor with the `concurrency` algorithm. */
+  readonly penalty?: RulePenalty;
+  /** Limits per load state, replacing `limits` in that state. */
+  readonly stateLimits?: RuleStateLimits;
+  /**
+   * Count only failed (status >= 400) or only succeeded responses; absent: every request. Applies
+   * where the response is seen: routes behind the guard.
+   */
+  readonly countOnly?: CountOnly;
 }
 
-/** A valid rule body with every default applied. */
-export interface RuleBody extends RuleInput {
+/** A valid rule body with every default applied; a `blockDurationMs` is carried as `penalty`. */
+export interface RuleBody extends Omit<RuleInput, 'blockDurationMs'> {
   readonly algorithm: Algorithm;
   readonly enabled: boolean;
   readonly shadow: boolean;
@@ -57,15 +86,30 @@ export interface RuleBody extends RuleInput {
   readonly perResource: boolean;
 }
 
-/** A valid `PATCH` body: the fields to change, nothing else. `match` and `limits` are replaced whole. */
-export type RulePatch = Partial<RuleInput>;
+/**
+ * A valid `PATCH` body: the fields to change, nothing else. `match` and `limits` are replaced whole;
+ * `penalty: null` removes the penalty (as in a JSON merge patch: a rule must be able to lose one).
+ */
+export interface RulePatch extends Partial<
+  Omit<RuleInput, 'blockDurationMs' | 'penalty' | 'stateLimits' | 'countOnly'>
+> {
+  readonly penalty?: RulePenalty | null;
+  readonly stateLimits?: RuleStateLimits | null;
+  readonly countOnly?: CountOnly | null;
+}
 
 /**
- * A rule as persisted: its body plus what the store adds. `description` may be `null`, as a
- * nullable column gives it back.
+ * A rule as persisted: its body plus what the store adds. `description` and `penalty` may be
+ * `null`, as a nullable column gives them back.
  */
-export interface StoredRule extends Omit<RuleInput, 'description'> {
+export interface StoredRule extends Omit<
+  RuleInput,
+  'description' | 'blockDurationMs' | 'penalty' | 'stateLimits' | 'countOnly'
+> {
   readonly description?: string | null;
+  readonly penalty?: RulePenalty | null;
+  readonly stateLimits?: RuleStateLimits | null;
+  readonly countOnly?: CountOnly | null;
   /** A UUID. */
   readonly id: string;
   /** Bumped on every change (optimistic concurrency). */

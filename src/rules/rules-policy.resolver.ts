@@ -1,5 +1,6 @@
 import type { PolicyQuery, PolicyResolver } from '../limiter/policy/policy-resolver.js';
 import type { RateLimitPolicy } from '../limiter/policy/rate-limit-policy.js';
+import type { LoadState } from './load-state.js';
 import { type DefaultPolicy, RulesSnapshot } from './rules-snapshot.js';
 
 /**
@@ -16,6 +17,7 @@ import { type DefaultPolicy, RulesSnapshot } from './rules-snapshot.js';
 export class RulesPolicyResolver implements PolicyResolver {
   private snapshot: RulesSnapshot;
   private swapped = false;
+  private state: LoadState = 'NORMAL';
 
   constructor(defaultPolicy?: DefaultPolicy) {
     this.snapshot = RulesSnapshot.empty(defaultPolicy);
@@ -31,8 +33,18 @@ export class RulesPolicyResolver implements PolicyResolver {
     return this.swapped;
   }
 
+  /** The fleet's load state rules are resolved in (their `stateLimits`). */
+  get loadState(): LoadState {
+    return this.state;
+  }
+
+  /** Switches the load state; the system state's snapshot section calls it with every rules snapshot. */
+  setLoadState(state: LoadState): void {
+    this.state = state;
+  }
+
   resolve(query: PolicyQuery): RateLimitPolicy | undefined {
-    return this.snapshot.resolve(query);
+    return this.snapshot.resolve(query, this.state);
   }
 
   /**

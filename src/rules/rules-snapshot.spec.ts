@@ -289,3 +289,31 @@ describe('RulesSnapshot compilation', () => {
     expect(() => new RulesSnapshot([stored], 1)).toThrow('createdAt must be a valid Date');
   });
 });
+
+describe('RulesSnapshot.policyNamed', () => {
+  const defaultPolicy = {
+    name: 'default',
+    algorithm: 'sliding_window' as const,
+    limits: [{ limit: 5, windowMs: 1_000 }],
+    shadow: false,
+  };
+
+  it('finds an enabled rule by name, a per-resource one with its resource, and the default by its name', () => {
+    const snapshot = new RulesSnapshot(
+      [
+        rule('search', { resource: 'GET /search' }),
+        rule('per', { resource: 'GET /v1/*' }, { perResource: true }),
+        rule('off', { resource: 'GET /off' }, { enabled: false }),
+      ],
+      3,
+      { defaultPolicy },
+    );
+    expect(snapshot.policyNamed('search')).toBe(snapshot.resolve({ resource: 'GET /search' }));
+    expect(snapshot.policyNamed('per')).toBeUndefined();
+    expect(snapshot.isPerResource('per')).toBe(true);
+    expect(snapshot.policyNamed('per', 'GET /v1/a')).toBe(snapshot.resolve({ resource: 'GET /v1/a' }));
+    expect(snapshot.policyNamed('off')).toBeUndefined();
+    expect(snapshot.policyNamed('default')).toBe(defaultPolicy);
+    expect(snapshot.policyNamed('nope')).toBeUndefined();
+  });
+});

@@ -1,6 +1,8 @@
 import type { LimitSpec } from '../limiter/algorithms.js';
 import type { PolicyQuery, PolicyResolver } from '../limiter/policy/policy-resolver.js';
+import { withPenaltyDefaults } from '../limiter/policy/penalty.js';
 import type { RateLimitPolicy } from '../limiter/policy/rate-limit-policy.js';
+import { LOAD_STATES, type LoadState } from './load-state.js';
 import { ResourcePattern } from './resource-pattern.js';
 import type { RuleBody, StoredRule } from './rule.js';
 import { validateRuleBody } from './validate-rule-body.js';
@@ -37,9 +39,9 @@ interface CompiledRule {
   readonly resource: ResourcePattern | undefined;
   readonly priority: number;
   readonly createdAt: number;
-  /** The one policy of a rule without `perResource`. */
-  readonly policy: RateLimitPolicy;
-  /** `perResource` rules: the policy of each resource seen, oldest first. */
+  /** The policy in each load state (one object when the rule has no `stateLimits` for it). */
+  readonly policies: Readonly<Record<LoadState, RateLimitPolicy>>;
+  /** `perResource` rules: the policy of each state and resource seen (`<state>|<resource>`), oldest first. */
   readonly byResource: Map<string, RateLimitPolicy> | undefined;
 }
 
@@ -113,6 +115,7 @@ export class RulesSnapshot implements PolicyResolver {
   private readonly rungs: readonly Rung[];
   /** Every enabled rule, for `rulesFor` (the rungs keep only the rules that can win). */
   private readonly compiled: readonly CompiledRule[];
+  private readonly byName: ReadonlyMap<string, CompiledRule>;
   private readonly fallback: (resource: string) => RateLimitPolicy | undefined;
   private readonly perResourceCacheSize: number;
 
@@ -133,6 +136,7 @@ export class RulesSnapshot implements PolicyResolver {
     this.enabledRuleCount = compiled.length;
     this.rungs = buildRungs(compiled);
     this.compiled = compiled;
+    this.byName = new Map(compiled.map((rule) => [rule.stored.name, rule]));
   }
 
   /** A snapshot without rules: the declared policy, else the default. */
@@ -140,10 +144,31 @@ export class RulesSnapshot implements PolicyResolver {
     return new RulesSnapshot([], version, defaultPolicy === undefined ? {} : { defaultPolicy });
   }
 
-  resolve(query: PolicyQuery): RateLimitPolicy | undefined {
+  /** The policy for `query` while the fleet is in `state` (a rule's `stateLimits` for it, else its `limits`). */
+  resolve(query: PolicyQuery, state: LoadState = 'NORMAL'): RateLimitPolicy | undefined {
     const rule = this.find(query);
     if (rule === undefined) return query.declared ?? this.fallback(query.resource);
-    return rule.byResource === undefined ? rule.policy : this.perResourcePolicy(rule, query.resource);
+    return rule.byResource === undefined ? rule.policies[state] : this.perResourcePolicy(rule, query.resource, state);
+  }
+
+  /**
+   * The policy an enabled rule named `name` enforces (a `perResource` rule's for `resource`, which
+   * it then needs), or the default policy when it is named `name`; undefined otherwise. For the
+   * admin counters view, not the request path.
+   */
+  policyNamed(name: string, resource?: string, state: LoadState = 'NORMAL'): RateLimitPolicy | undefined {
+    const rule = this.byName.get(name);
+    if (rule === undefined) {
+      const fallback = this.fallback(resource ?? name);
+      return fallback?.name === name ? fallback : undefined;
+    }
+    if (rule.byResource === undefined) return rule.policies[state];
+    return resource === undefined ? undefined : this.perResourcePolicy(rule, resource, state);
+  }
+
+  /** Whether the enabled rule named `name` keeps a budget per resource. */
+  isPerResource(name: string): boolean {
+    return this.byName.get(name)?.byResource !== undefined;
   }
 
   /** The rule that applies to `query`, if any (for explaining a decision; `resolve` is the hot path). */
@@ -186,15 +211,17 @@ export class RulesSnapshot implements PolicyResolver {
     return undefined;
   }
 
-  private perResourcePolicy(rule: CompiledRule, resource: string): RateLimitPolicy {
+  private perResourcePolicy(rule: CompiledRule, resource: string, state: LoadState): RateLimitPolicy {
     const cache = rule.byResource!;
-    let policy = cache.get(resource);
+    const cacheKey = `${state}${PER_RESOURCE_SEPARATOR}${resource}`;
+    let policy = cache.get(cacheKey);
     if (policy === undefined) {
-      const { name, algorithm, limits, shadow } = rule.policy;
-      const perResource = `${name}${PER_RESOURCE_SEPARATOR}${resource}`;
-      policy = Object.freeze({ name: perResource, rule: name, algorithm, limits, shadow });
+      const base = rule.policies[state];
+      const perResource = `${base.name}${PER_RESOURCE_SEPARATOR}${resource}`;
+      // Everything of the rule's policy in this state (its penalty too), under the per-resource name.
+      policy = Object.freeze({ ...base, name: perResource, rule: base.name });
       if (cache.size >= this.perResourceCacheSize) cache.delete(cache.keys().next().value!);
-      cache.set(resource, policy);
+      cache.set(cacheKey, policy);
     }
     return policy;
   }
@@ -235,7 +262,13 @@ function compileAll(rules: readonly StoredRule[]): CompiledRule[] {
 /** The fields that decide resolution; `description` is for people and a stored `null` is fine. */
 function bodyOf(stored: StoredRule): unknown {
   const { name, match, algorithm, limits, enabled, shadow, priority, perResource } = stored;
-  return { name, match, algorithm, limits, enabled, shadow, priority, perResource };
+  // A nullable column gives `null` for "none", which a body says by leaving the field out.
+  const body: Record<string, unknown> = { name, match, algorithm, limits, enabled, shadow, priority, perResource };
+  for (const field of ['penalty', 'stateLimits', 'countOnly'] as const) {
+    const value = stored[field];
+    if (value !== null && value !== undefined) body[field] = value;
+  }
+  return body;
 }
 
 function compile(stored: StoredRule, body: RuleBody): CompiledRule {
@@ -247,9 +280,37 @@ function compile(stored: StoredRule, body: RuleBody): CompiledRule {
     resource: body.match.resource === undefined ? undefined : ResourcePattern.compile(body.match.resource),
     priority: body.priority,
     createdAt: stored.createdAt.getTime(),
-    policy: Object.freeze({ name: body.name, algorithm: body.algorithm, limits, shadow: body.shadow }),
+    policies: policiesOf(body, limits),
     byResource: body.perResource ? new Map() : undefined,
   };
+}
+
+/**
+ * The rule's policy in each load state, all under the rule's name (so the usage carries over when
+ * the state switches). A state without `stateLimits` shares the base policy object.
+ */
+function policiesOf(body: RuleBody, limits: readonly LimitSpec[]): Record<LoadState, RateLimitPolicy> {
+  const base = policyOf(body, limits);
+  const policies = {} as Record<LoadState, RateLimitPolicy>;
+  for (const state of LOAD_STATES) {
+    const own = body.stateLimits?.[state];
+    policies[state] =
+      own === undefined ? base : policyOf(body, Object.freeze(own.map((limit) => Object.freeze({ ...limit }))));
+  }
+  return policies;
+}
+
+/** A policy of the rule: no `penalty` or `countOnly` property at all without one, as a `@RateLimit()` policy. */
+function policyOf(body: RuleBody, limits: readonly LimitSpec[]): RateLimitPolicy {
+  const { name, algorithm, shadow, penalty, countOnly } = body;
+  return Object.freeze({
+    name,
+    algorithm,
+    limits,
+    shadow,
+    ...(penalty === undefined ? {} : { penalty: withPenaltyDefaults(penalty) }),
+    ...(countOnly === undefined ? {} : { countOnly }),
+  });
 }
 
 /** Among rules on one rung with the same exact selectors: steps 3c to 3e of the ladder. */

@@ -3,6 +3,7 @@ import type { Algorithm } from '../limiter/algorithms.js';
 import { Prisma, PrismaService, type Rule } from '../db/index.js';
 import { errorBody } from '../http/error-body.js';
 import type { RuleBody, RulePatch, StoredRule } from './rule.js';
+import { validateRuleBody } from './validate-rule-body.js';
 import {
   type RuleAction,
   type RuleHistoryEntry,
@@ -17,6 +18,7 @@ import {
   RuleNotFoundException,
   StaleRuleVersionException,
 } from './rules.exceptions.js';
+import type { SnapshotSection } from './snapshot-section.js';
 import { type SnapshotChange, SnapshotWrites, storageError } from './snapshot-writes.js';
 
 /** Filters and page of `GET /v1/admin/rules`. */
@@ -39,6 +41,11 @@ export interface RuleList {
 export interface RulesLoad {
   readonly rules: readonly StoredRule[];
   readonly version: number;
+}
+
+/** A load with the rows of the snapshot's other sections, in the order the sections were given. */
+export interface SnapshotLoad extends RulesLoad {
+  readonly sections: readonly unknown[];
 }
 
 type Tx = Prisma.TransactionClient;
@@ -81,6 +88,10 @@ export class RulesRepository {
     return this.retrying(() =>
       this.write(patch.name, async (tx, rulesVersion) => {
         const current = await this.current(tx, id, expected);
+        // Fields check each other (concurrency takes one limit and no penalty, a penalty's maximum,
+        // state limits' windows): the rule the patch makes is checked whole, or no snapshot could load it.
+        const merged = validateRuleBody(mergedBody(current, patch), 'create');
+        if (merged.errors !== undefined) throw new InvalidRuleInputException(merged.errors);
         const row = await this.replace(tx, current, dataOf(patch));
         return this.record(tx, { row, action: 'update', actor, rulesVersion, before: current });
       }),
@@ -191,14 +202,22 @@ export class RulesRepository {
     return Number(row.version);
   }
 
-  /** Every rule and the version they are, consistent with each other (one repeatable-read snapshot). */
-  async loadAll(): Promise<RulesLoad> {
-    const [version, rows] = await this.reading(() =>
-      this.prisma.$transaction([this.prisma.rulesVersion.findFirstOrThrow(), this.prisma.rule.findMany()], {
-        isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead,
-      }),
+  /**
+   * Every rule, the version they are and the rows of `sections`, consistent with each other (one
+   * repeatable-read snapshot).
+   */
+  async loadAll(sections: readonly SnapshotSection[] = []): Promise<SnapshotLoad> {
+    const [version, rows, ...sectionRows] = await this.reading(() =>
+      this.prisma.$transaction(
+        [
+          this.prisma.rulesVersion.findFirstOrThrow(),
+          this.prisma.rule.findMany(),
+          ...sections.map((section) => section.read(this.prisma)),
+        ],
+        { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead },
+      ),
     );
-    return { rules: rows.map(toStoredRule), version: Number(version.version) };
+    return { rules: rows.map(toStoredRule), version: Number(version.version), sections: sectionRows };
   }
 
   /** The rule as it is now, checked against the caller's `If-Match`. */
@@ -272,6 +291,14 @@ export class RulesRepository {
   }
 }
 
+/** The body the rule would have with `patch` applied: `null` removes a field, as in a merge patch. */
+function mergedBody(current: Rule, patch: RulePatch): Record<string, unknown> {
+  const { id: _id, version: _version, createdAt: _created, updatedAt: _updated, ...body } = toRuleResponse(current);
+  const merged: Record<string, unknown> = { ...body, ...patch };
+  for (const [field, value] of Object.entries(merged)) if (value === null) delete merged[field];
+  return merged;
+}
+
 /** Prisma's column data for a full body or the fields of a patch. */
 function dataOf(body: RuleBody): Prisma.RuleCreateInput;
 function dataOf(body: RulePatch): Prisma.RuleUpdateManyMutationInput;
@@ -286,11 +313,19 @@ function dataOf(body: RulePatch): Prisma.RuleUpdateManyMutationInput {
   if (body.shadow !== undefined) data.shadow = body.shadow;
   if (body.priority !== undefined) data.priority = body.priority;
   if (body.perResource !== undefined) data.perResource = body.perResource;
+  if (body.penalty !== undefined) data.penalty = nullableJson(body.penalty);
+  if (body.stateLimits !== undefined) data.stateLimits = nullableJson(body.stateLimits);
+  if (body.countOnly !== undefined) data.countOnly = body.countOnly;
   return data;
 }
 
 function json(value: unknown): Prisma.InputJsonValue {
   return value as Prisma.InputJsonValue;
+}
+
+/** A JSON column's value, `null` clearing it (Prisma needs its DbNull for that). */
+function nullableJson(value: unknown): Prisma.InputJsonValue | typeof Prisma.DbNull {
+  return value === null ? Prisma.DbNull : json(value);
 }
 
 function isUniqueViolation(error: unknown): boolean {

@@ -5,7 +5,10 @@ import type { FieldError } from '../http/error-body.js';
 import { CreateRuleDto } from './dto/create-rule.dto.js';
 import { isPlainObject, NOT_AN_OBJECT } from './dto/rule-fields.js';
 import { UpdateRuleDto } from './dto/update-rule.dto.js';
-import type { RuleBody, RuleInput, RuleMatch, RulePatch } from './rule.js';
+import type { RulePenaltyDto } from './dto/rule-penalty.dto.js';
+import type { RuleStateLimitsDto } from './dto/rule-state-limits.dto.js';
+import { LOAD_STATES, type LoadState } from './load-state.js';
+import type { RuleBody, RuleMatch, RulePatch, RulePenalty, RuleStateLimits } from './rule.js';
 
 /** A valid body (`value`), or every offending field, in body order (`errors`, never empty). */
 export type RuleValidation<T> =
@@ -58,7 +61,12 @@ export function validateRuleBody(body: unknown, mode: 'create' | 'update'): Rule
     enableImplicitConversion: false,
   });
   errors.push(...toFieldErrors(validateSync(dto, VALIDATOR_OPTIONS), '', dto));
-  errors.push(...repeatedWindows(dto.limits));
+  errors.push(...repeatedWindows(dto.limits, 'limits'));
+  for (const state of LOAD_STATES) {
+    errors.push(...repeatedWindows(stateLimitsOf(dto)?.[state], `stateLimits.${state}`));
+  }
+  // Between fields, once each is valid alone (so a wrong field is reported once, as itself).
+  if (errors.length === 0) errors.push(...penaltyConflicts(dto), ...concurrencyConflicts(dto));
   if (errors.length > 0) return { errors };
   return { value: mode === 'create' ? withDefaults(dto as CreateRuleDto) : patchOf(dto) };
 }
@@ -104,8 +112,13 @@ function toFieldErrors(errors: readonly ValidationError[], path: string, parent:
   return result;
 }
 
+/** The body's `stateLimits` when it is an object (a wrong type is reported by the field's own check). */
+function stateLimitsOf(dto: CreateRuleDto | UpdateRuleDto): Record<string, unknown> | undefined {
+  return isPlainObject(dto.stateLimits) ? dto.stateLimits : undefined;
+}
+
 /** Each limit needs its own window: the store keeps one counter per window. */
-function repeatedWindows(limits: unknown): FieldError[] {
+function repeatedWindows(limits: unknown, field: string): FieldError[] {
   if (!Array.isArray(limits)) return [];
   const errors: FieldError[] = [];
   const firstIndex = new Map<number, number>();
@@ -116,11 +129,62 @@ function repeatedWindows(limits: unknown): FieldError[] {
     if (first === undefined) firstIndex.set(windowMs, i);
     else {
       errors.push({
-        field: `limits[${i}].windowMs`,
-        reason: `repeats ${windowMs} from limits[${first}]: each limit needs its own window`,
+        field: `${field}[${i}].windowMs`,
+        reason: `repeats ${windowMs} from ${field}[${first}]: each limit needs its own window`,
       });
     }
   });
+  return errors;
+}
+
+/**
+ * One spelling of the penalty at a time, and a maximum block no shorter than the first. In a
+ * `PATCH`, only among the fields it gives: the rule it makes must be checked whole as well.
+ */
+function penaltyConflicts({ blockDurationMs, penalty }: CreateRuleDto | UpdateRuleDto): FieldError[] {
+  if (blockDurationMs !== undefined && penalty !== undefined) {
+    return [{ field: 'penalty', reason: 'give either blockDurationMs or penalty, not both' }];
+  }
+  if (penalty?.maxBlockMs !== undefined && penalty.maxBlockMs < penalty.blockDurationMs) {
+    return [
+      { field: 'penalty.maxBlockMs', reason: `must be at least penalty.blockDurationMs (${penalty.blockDurationMs})` },
+    ];
+  }
+  return [];
+}
+
+/**
+ * A concurrency rule caps requests in flight: one limit (slots and lease), no burst, no penalty (a
+ * refused acquire holds nothing, and a slot frees whenever a request ends). In a `PATCH`, only when
+ * it names the algorithm.
+ */
+function concurrencyConflicts(dto: CreateRuleDto | UpdateRuleDto) {
+  const { algorithm, limits, blockDurationMs, penalty, countOnly } = dto;
+  const errors: FieldError[] = [];
+  if (algorithm !== 'concurrency') return errors;
+  const lists: [string, readonly { burst?: number }[] | undefined][] = [
+    ['limits', limits],
+    ...LOAD_STATES.map((state): [string, { burst?: number }[] | undefined] => [
+      `stateLimits.${state}`,
+      stateLimitsOf(dto)?.[state] as { burst?: number }[] | undefined,
+    ]),
+  ];
+  for (const [field, list] of lists) {
+    if (list !== undefined && list.length !== 1) {
+      errors.push({ field, reason: 'must hold exactly 1 limit with the concurrency algorithm' });
+    } else if (list?.[0]?.burst !== undefined) {
+      errors.push({ field: `${field}[0].burst`, reason: 'is not used by the concurrency algorithm' });
+    }
+  }
+  if (countOnly !== undefined && countOnly !== null) {
+    errors.push({ field: 'countOnly', reason: 'does not apply to the concurrency algorithm' });
+  }
+  if (blockDurationMs !== undefined && blockDurationMs !== null) {
+    errors.push({ field: 'blockDurationMs', reason: 'does not apply to the concurrency algorithm' });
+  }
+  if (penalty !== undefined && penalty !== null) {
+    errors.push({ field: 'penalty', reason: 'does not apply to the concurrency algorithm' });
+  }
   return errors;
 }
 
@@ -135,12 +199,27 @@ function withDefaults(dto: CreateRuleDto): RuleBody {
     shadow: dto.shadow ?? false,
     priority: dto.priority ?? 0,
     perResource: dto.perResource ?? false,
+    ...(dto.penalty === undefined && dto.blockDurationMs === undefined
+      ? {}
+      : { penalty: penaltyOf(dto.penalty, dto.blockDurationMs) }),
+    ...(dto.stateLimits === undefined ? {} : { stateLimits: stateLimitsValue(dto.stateLimits) }),
+    ...(dto.countOnly === undefined ? {} : { countOnly: dto.countOnly }),
   };
+}
+
+/** The limits of each state given, as plain objects. */
+function stateLimitsValue(stateLimits: RuleStateLimitsDto): RuleStateLimits {
+  const value: Partial<Record<LoadState, LimitSpec[]>> = {};
+  for (const state of LOAD_STATES) {
+    const limits = stateLimits[state];
+    if (limits !== undefined) value[state] = limitsOf(limits);
+  }
+  return value;
 }
 
 /** The fields given, as plain objects (the DTO classes stay inside this module). */
 function patchOf(dto: UpdateRuleDto): RulePatch {
-  const patch: { -readonly [K in keyof RuleInput]?: RuleInput[K] } = {};
+  const patch: { -readonly [K in keyof RulePatch]?: RulePatch[K] } = {};
   if (dto.name !== undefined) patch.name = dto.name;
   if (dto.description !== undefined) patch.description = dto.description;
   if (dto.match !== undefined) patch.match = matchOf(dto.match);
@@ -150,7 +229,28 @@ function patchOf(dto: UpdateRuleDto): RulePatch {
   if (dto.shadow !== undefined) patch.shadow = dto.shadow;
   if (dto.priority !== undefined) patch.priority = dto.priority;
   if (dto.perResource !== undefined) patch.perResource = dto.perResource;
+  if (dto.stateLimits !== undefined) {
+    patch.stateLimits = dto.stateLimits === null ? null : stateLimitsValue(dto.stateLimits);
+  }
+  if (dto.countOnly !== undefined) patch.countOnly = dto.countOnly;
+  // Either spelling; null (either) removes the penalty.
+  if (dto.penalty === null || dto.blockDurationMs === null) patch.penalty = null;
+  else if (dto.penalty !== undefined || dto.blockDurationMs !== undefined) {
+    patch.penalty = penaltyOf(dto.penalty, dto.blockDurationMs);
+  }
   return patch;
+}
+
+/** The penalty as a plain object of the fields given: `blockDurationMs` alone is the short spelling. */
+function penaltyOf(penalty: RulePenaltyDto | undefined, blockDurationMs: number | undefined): RulePenalty {
+  if (penalty === undefined) return { blockDurationMs: blockDurationMs! };
+  const { blockDurationMs: first, multiplier, decayMs, maxBlockMs } = penalty;
+  return {
+    blockDurationMs: first,
+    ...(multiplier === undefined ? {} : { multiplier }),
+    ...(decayMs === undefined ? {} : { decayMs }),
+    ...(maxBlockMs === undefined ? {} : { maxBlockMs }),
+  };
 }
 
 function matchOf({ resource, tier, clientId }: RuleMatch): RuleMatch {

@@ -62,6 +62,9 @@ describe('applyMigrations (Postgres 15 on 127.0.0.1:5432)', () => {
       'version integer',
       'created_at timestamp with time zone',
       'updated_at timestamp with time zone',
+      'count_only text null',
+      'penalty jsonb null',
+      'state_limits jsonb null',
     ]);
     expect(describe('rule_audit')).toEqual([
       'id bigint',

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { CircuitBreakerStore, type BreakerState } from '../../src/limiter/resilience/circuit-breaker.store.js';
 import { MemoryRateLimitStore } from '../../src/limiter/store/memory/memory.store.js';
-import type { ConsumeRequest, ConsumeResult, RateLimitStore } from '../../src/limiter/store/rate-limit.store.js';
+import type {
+  ConsumeRequest,
+  ConsumeResult,
+  RateLimitStore,
+  RefundRequest,
+  ReleaseRequest,
+  StoreTarget,
+} from '../../src/limiter/store/rate-limit.store.js';
 import { baseKey } from '../../src/limiter/store/store-key.js';
 
 /** A real memory store that can be switched to failing, counting the calls that reach it. */
@@ -14,6 +21,21 @@ class SwitchableStore implements RateLimitStore {
     this.calls++;
     if (this.failing) throw new Error('store down');
     return this.memory.consume(request);
+  }
+  async release(request: ReleaseRequest): Promise<boolean> {
+    this.calls++;
+    if (this.failing) throw new Error('store down');
+    return this.memory.release(request);
+  }
+  async refund(request: RefundRequest): Promise<void> {
+    this.calls++;
+    if (this.failing) throw new Error('store down');
+    return this.memory.refund(request);
+  }
+  async reset(request: StoreTarget): Promise<void> {
+    this.calls++;
+    if (this.failing) throw new Error('store down');
+    return this.memory.reset(request);
   }
   async ping(): Promise<void> {
     if (this.failing) throw new Error('store down');
@@ -90,6 +112,21 @@ describe('CircuitBreakerStore', () => {
     expect(store.state).toBe('open');
     expect(inner.calls).toBe(4);
     expect(transitions).toEqual(['open', 'half_open', 'open']);
+  });
+
+  it('passes release, refund and reset through, and fails them fast while open', async () => {
+    const slots = { ...request(), algorithm: 'concurrency' as const };
+    const held = await store.consume(slots);
+    expect(await store.release({ ...slots, leaseId: held.leaseId! })).toBe(true);
+    const taken = await store.consume(request());
+    await expect(store.refund({ ...request(), cost: 1, consumedAtMs: taken.nowMs })).resolves.toBeUndefined();
+    await expect(store.reset(request())).resolves.toBeUndefined();
+    inner.failing = true;
+    for (let i = 0; i < 3; i++) await expect(store.reset(request())).rejects.toThrow('store down');
+    const calls = inner.calls;
+    await expect(store.release({ ...slots, leaseId: 'x' })).rejects.toThrow(/circuit breaker is open/);
+    await expect(store.refund({ ...request(), cost: 1, consumedAtMs: 0 })).rejects.toThrow(/circuit breaker is open/);
+    expect(inner.calls).toBe(calls);
   });
 
   it('pings the inner store directly, even while open', async () => {

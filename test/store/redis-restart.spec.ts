@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis, type Cluster } from 'ioredis';
-import { ALGORITHMS, type Algorithm } from '../../src/limiter/algorithms.js';
+import { RATE_ALGORITHMS, type Algorithm } from '../../src/limiter/algorithms.js';
 import type { ConsumeRequest } from '../../src/limiter/store/rate-limit.store.js';
 import { baseKey } from '../../src/limiter/store/store-key.js';
 import { createRedisClient, waitUntilReady } from '../../src/limiter/store/redis/redis-connection.js';
@@ -17,7 +17,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const requestsFor = (count: number): ConsumeRequest[] =>
   Array.from({ length: count }, (_, i) => ({
     key: baseKey('fgtest', 'redis-restart', randomUUID()),
-    algorithm: ALGORITHMS[i % ALGORITHMS.length] as Algorithm,
+    algorithm: RATE_ALGORITHMS[i % RATE_ALGORITHMS.length] as Algorithm,
     limits: [
       { limit: 10, windowMs: 60_000 },
       { limit: 50, windowMs: 600_000 },

@@ -4,13 +4,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis, type Cluster } from 'ioredis';
-import { ALGORITHMS, type Algorithm, type LimitSpec } from '../../src/limiter/algorithms.js';
+import { RATE_ALGORITHMS, type Algorithm, type LimitSpec } from '../../src/limiter/algorithms.js';
 import { describeStoreContract } from '../../src/limiter/store/store.contract.js';
-import { baseKey, limitKey } from '../../src/limiter/store/store-key.js';
+import type { Penalty } from '../../src/limiter/algorithms.js';
+import { baseKey, limitKey, penaltyKey } from '../../src/limiter/store/store-key.js';
 import { createRedisClient, waitUntilReady } from '../../src/limiter/store/redis/redis-connection.js';
 import { scriptCommand } from '../../src/limiter/store/redis/redis-scripts.js';
 import { RedisRateLimitStore } from '../../src/limiter/store/redis/redis.store.js';
-import { startRedisCluster, type RedisClusterHandle } from '../support/redis-server.js';
+import { freePort } from '../e2e/service/service-harness.js';
+import { startRedisCluster, startRedisServer, type RedisClusterHandle } from '../support/redis-server.js';
 
 const SINGLE = 'redis://127.0.0.1:6379';
 const CLUSTER_PORTS = [7101, 7102, 7103];
@@ -65,7 +67,7 @@ describe('RedisRateLimitStore on a single server', () => {
     await admin.quit();
   });
 
-  describe.each(ALGORITHMS)('%s keys', (algorithm) => {
+  describe.each(RATE_ALGORITHMS)('%s keys', (algorithm) => {
     it('each get a TTL bounded by their window (twice it for sliding_window)', async () => {
       const key = freshKey();
       const limits: LimitSpec[] = [
@@ -100,6 +102,98 @@ describe('RedisRateLimitStore on a single server', () => {
       expect((await store.consume({ key, algorithm, limits, cost: 3 })).allowed).toBe(false);
       expect(await admin.exists(limitKey(key, algorithm, 60_000))).toBe(0);
     });
+  });
+
+  /** Every key written under a caller's base key. */
+  const written = async (key: string) => (await admin.scan('0', 'MATCH', `${key}*`, 'COUNT', 1_000_000))[1].sort();
+
+  describe('penalties', () => {
+    const penalty: Penalty = { blockDurationMs: 5_000, multiplier: 2, decayMs: 20_000, maxBlockMs: 60_000 };
+    const limits: LimitSpec[] = [{ limit: 1, windowMs: 60_000 }];
+
+    // In the limits' slot: the contract suite on a cluster would fail with CROSSSLOT otherwise.
+    it('keep one key beside the limits, expiring decayMs after the block', async () => {
+      const key = freshKey();
+      await store.consume({ key, algorithm: 'gcra', limits, cost: 1, penalty });
+      // Allowed: the penalty key is read, not written.
+      expect(await written(key)).toEqual([limitKey(key, 'gcra', 60_000)]);
+      await store.consume({ key, algorithm: 'gcra', limits, cost: 1, penalty });
+      expect(await written(key)).toEqual([limitKey(key, 'gcra', 60_000), penaltyKey(key)].sort());
+      const ttl = await admin.pttl(penaltyKey(key));
+      expect(ttl).toBeGreaterThan(5_000 + 20_000 - 1_000);
+      expect(ttl).toBeLessThanOrEqual(5_000 + 20_000);
+      expect(await admin.get(penaltyKey(key))).toMatch(/^\d+:1$/);
+    });
+
+    it('with multiplier 1, expire with the block: the offences change nothing', async () => {
+      const key = freshKey();
+      const fixed = { ...penalty, multiplier: 1 };
+      await store.consume({ key, algorithm: 'fixed_window', limits, cost: 1, penalty: fixed });
+      await store.consume({ key, algorithm: 'fixed_window', limits, cost: 1, penalty: fixed });
+      const ttl = await admin.pttl(penaltyKey(key));
+      expect(ttl).toBeGreaterThan(4_000);
+      expect(ttl).toBeLessThanOrEqual(5_000);
+    });
+
+    it('are refused with a clear error when the script answers without the block', async () => {
+      const client = await connect(SINGLE);
+      const broken = new RedisRateLimitStore(client, { ownsClient: true });
+      // The consume script of before penalties: the reply lacks blockedUntilMs.
+      client.defineCommand(scriptCommand('gcra', 2), { lua: 'return {1, 2, 0, 1, 1}', numberOfKeys: 2 });
+      await expect(broken.consume({ key: freshKey(), algorithm: 'gcra', limits, cost: 1, penalty })).rejects.toThrow(
+        'Unexpected rate-limit script reply: expected an array of 6 integers, got an array of length 5',
+      );
+      await broken.close();
+    });
+  });
+
+  describe('concurrency keys', () => {
+    const limits: LimitSpec[] = [{ limit: 3, windowMs: 30_000 }];
+
+    it('are one sorted set of leases, expiring with the newest, gone once all are released', async () => {
+      const key = freshKey();
+      const leases = limitKey(key, 'concurrency', 30_000);
+      const a = await store.consume({ key, algorithm: 'concurrency', limits, cost: 1 });
+      const b = await store.consume({ key, algorithm: 'concurrency', limits, cost: 1 });
+      expect(await written(key)).toEqual([leases]);
+      expect(await admin.zrange(leases, 0, -1)).toEqual([a.leaseId, b.leaseId]);
+      const ttl = await admin.pttl(leases);
+      expect(ttl).toBeGreaterThan(29_000);
+      expect(ttl).toBeLessThanOrEqual(30_000);
+      for (const { leaseId } of [a, b]) {
+        expect(await store.release({ key, algorithm: 'concurrency', limits, leaseId: leaseId! })).toBe(true);
+      }
+      expect(await admin.exists(leases)).toBe(0);
+    });
+
+    it('are not created by a report', async () => {
+      const key = freshKey();
+      expect((await store.consume({ key, algorithm: 'concurrency', limits, cost: 0 })).allowed).toBe(true);
+      expect(await written(key)).toEqual([]);
+    });
+  });
+
+  it('reset deletes every key of the caller: each limit, the penalty', async () => {
+    const key = freshKey();
+    const limits: LimitSpec[] = [
+      { limit: 1, windowMs: 60_000 },
+      { limit: 5, windowMs: HOUR },
+    ];
+    const penalty: Penalty = { blockDurationMs: 60_000, multiplier: 1, decayMs: 1, maxBlockMs: 60_000 };
+    await store.consume({ key, algorithm: 'sliding_log', limits, cost: 1, penalty });
+    await store.consume({ key, algorithm: 'sliding_log', limits, cost: 1, penalty });
+    expect(await written(key)).toHaveLength(3);
+    await store.reset({ key, algorithm: 'sliding_log', limits });
+    expect(await written(key)).toEqual([]);
+  });
+
+  it('a refund creates no key and gives back nothing to a caller that took nothing', async () => {
+    const key = freshKey();
+    const limits: LimitSpec[] = [{ limit: 5, windowMs: 60_000 }];
+    for (const algorithm of RATE_ALGORITHMS) {
+      await store.refund({ key, algorithm, limits, cost: 3, consumedAtMs: Date.now() });
+    }
+    expect(await written(key)).toEqual([]);
   });
 
   it('refuses a malformed script reply with a clear error', async () => {
@@ -139,7 +233,7 @@ describe.each([
     await Promise.all(stores.map((s) => s.close()));
   });
 
-  it.each(ALGORITHMS)('%s admits the limit out of 1000 concurrent requests, never more', async (algorithm) => {
+  it.each(RATE_ALGORITHMS)('%s admits the limit out of 1000 concurrent requests, never more', async (algorithm) => {
     const key = freshKey();
     // An hour-long window: nothing refills while the burst runs.
     const limits: LimitSpec[] = [{ limit: 100, windowMs: HOUR }];
@@ -155,6 +249,86 @@ describe.each([
     }
     const report = await stores[0]!.consume({ key, algorithm, limits, cost: 0 });
     expect(report.limits[0]!.remaining).toBe(100 - allowed);
+  });
+});
+
+describe.each([
+  ['single', SINGLE],
+  ['cluster', CLUSTER],
+])('concurrency through three connections (%s)', (_name, url) => {
+  let stores: RedisRateLimitStore[];
+
+  beforeAll(async () => {
+    stores = await Promise.all([1, 2, 3].map(() => openStore(url)));
+  });
+  afterAll(async () => {
+    await Promise.all(stores.map((s) => s.close()));
+  });
+
+  it('never has more than `limit` in flight out of 200 concurrent acquires, and frees them on release', async () => {
+    const key = freshKey();
+    const limits: LimitSpec[] = [{ limit: 25, windowMs: HOUR }];
+    const acquire = (i: number) => stores[i % 3]!.consume({ key, algorithm: 'concurrency', limits, cost: 1 });
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => acquire(i)));
+    const held = results.filter((r) => r.allowed);
+    expect(held).toHaveLength(25);
+    expect(new Set(held.map((r) => r.leaseId)).size).toBe(25);
+
+    // Released from other connections than the ones that acquired, while more acquires race.
+    const releases = held.map((r, i) =>
+      stores[(i + 1) % 3]!.release({ key, algorithm: 'concurrency', limits, leaseId: r.leaseId! }),
+    );
+    const racing = Array.from({ length: 100 }, (_, i) => acquire(i));
+    expect(await Promise.all(releases)).toEqual(held.map(() => true));
+    const raced = (await Promise.all(racing)).filter((r) => r.allowed);
+    const report = await stores[0]!.consume({ key, algorithm: 'concurrency', limits, cost: 0 });
+    expect(report.limits[0]!.remaining).toBe(25 - raced.length);
+    expect(raced.length).toBeLessThanOrEqual(25);
+  });
+});
+
+describe('the no-penalty path (a redis-server of its own, for exact command counts)', () => {
+  let server: Awaited<ReturnType<typeof startRedisServer>>;
+  let store: RedisRateLimitStore;
+  let admin: Redis;
+
+  beforeAll(async () => {
+    server = await startRedisServer(await freePort());
+    store = await openStore(server.url);
+    admin = new Redis(server.url);
+  });
+  afterAll(async () => {
+    await store.close();
+    await admin.quit();
+    await server.stop();
+  });
+
+  /** Calls per command since the last RESETSTAT, from INFO commandstats (scripts' own calls included). */
+  const calls = async (): Promise<Record<string, number>> => {
+    const stats = await admin.info('commandstats');
+    return Object.fromEntries(
+      [...stats.matchAll(/cmdstat_(\w+):calls=(\d+)/g)].map(([, name, n]) => [name, Number(n)]),
+    );
+  };
+  const limits: LimitSpec[] = [{ limit: 100, windowMs: HOUR }];
+
+  it('runs exactly the commands it ran before penalties: TIME, GET, SET per allowed consume', async () => {
+    const key = freshKey();
+    await store.consume({ key, algorithm: 'fixed_window', limits, cost: 1 });
+    await admin.config('RESETSTAT');
+    for (let i = 0; i < 10; i++) await store.consume({ key, algorithm: 'fixed_window', limits, cost: 1 });
+    const { info: _info, ...byCommand } = await calls();
+    expect(byCommand).toEqual({ evalsha: 10, time: 10, get: 10, set: 10 });
+  });
+
+  it('with a penalty, reads one key more (and writes nothing more while allowed)', async () => {
+    const key = freshKey();
+    const penalty: Penalty = { blockDurationMs: 1_000, multiplier: 1, decayMs: 1_000, maxBlockMs: 1_000 };
+    await store.consume({ key, algorithm: 'fixed_window', limits, cost: 1, penalty });
+    await admin.config('RESETSTAT');
+    for (let i = 0; i < 10; i++) await store.consume({ key, algorithm: 'fixed_window', limits, cost: 1, penalty });
+    const { info: _info, ...byCommand } = await calls();
+    expect(byCommand).toEqual({ evalsha: 10, time: 10, get: 20, set: 10 });
   });
 });
 
@@ -184,7 +358,7 @@ describe('script cache loss on a cluster', () => {
     // Many keys, so every node (slot range) and every algorithm is involved.
     const requests = Array.from({ length: 60 }, (_, i) => ({
       key: freshKey(),
-      algorithm: ALGORITHMS[i % ALGORITHMS.length] as Algorithm,
+      algorithm: RATE_ALGORITHMS[i % RATE_ALGORITHMS.length] as Algorithm,
       limits: [{ limit: 5, windowMs: 60_000 }],
       cost: 1,
     }));

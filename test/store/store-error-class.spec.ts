@@ -9,6 +9,7 @@ import { CircuitBreakerStore } from '../../src/limiter/resilience/circuit-breake
 import { storeErrorClass } from '../../src/limiter/resilience/store-error-class.js';
 import type { ConsumeRequest } from '../../src/limiter/store/rate-limit.store.js';
 import { ScriptReplyError } from '../../src/limiter/store/redis/consume-reply.js';
+import { StoreTimeoutError } from '../../src/limiter/store/redis/deadline.js';
 import { createRedisClient, waitUntilReady } from '../../src/limiter/store/redis/redis-connection.js';
 import { RedisRateLimitStore } from '../../src/limiter/store/redis/redis.store.js';
 import { baseKey, limitKey } from '../../src/limiter/store/store-key.js';
@@ -69,6 +70,7 @@ describe('storeErrorClass on real Redis failures', () => {
 
   it('calls a reply the script never gives a script error, and a Redis that cannot serve writes a connection error', () => {
     expect(storeErrorClass(new ScriptReplyError('Unexpected rate-limit script reply'))).toBe('script');
+    expect(storeErrorClass(new StoreTimeoutError(50))).toBe('timeout');
     const readonly = Object.assign(new Error("READONLY You can't write against a read only replica."), {
       name: 'ReplyError',
     });

@@ -1,3 +1,8 @@
+-- Rule options of issue 5: a penalty, limits per load state, counting by outcome.
+ALTER TABLE "rules" ADD COLUMN     "count_only" TEXT,
+ADD COLUMN     "penalty" JSONB,
+ADD COLUMN     "state_limits" JSONB;
+
 -- CreateTable
 CREATE TABLE "api_keys" (
     "id" UUID NOT NULL DEFAULT gen_random_uuid(),

@@ -124,6 +124,80 @@ describe('rateLimitHeaders', () => {
     expect(rateLimitHeaders(decision, DEFAULT_HEADER_OPTIONS)).toContainEqual(['RateLimit-Policy', '"api";q=10;w=2']);
   });
 
+  describe('concurrency', () => {
+    const slots: RateLimitPolicy = {
+      name: 'uploads',
+      algorithm: 'concurrency',
+      limits: [{ limit: 3, windowMs: 30_000 }],
+      shadow: false,
+    };
+    const held: RateLimitDecision = {
+      ...allowed,
+      rule: 'uploads',
+      algorithm: 'concurrency',
+      limit: 3,
+      remaining: 1,
+      resetMs: 30_000,
+      limits: [{ limit: 3, windowMs: 30_000, remaining: 1, resetMs: 30_000 }],
+      leaseId: 'lease-1',
+    };
+
+    it('names the quota unit, has no window, and frees slots at no set time (t=0)', () => {
+      expect(rateLimitHeaders(held, DEFAULT_HEADER_OPTIONS, slots)).toEqual([
+        ['X-RateLimit-Limit', '3'],
+        ['X-RateLimit-Remaining', '1'],
+        ['X-RateLimit-Reset', '0'],
+        ['RateLimit-Policy', '"uploads";q=3;qu="concurrent-requests"'],
+        ['RateLimit', '"uploads";r=1;t=0'],
+      ]);
+      // The same from the decision alone.
+      expect(rateLimitHeaders(held, DEFAULT_HEADER_OPTIONS)).toContainEqual([
+        'RateLimit-Policy',
+        '"uploads";q=3;qu="concurrent-requests"',
+      ]);
+    });
+
+    it('on a refusal, tells when to retry like any other refusal', () => {
+      const full: RateLimitDecision = {
+        ...held,
+        allowed: false,
+        outcome: 'limited',
+        remaining: 0,
+        retryAfterMs: 1_000,
+        resetMs: 1_000,
+      };
+      expect(rateLimitHeaders(full, DEFAULT_HEADER_OPTIONS, slots)).toEqual([
+        ['X-RateLimit-Limit', '3'],
+        ['X-RateLimit-Remaining', '0'],
+        ['X-RateLimit-Reset', '1'],
+        ['RateLimit-Policy', '"uploads";q=3;qu="concurrent-requests"'],
+        ['RateLimit', '"uploads";r=0;t=1'],
+        ['Retry-After', '1'],
+      ]);
+    });
+  });
+
+  it('tells a caller blocked by a penalty that nothing remains until the block ends', () => {
+    // As the limiter reports it: remaining 0 and the block's end, whatever the counters say.
+    const blocked: RateLimitDecision = {
+      ...allowed,
+      allowed: false,
+      outcome: 'limited',
+      remaining: 0,
+      retryAfterMs: 900_000,
+      resetMs: 900_000,
+      blockedUntil: 900_000,
+    };
+    expect(rateLimitHeaders(blocked, DEFAULT_HEADER_OPTIONS, policy)).toEqual([
+      ['X-RateLimit-Limit', '10'],
+      ['X-RateLimit-Remaining', '0'],
+      ['X-RateLimit-Reset', '900'],
+      ['RateLimit-Policy', '"api";q=10;w=1, "api";q=100;w=60'],
+      ['RateLimit', '"api";r=0;t=900'],
+      ['Retry-After', '900'],
+    ]);
+  });
+
   it('quotes names as RFC 8941 sf-strings', () => {
     expect(sfString('GET /users/:id')).toBe('"GET /users/:id"');
     expect(sfString('say "hi" \\ bye')).toBe('"say \\"hi\\" \\\\ bye"');

@@ -1,4 +1,4 @@
-import type { LimitSpec } from '../algorithms.js';
+import type { Algorithm, LimitSpec } from '../algorithms.js';
 import type { RateLimitDecision } from '../decision.js';
 import type { RateLimitPolicy } from '../policy/rate-limit-policy.js';
 import type { HeaderOptions } from '../rate-limit.options.js';
@@ -51,7 +51,12 @@ const partsByPolicy = new WeakMap<RateLimitPolicy, PolicyParts>();
  *   up) and `RateLimit: "name";r=50;t=30` for the most constraining limit.
  * - Refused (`limited`, `failed_closed`): `Retry-After` in seconds (retryAfterMs rounded up, at
  *   least 1); `t` and `X-RateLimit-Reset` carry the same value, so no header invites an earlier retry.
+ *   A caller blocked by a penalty is refused with `r=0` until the block ends.
  * - `failed_open`: `X-RateLimit-Failed-Open: true`.
+ * - `concurrency`: `RateLimit-Policy: "name";q=10;qu="concurrent-requests"` (draft 10's quota unit
+ *   for requests in flight; no `w`: there is no window) and `RateLimit: "name";r=<free slots>;t=0`
+ *   (`t=0`, and `X-RateLimit-Reset: 0`: a slot frees whenever a request ends, not at a reset time;
+ *   on a refusal both carry the `Retry-After` value like any other refusal).
  *
  * Pass the enforced `policy` to list all its limits even when the decision has none (a store
  * failure) and to reuse its precomputed `RateLimit-Policy` value.
@@ -65,7 +70,7 @@ export function rateLimitHeaders(
   policy?: RateLimitPolicy,
 ): Header[] {
   const refused = decision.outcome === 'limited' || decision.outcome === 'failed_closed';
-  const resetSeconds = Math.ceil(Math.max(0, decision.resetMs) / 1000) || (refused ? 1 : 0);
+  const resetSeconds = resetSecondsOf(decision, refused);
   const headers: Header[] = [];
   if (options.legacy) {
     headers.push(
@@ -81,20 +86,42 @@ export function rateLimitHeaders(
   return headers;
 }
 
+/**
+ * `t`, `X-RateLimit-Reset` and `Retry-After`: seconds until the quota is whole, rounded up, at least
+ * 1 when refused. 0 for concurrency when not refused: a slot frees whenever a request ends.
+ */
+function resetSecondsOf(decision: RateLimitDecision, refused: boolean): number {
+  if (!refused && decision.algorithm === 'concurrency') return 0;
+  return Math.ceil(Math.max(0, decision.resetMs) / 1000) || (refused ? 1 : 0);
+}
+
 function partsOf(decision: RateLimitDecision, policy: RateLimitPolicy | undefined): PolicyParts {
-  if (policy === undefined) return buildParts(decision.rule, decision.limits.length > 0 ? decision.limits : []);
+  if (policy === undefined) return buildParts(decision.rule, decision.algorithm, decision.limits);
   let parts = partsByPolicy.get(policy);
   if (parts === undefined) {
-    parts = buildParts(policy.name, policy.limits);
+    parts = buildParts(policy.name, policy.algorithm, policy.limits);
     partsByPolicy.set(policy, parts);
   }
   return parts;
 }
 
-function buildParts(name: string, limits: readonly Pick<LimitSpec, 'limit' | 'windowMs'>[]): PolicyParts {
+function buildParts(
+  name: string,
+  algorithm: Algorithm,
+  limits: readonly Pick<LimitSpec, 'limit' | 'windowMs'>[],
+): PolicyParts {
   const quotedName = sfString(name);
-  const items = limits.map((l) => `${quotedName};q=${l.limit};w=${Math.max(1, Math.ceil(l.windowMs / 1000))}`);
+  const items = limits.map((l) => `${quotedName};q=${l.limit};${unitOrWindow(algorithm, l.windowMs)}`);
   return { quotedName, policyValue: items.length > 0 ? items.join(', ') : quotedName };
+}
+
+/**
+ * A quota item's `w` (seconds, rounded up; the default unit `requests` goes without saying), or for
+ * `concurrency` its quota unit: in flight is not per window, and its `windowMs` (the lease) is an
+ * implementation detail a client cannot act on.
+ */
+function unitOrWindow(algorithm: Algorithm, windowMs: number): string {
+  return algorithm === 'concurrency' ? 'qu="concurrent-requests"' : `w=${Math.max(1, Math.ceil(windowMs / 1000))}`;
 }
 
 /**

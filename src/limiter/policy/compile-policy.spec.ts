@@ -30,6 +30,57 @@ describe('compileRateLimit', () => {
     expect(compiled.policyFor('GET /a').limits).toEqual([{ limit: 5, windowMs: 60_000, burst: 2 }]);
   });
 
+  it('compiles blockDurationMs as a fixed block, with the defaults', () => {
+    const policy = compileRateLimit({ limit: 5, windowMs: 60_000, blockDurationMs: 900_000 }, WHERE).policyFor('a');
+    expect(policy.penalty).toEqual({
+      blockDurationMs: 900_000,
+      multiplier: 1,
+      decayMs: 9_000_000,
+      maxBlockMs: 86_400_000,
+    });
+    expect(Object.isFrozen(policy.penalty)).toBe(true);
+  });
+
+  it('compiles a progressive penalty, filling in what it leaves out', () => {
+    const compile = (penalty: RateLimitOptions['penalty']) =>
+      compileRateLimit({ limit: 5, windowMs: 60_000, penalty }, WHERE).policyFor('a').penalty;
+    expect(compile({ blockDurationMs: 60_000, multiplier: 2, decayMs: 1, maxBlockMs: 60_000 })).toEqual({
+      blockDurationMs: 60_000,
+      multiplier: 2,
+      decayMs: 1,
+      maxBlockMs: 60_000,
+    });
+    // Past a day, the first block is the longest by default; the decay stops at 31 days.
+    expect(compile({ blockDurationMs: 5 * 86_400_000, multiplier: 3 })).toEqual({
+      blockDurationMs: 432_000_000,
+      multiplier: 3,
+      decayMs: 2_678_400_000,
+      maxBlockMs: 432_000_000,
+    });
+  });
+
+  it('compiles a concurrency limit', () => {
+    const compiled = compileRateLimit({ algorithm: 'concurrency', limit: 3, windowMs: 30_000, cost: 1 }, WHERE);
+    expect(compiled.policyFor('a')).toEqual({
+      name: 'a',
+      algorithm: 'concurrency',
+      limits: [{ limit: 3, windowMs: 30_000 }],
+      shadow: false,
+    });
+  });
+
+  it('carries countOnly on the policy, and refuses it where it cannot apply', () => {
+    const policy = compileRateLimit({ limit: 5, windowMs: 60_000, countOnly: 'failed' }, WHERE).policyFor('a');
+    expect(policy).toMatchObject({ countOnly: 'failed' });
+    expect(compileRateLimit({ limit: 5, windowMs: 60_000 }, WHERE).policyFor('a')).not.toHaveProperty('countOnly');
+    expect(() => compileRateLimit({ limit: 5, windowMs: 60_000, countOnly: 'errors' as never }, WHERE)).toThrow(
+      `${WHERE}: "countOnly" must be one of failed, succeeded, got "errors"`,
+    );
+    expect(() =>
+      compileRateLimit({ algorithm: 'concurrency', limit: 5, windowMs: 60_000, countOnly: 'failed' }, WHERE),
+    ).toThrow(`${WHERE}: "countOnly" does not apply to the concurrency algorithm (a slot is held, not counted)`);
+  });
+
   it('checks what a cost function returns at run time', () => {
     const compiled = compileRateLimit({ limit: 5, windowMs: 1_000, cost: () => -2 }, WHERE);
     expect(() => compiled.cost(context)).toThrow(
@@ -43,7 +94,7 @@ describe('compileRateLimit', () => {
     [
       'an unknown field',
       { limit: 1, windowMs: 1, windowMS: 1 },
-      '"windowMS" is not an option (known: limit, windowMs, limits, algorithm, key, cost, name, shadow)',
+      '"windowMS" is not an option (known: limit, windowMs, limits, algorithm, key, cost, name, shadow, blockDurationMs, penalty, countOnly)',
     ],
     ['no limit at all', {}, 'needs "limit" and "windowMs", or "limits"'],
     ['limit without windowMs', { limit: 1 }, '"windowMs" is required with "limit"'],
@@ -102,7 +153,7 @@ describe('compileRateLimit', () => {
     [
       'an unknown algorithm',
       { limit: 1, windowMs: 1, algorithm: 'leaky_bucket' },
-      '"algorithm" must be one of sliding_window, sliding_log, token_bucket, fixed_window, gcra, got "leaky_bucket"',
+      '"algorithm" must be one of sliding_window, sliding_log, token_bucket, fixed_window, gcra, concurrency, got "leaky_bucket"',
     ],
     [
       'an unknown key',
@@ -124,6 +175,98 @@ describe('compileRateLimit', () => {
       '"name" must not contain control characters',
     ],
     ['a non-boolean shadow', { limit: 1, windowMs: 1, shadow: 'yes' }, '"shadow" must be a boolean, got "yes"'],
+    [
+      'a zero blockDurationMs',
+      { limit: 1, windowMs: 1, blockDurationMs: 0 },
+      '"blockDurationMs" must be an integer from 1 to 2678400000, got 0',
+    ],
+    [
+      'a blockDurationMs over 31 days',
+      { limit: 1, windowMs: 1, blockDurationMs: 2_678_400_001 },
+      '"blockDurationMs" must be an integer from 1 to 2678400000, got 2678400001',
+    ],
+    [
+      'a string blockDurationMs',
+      { limit: 1, windowMs: 1, blockDurationMs: '60000' },
+      '"blockDurationMs" must be an integer from 1 to 2678400000, got "60000"',
+    ],
+    [
+      'both penalty forms',
+      { limit: 1, windowMs: 1, blockDurationMs: 1_000, penalty: { blockDurationMs: 1_000 } },
+      'give either "blockDurationMs" or "penalty", not both',
+    ],
+    [
+      'a penalty that is no object',
+      { limit: 1, windowMs: 1, penalty: 60_000 },
+      '"penalty" must be an object, got 60000',
+    ],
+    ['a penalty array', { limit: 1, windowMs: 1, penalty: [] }, '"penalty" must be an object, got an array'],
+    [
+      'a penalty without its block',
+      { limit: 1, windowMs: 1, penalty: { multiplier: 2 } },
+      '"penalty.blockDurationMs" must be an integer from 1 to 2678400000, got undefined',
+    ],
+    [
+      'an unknown penalty field',
+      { limit: 1, windowMs: 1, penalty: { blockDurationMs: 1_000, factor: 2 } },
+      '"penalty.factor" is not a penalty field (known: blockDurationMs, multiplier, decayMs, maxBlockMs)',
+    ],
+    [
+      'a zero multiplier',
+      { limit: 1, windowMs: 1, penalty: { blockDurationMs: 1_000, multiplier: 0 } },
+      '"penalty.multiplier" must be an integer from 1 to 100, got 0',
+    ],
+    [
+      'a multiplier over 100',
+      { limit: 1, windowMs: 1, penalty: { blockDurationMs: 1_000, multiplier: 101 } },
+      '"penalty.multiplier" must be an integer from 1 to 100, got 101',
+    ],
+    [
+      'a fractional multiplier',
+      { limit: 1, windowMs: 1, penalty: { blockDurationMs: 1_000, multiplier: 1.5 } },
+      '"penalty.multiplier" must be an integer from 1 to 100, got 1.5',
+    ],
+    [
+      'a zero decay',
+      { limit: 1, windowMs: 1, penalty: { blockDurationMs: 1_000, decayMs: 0 } },
+      '"penalty.decayMs" must be an integer from 1 to 2678400000, got 0',
+    ],
+    [
+      'a maximum block shorter than the first',
+      { limit: 1, windowMs: 1, penalty: { blockDurationMs: 60_000, maxBlockMs: 1_000 } },
+      '"penalty.maxBlockMs" must be at least "penalty.blockDurationMs" (60000), got 1000',
+    ],
+    [
+      'a penalty on a concurrency limit',
+      { limit: 1, windowMs: 1, algorithm: 'concurrency', blockDurationMs: 1_000 },
+      '"blockDurationMs" does not apply to the concurrency algorithm',
+    ],
+    [
+      'a full penalty on a concurrency limit',
+      { limit: 1, windowMs: 1, algorithm: 'concurrency', penalty: { blockDurationMs: 1_000 } },
+      '"penalty" does not apply to the concurrency algorithm',
+    ],
+    [
+      'several concurrency limits',
+      {
+        algorithm: 'concurrency',
+        limits: [
+          { limit: 1, windowMs: 1_000 },
+          { limit: 5, windowMs: 2_000 },
+        ],
+      },
+      '"limits" must hold exactly 1 limit with the concurrency algorithm, got 2',
+    ],
+    [
+      'a concurrency burst',
+      { algorithm: 'concurrency', limits: [{ limit: 1, windowMs: 1_000, burst: 2 }] },
+      '"limits[0].burst" is not used by the concurrency algorithm',
+    ],
+    [
+      'a concurrency cost above 1',
+      { algorithm: 'concurrency', limit: 3, windowMs: 1_000, cost: 2 },
+      '"cost" must be 0 or 1 with the concurrency algorithm (a request holds one slot), got 2',
+    ],
   ];
 
   it.each(invalid)('rejects %s', (_case, options, reason) => {

@@ -7,7 +7,8 @@ import {
   type Algorithm,
   type LimitSpec,
 } from '../algorithms.js';
-import type { KeySource, RateLimitOptions } from '../rate-limit.options.js';
+import type { KeySource, PenaltyOptions, RateLimitOptions } from '../rate-limit.options.js';
+import { MAX_PENALTY_MS, MAX_PENALTY_MULTIPLIER, penaltyOf } from './penalty.js';
 import type { RateLimitPolicy } from './rate-limit-policy.js';
 
 /** Thrown at startup for invalid `@RateLimit()` or module `default` options. */
@@ -28,8 +29,22 @@ export interface CompiledRateLimit {
   policyFor(routeName: string): RateLimitPolicy;
 }
 
-const OPTION_FIELDS: readonly string[] = ['limit', 'windowMs', 'limits', 'algorithm', 'key', 'cost', 'name', 'shadow'];
+const OPTION_FIELDS: readonly string[] = [
+  'limit',
+  'windowMs',
+  'limits',
+  'algorithm',
+  'key',
+  'cost',
+  'name',
+  'shadow',
+  'blockDurationMs',
+  'penalty',
+  'countOnly',
+];
+const COUNT_ONLY: readonly string[] = ['failed', 'succeeded'];
 const LIMIT_FIELDS: readonly string[] = ['limit', 'windowMs', 'burst'];
+const PENALTY_FIELDS: readonly string[] = ['blockDurationMs', 'multiplier', 'decayMs', 'maxBlockMs'];
 const KEY_KINDS: readonly string[] = ['ip', 'user', 'apiKey'];
 const MAX_NAME_LENGTH = 200;
 // eslint-disable-next-line no-control-regex
@@ -67,6 +82,7 @@ function compile(options: RateLimitOptions, where: string): CompiledRateLimit {
   }
   const limits = Object.freeze(compileLimits(options, fail));
   const algorithm = compileAlgorithm(options.algorithm, fail);
+  if (algorithm === 'concurrency') checkConcurrency(options, limits, fail);
   const key = compileKey(options.key, fail);
   const cost = compileCost(options.cost, where, fail);
   const name = options.name === undefined ? undefined : compileName(options.name, fail);
@@ -74,7 +90,24 @@ function compile(options: RateLimitOptions, where: string): CompiledRateLimit {
     fail('shadow', `must be a boolean, got ${describe(options.shadow)}`);
   }
   const shadow = options.shadow === true;
-  const make = (policyName: string): RateLimitPolicy => Object.freeze({ name: policyName, algorithm, limits, shadow });
+  const penalty = compilePenalty(options, algorithm, fail);
+  const { countOnly } = options;
+  if (countOnly !== undefined && !COUNT_ONLY.includes(countOnly)) {
+    fail('countOnly', `must be one of ${COUNT_ONLY.join(', ')}, got ${describe(countOnly)}`);
+  }
+  if (countOnly !== undefined && algorithm === 'concurrency') {
+    fail('countOnly', 'does not apply to the concurrency algorithm (a slot is held, not counted)');
+  }
+  // No `penalty` or `countOnly` property at all without one: such a policy stays as small as before.
+  const make = (policyName: string): RateLimitPolicy =>
+    Object.freeze({
+      name: policyName,
+      algorithm,
+      limits,
+      shadow,
+      ...(penalty === undefined ? {} : { penalty }),
+      ...(countOnly === undefined ? {} : { countOnly }),
+    });
   if (name !== undefined) {
     const policy = make(name);
     return Object.freeze({ key, cost, policyFor: () => policy });
@@ -142,6 +175,71 @@ function compileLimit(spec: LimitSpec, path: string, fail: Fail): LimitSpec {
   const windowMs = integer('windowMs', 1);
   if (spec.burst === undefined) return Object.freeze({ limit, windowMs });
   return Object.freeze({ limit, windowMs, burst: integer('burst', 0) });
+}
+
+/**
+ * A concurrency limit is one number of slots with one lease duration, and a request holds one slot
+ * whatever it costs: several limits, a burst or a fixed cost above 1 would mean nothing.
+ */
+function checkConcurrency(options: RateLimitOptions, limits: readonly LimitSpec[], fail: Fail): void {
+  if (limits.length !== 1) {
+    fail('limits', `must hold exactly 1 limit with the concurrency algorithm, got ${limits.length}`);
+  }
+  if (limits[0]!.burst !== undefined) fail('limits[0].burst', 'is not used by the concurrency algorithm');
+  const { cost } = options;
+  if (typeof cost === 'number' && cost > 1) {
+    fail('cost', `must be 0 or 1 with the concurrency algorithm (a request holds one slot), got ${cost}`);
+  }
+}
+
+/** `blockDurationMs` (a fixed block) or `penalty` (the full form), checked and with defaults applied. */
+function compilePenalty(options: RateLimitOptions, algorithm: Algorithm, fail: Fail): RateLimitPolicy['penalty'] {
+  const { blockDurationMs, penalty } = options;
+  if (blockDurationMs === undefined && penalty === undefined) return undefined;
+  if (blockDurationMs !== undefined && penalty !== undefined) {
+    return fail('', 'give either "blockDurationMs" or "penalty", not both');
+  }
+  const field = penalty === undefined ? 'blockDurationMs' : 'penalty';
+  // A refused acquire holds nothing and a slot frees when any request ends: there is no abuse to block.
+  if (algorithm === 'concurrency') return fail(field, 'does not apply to the concurrency algorithm');
+  if (penalty === undefined) {
+    return penaltyOf({ blockDurationMs: boundedInteger(blockDurationMs, 'blockDurationMs', 1, MAX_PENALTY_MS, fail) });
+  }
+  return penaltyOf({ penalty: compilePenaltyOptions(penalty, fail) });
+}
+
+function compilePenaltyOptions(penalty: unknown, fail: Fail): PenaltyOptions {
+  if (typeof penalty !== 'object' || penalty === null || Array.isArray(penalty)) {
+    return fail('penalty', `must be an object, got ${describe(penalty)}`);
+  }
+  const options = penalty as Record<string, unknown>;
+  for (const field of Object.keys(options)) {
+    if (!PENALTY_FIELDS.includes(field)) {
+      fail(`penalty.${field}`, `is not a penalty field (known: ${PENALTY_FIELDS.join(', ')})`);
+    }
+  }
+  const optional = (field: string, min: number, max: number): number | undefined =>
+    options[field] === undefined ? undefined : boundedInteger(options[field], `penalty.${field}`, min, max, fail);
+  const blockDurationMs = boundedInteger(options.blockDurationMs, 'penalty.blockDurationMs', 1, MAX_PENALTY_MS, fail);
+  const multiplier = optional('multiplier', 1, MAX_PENALTY_MULTIPLIER);
+  const decayMs = optional('decayMs', 1, MAX_PENALTY_MS);
+  const maxBlockMs = optional('maxBlockMs', 1, MAX_PENALTY_MS);
+  if (maxBlockMs !== undefined && maxBlockMs < blockDurationMs) {
+    fail('penalty.maxBlockMs', `must be at least "penalty.blockDurationMs" (${blockDurationMs}), got ${maxBlockMs}`);
+  }
+  return {
+    blockDurationMs,
+    ...(multiplier === undefined ? {} : { multiplier }),
+    ...(decayMs === undefined ? {} : { decayMs }),
+    ...(maxBlockMs === undefined ? {} : { maxBlockMs }),
+  };
+}
+
+function boundedInteger(value: unknown, field: string, min: number, max: number, fail: Fail): number {
+  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
+    fail(field, `must be an integer from ${min} to ${max}, got ${describe(value)}`);
+  }
+  return value as number;
 }
 
 function compileAlgorithm(algorithm: unknown, fail: Fail): Algorithm {

@@ -1,4 +1,5 @@
-import type { Algorithm, LimitSpec } from '../algorithms.js';
+import type { Algorithm, LimitSpec, Penalty } from '../algorithms.js';
+import type { CountOnly } from '../rate-limit.options.js';
 
 /**
  * A compiled, immutable policy: what the limiter enforces for one request. Built from a route's
@@ -17,4 +18,8 @@ export interface RateLimitPolicy {
    * decisions with `rule ?? name`, so their label values stay bounded by the rules.
    */
   readonly rule?: string;
+  /** Blocks a caller refused for being over a limit (defaults applied). Undefined: no penalty. */
+  readonly penalty?: Penalty;
+  /** Count only failed or only succeeded responses (the guard refunds the others). Undefined: all. */
+  readonly countOnly?: CountOnly;
 }

@@ -1,5 +1,12 @@
 import { CircuitState, ConsecutiveBreaker, circuitBreaker, handleAll, type CircuitBreakerPolicy } from 'cockatiel';
-import type { ConsumeRequest, ConsumeResult, RateLimitStore } from '../store/rate-limit.store.js';
+import type {
+  ConsumeRequest,
+  ConsumeResult,
+  RateLimitStore,
+  RefundRequest,
+  ReleaseRequest,
+  StoreTarget,
+} from '../store/rate-limit.store.js';
 
 /** The breaker's state, as metrics and health report it. */
 export type BreakerState = 'closed' | 'open' | 'half_open';
@@ -57,6 +64,19 @@ export class CircuitBreakerStore implements RateLimitStore {
 
   consume(request: ConsumeRequest): Promise<ConsumeResult> {
     return this.breaker.execute(() => this.inner.consume(request));
+  }
+
+  /** Through the breaker too: while it is open a lease is left to expire rather than waited for. */
+  release(request: ReleaseRequest): Promise<boolean> {
+    return this.breaker.execute(() => this.inner.release(request));
+  }
+
+  refund(request: RefundRequest): Promise<void> {
+    return this.breaker.execute(() => this.inner.refund(request));
+  }
+
+  reset(request: StoreTarget): Promise<void> {
+    return this.breaker.execute(() => this.inner.reset(request));
   }
 
   /** Straight to the inner store: health must see the real store, not the breaker's memory of it. */

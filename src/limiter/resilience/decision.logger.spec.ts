@@ -16,6 +16,15 @@ class SwitchableStore implements RateLimitStore {
     if (!this.up) throw new Error('connect ECONNREFUSED');
     return this.memory.consume(request);
   }
+  async release(request: Parameters<RateLimitStore['release']>[0]): Promise<boolean> {
+    return this.memory.release(request);
+  }
+  async refund(request: Parameters<RateLimitStore['refund']>[0]): Promise<void> {
+    return this.memory.refund(request);
+  }
+  async reset(request: Parameters<RateLimitStore['reset']>[0]): Promise<void> {
+    return this.memory.reset(request);
+  }
   async ping(): Promise<void> {}
   async close(): Promise<void> {}
 }

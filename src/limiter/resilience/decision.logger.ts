@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { DecisionOrigin, RateLimitDecision } from '../decision.js';
 import type { RateLimitPolicy } from '../policy/rate-limit-policy.js';
-import { RateLimiter, type RateLimiterObserver } from '../rate-limiter.js';
+import { RateLimiter, type RateLimiterObserver, type StoreOperation } from '../rate-limiter.js';
 import { RateLimitStore } from '../store/rate-limit.store.js';
 import { CircuitBreakerStore } from './circuit-breaker.store.js';
 import { FoldedLog } from './folded-log.js';
@@ -53,6 +53,16 @@ export class DecisionLogger implements RateLimiterObserver, OnModuleInit {
     if (origin.dryRun) return;
     if (decision.outcome === 'limited') this.limited(policy.rule ?? policy.name, decision);
     else if (decision.outcome === 'shadow_limited') this.shadowLimited(policy.rule ?? policy.name, decision);
+  }
+
+  /** A release or a refund that failed: the slot stays taken until its lease ends, the units stay used. */
+  storeOperationFailed(operation: StoreOperation, error: unknown, policy: RateLimitPolicy): void {
+    const reason = error instanceof Error ? error.message : String(error);
+    this.folded.report(`${operation}:failed`, (more) =>
+      this.logger.warn(
+        `Store failed to ${operation} for rule "${policy.rule ?? policy.name}" (${reason})${since(more)}`,
+      ),
+    );
   }
 
   storeFailed(error: unknown, policy: RateLimitPolicy, decision: RateLimitDecision): void {

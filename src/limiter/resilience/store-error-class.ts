@@ -1,5 +1,6 @@
 import { BrokenCircuitError } from 'cockatiel';
 import { ScriptReplyError } from '../store/redis/consume-reply.js';
+import { StoreTimeoutError } from '../store/redis/deadline.js';
 
 /**
  * Why a store call failed, in classes an operator acts on differently:
@@ -28,7 +29,7 @@ const UNAVAILABLE_REPLIES = /^(?:READONLY|LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAI
 export function storeErrorClass(error: unknown): StoreErrorClass {
   if (error instanceof BrokenCircuitError) return 'circuit_open';
   if (!(error instanceof Error)) return 'other';
-  if (error.message === 'Command timed out') return 'timeout';
+  if (error instanceof StoreTimeoutError || error.message === 'Command timed out') return 'timeout';
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && CONNECTION_CODES.has(code)) return 'connection';
   if (error.name === 'ReplyError') return UNAVAILABLE_REPLIES.test(error.message) ? 'connection' : 'script';

@@ -7,6 +7,7 @@ const ALGORITHM_CODE: Record<Algorithm, string> = {
   token_bucket: 'tb',
   fixed_window: 'fw',
   gcra: 'gc',
+  concurrency: 'cc',
 };
 
 /**
@@ -27,4 +28,13 @@ export function baseKey(prefix: string, ruleName: string, identity: string): str
 /** The key of one limit of one caller: base key, algorithm and window (windows are unique per policy). */
 export function limitKey(base: string, algorithm: Algorithm, windowMs: number): string {
   return `${base}:${ALGORITHM_CODE[algorithm]}:${windowMs}`;
+}
+
+/**
+ * The key of one caller's penalty under one rule (block end and offences). Under the base key's
+ * hash tag, so a consume's limits and its penalty stay in one Cluster slot. Not per algorithm: a
+ * block follows the caller under the rule, whatever the rule counts with.
+ */
+export function penaltyKey(base: string): string {
+  return `${base}:pen`;
 }

@@ -35,6 +35,15 @@ class DownStore implements RateLimitStore {
   async consume(): Promise<never> {
     throw new Error('connect ECONNREFUSED');
   }
+  async release(): Promise<never> {
+    throw new Error('connect ECONNREFUSED');
+  }
+  async refund(): Promise<never> {
+    throw new Error('connect ECONNREFUSED');
+  }
+  async reset(): Promise<never> {
+    throw new Error('connect ECONNREFUSED');
+  }
   async ping(): Promise<void> {}
   async close(): Promise<void> {}
 }

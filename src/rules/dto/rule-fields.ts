@@ -18,6 +18,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { ALGORITHMS, MAX_LIMITS } from '../../limiter/algorithms.js';
+import { MAX_PENALTY_MS } from '../../limiter/policy/penalty.js';
 import { MAX_PRIORITY, RULE_NAME_PATTERN } from '../rule.js';
 
 /** The reason given for anything that should be an object and is not (`match`, `limits[2]`). */
@@ -38,6 +39,14 @@ function all(...decorators: readonly PropertyDecorator[]): Decorator {
 /** Required fields say "is required" when absent or `null`; optional ones are checked only when present. */
 function presence(required: boolean): PropertyDecorator {
   return required ? IsDefined({ message: 'is required' }) : ValidateIf(present);
+}
+
+/**
+ * An optional field a `PATCH` may set to `null` to remove it (a JSON merge patch's removal): checked
+ * only when present and not `null`. Elsewhere `null` stays a wrong type.
+ */
+function removable(nullable: boolean): PropertyDecorator {
+  return nullable ? ValidateIf((_: object, value: unknown) => value !== undefined && value !== null) : presence(false);
 }
 
 /** A JSON object: not `null`, not an array. */
@@ -123,6 +132,41 @@ export function LimitsField(required: boolean, type: new () => object): Decorato
     ArrayMaxSize(MAX_LIMITS, { message }),
     ValidateNested(),
   );
+}
+
+/** `blockDurationMs`: a fixed penalty block, ms; `nullable` in a `PATCH` (null removes the penalty). */
+export function BlockDurationField(nullable: boolean): Decorator {
+  const message = `must be an integer from 1 to ${MAX_PENALTY_MS}`;
+  return all(removable(nullable), IsInt({ message }), Min(1, { message }), Max(MAX_PENALTY_MS, { message }));
+}
+
+/** `penalty`: a `RulePenaltyDto` object; `nullable` in a `PATCH` (null removes the penalty). */
+export function PenaltyField(nullable: boolean, type: new () => object): Decorator {
+  return all(removable(nullable), instanceOf(type), IsObject({ message: NOT_AN_OBJECT }), ValidateNested());
+}
+
+/** `stateLimits`: an object of limits per load state; `nullable` in a `PATCH` (null removes them). */
+export function StateLimitsField(nullable: boolean, type: new () => object): Decorator {
+  return all(
+    removable(nullable),
+    instanceOf(type),
+    IsObject({ message: NOT_AN_OBJECT }),
+    ValidateNested(),
+    ValidateBy({
+      name: 'namesState',
+      validator: {
+        validate: (value: unknown) => !isPlainObject(value) || Object.keys(value).length > 0,
+        defaultMessage: () => 'must give the limits of NORMAL, DEGRADED or both',
+      },
+    }),
+  );
+}
+
+const COUNT_ONLY = ['failed', 'succeeded'];
+
+/** `countOnly`: `failed` or `succeeded`; `nullable` in a `PATCH` (null counts every request again). */
+export function CountOnlyField(nullable: boolean): Decorator {
+  return all(removable(nullable), IsIn(COUNT_ONLY, { message: `must be one of ${COUNT_ONLY.join(', ')}` }));
 }
 
 /** A rule's tie-breaker among equally specific rules. */

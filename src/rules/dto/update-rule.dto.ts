@@ -1,8 +1,20 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { LimitsField, MatchField, RuleName } from './rule-fields.js';
+import { MAX_PENALTY_MS } from '../../limiter/policy/penalty.js';
+import type { CountOnly } from '../../limiter/rate-limit.options.js';
+import {
+  BlockDurationField,
+  CountOnlyField,
+  LimitsField,
+  MatchField,
+  PenaltyField,
+  RuleName,
+  StateLimitsField,
+} from './rule-fields.js';
 import { RuleLimitDto } from './rule-limit.dto.js';
 import { RuleMatchDto } from './rule-match.dto.js';
 import { RuleOptionsDto } from './rule-options.dto.js';
+import { RulePenaltyDto } from './rule-penalty.dto.js';
+import { RuleStateLimitsDto } from './rule-state-limits.dto.js';
 
 /**
  * The body of `PATCH /v1/admin/rules/:id`, validated by `validateRuleBody(body, 'update')`: the
@@ -30,4 +42,39 @@ export class UpdateRuleDto extends RuleOptionsDto {
     required: false,
   })
   limits?: RuleLimitDto[];
+
+  /**
+   * Once over a limit, stay refused this long (ms): `penalty: { blockDurationMs }` in short. `null`
+   * removes the penalty.
+   */
+  @BlockDurationField(true)
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_PENALTY_MS,
+    required: false,
+    nullable: true,
+    description: 'Once over a limit, stay refused this long (ms); shorthand for penalty.blockDurationMs',
+  })
+  blockDurationMs?: number | null;
+
+  /**
+   * A progressive penalty; not with `blockDurationMs`, nor with the concurrency algorithm. `null`
+   * removes the penalty.
+   */
+  @PenaltyField(true, RulePenaltyDto)
+  @ApiProperty({ type: () => RulePenaltyDto, required: false, nullable: true })
+  penalty?: RulePenaltyDto | null;
+
+  /**
+   * Limits per load state (NORMAL, DEGRADED), replacing `limits` while the fleet is in that state. `null` removes them.
+   */
+  @StateLimitsField(true, RuleStateLimitsDto)
+  @ApiProperty({ type: () => RuleStateLimitsDto, required: false, nullable: true })
+  stateLimits?: RuleStateLimitsDto | null;
+
+  /** Count only failed (status >= 400) or only succeeded responses, where the guard sees them. `null`: every request. */
+  @CountOnlyField(true)
+  @ApiProperty({ enum: ['failed', 'succeeded'], required: false, nullable: true })
+  countOnly?: CountOnly | null;
 }

@@ -77,6 +77,7 @@ describe('OpenAPI at /docs', () => {
       'token_bucket',
       'fixed_window',
       'gcra',
+      'concurrency',
     ]);
     expect(rule.properties.limits).toMatchObject({ type: 'array', minItems: 1, maxItems: 5 });
     expect(document.components.schemas.RuleLimitDto.required).toEqual(['limit', 'windowMs']);

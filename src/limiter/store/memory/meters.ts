@@ -1,4 +1,4 @@
-import type { Algorithm, LimitSpec } from '../../algorithms.js';
+import type { LimitSpec, RateAlgorithm } from '../../algorithms.js';
 import type { LimitStatus } from '../rate-limit.store.js';
 
 /**
@@ -27,6 +27,11 @@ export interface Meter<S extends MeterState> {
   /** Only asked when `cost` does not fit but is within capacity: ms until it would. */
   retryAfterMs(state: S, spec: LimitSpec, cost: number, now: number): number;
   take(state: S, spec: LimitSpec, cost: number, now: number): void;
+  /**
+   * Gives back `cost` units taken at `consumedAt` (see `RateLimitStore.refund`) from a state loaded
+   * as of `now`; true when any came back.
+   */
+  refund(state: S, spec: LimitSpec, cost: number, consumedAt: number, now: number): boolean;
   status(state: S, spec: LimitSpec, now: number): LimitStatus;
 }
 
@@ -75,6 +80,15 @@ const slidingWindow: Meter<SlidingWindowState> = {
     state.current += cost;
     state.expiresAt = state.start + 2 * windowMs;
   },
+  refund(state, { windowMs }, cost, consumedAt) {
+    // Loaded, so `start` is the current window: the units went into it or into the previous one.
+    const taken = windowStart(consumedAt, windowMs);
+    if (taken === state.start && state.current > 0) state.current = Math.max(0, state.current - cost);
+    else if (taken === state.start - windowMs && state.previous > 0)
+      state.previous = Math.max(0, state.previous - cost);
+    else return false;
+    return true;
+  },
   status(state, spec, now) {
     const { limit, windowMs } = spec;
     const remaining = Math.max(0, Math.floor((limit * windowMs - scaledUse(state, spec, now)) / windowMs));
@@ -117,6 +131,15 @@ const slidingLog: Meter<SlidingLogState> = {
     for (let i = 0; i < cost; i++) state.stamps.push(now);
     state.expiresAt = now + windowMs;
   },
+  refund({ stamps }, { windowMs }, cost, consumedAt, now) {
+    if (consumedAt <= now - windowMs) return false;
+    const first = stamps.indexOf(consumedAt);
+    if (first < 0) return false;
+    let last = first;
+    while (last < stamps.length && stamps[last] === consumedAt && last - first < cost) last++;
+    stamps.splice(first, last - first);
+    return true;
+  },
   status({ stamps }, { limit, windowMs }, now) {
     const resetMs = stamps.length > 0 ? stamps[stamps.length - 1]! + windowMs - now : 0;
     return { limit, windowMs, remaining: Math.max(0, limit - stamps.length), resetMs: Math.max(0, resetMs) };
@@ -152,6 +175,13 @@ const tokenBucket: Meter<TokenBucketState> = {
     state.level += cost * windowMs;
     state.expiresAt = now + Math.ceil(state.level / limit);
   },
+  refund(state, { limit, windowMs }, cost, _consumedAt, now) {
+    // Loaded, so the level is as of now: what has refilled since cannot come back twice.
+    if (limit < 1 || state.level <= 0) return false;
+    state.level = Math.max(0, state.level - cost * windowMs);
+    state.expiresAt = now + Math.ceil(state.level / limit);
+    return true;
+  },
   status(state, spec) {
     const { limit, windowMs } = spec;
     return {
@@ -186,6 +216,12 @@ const fixedWindow: Meter<FixedWindowState> = {
     state.count += cost;
     state.expiresAt = state.start + windowMs;
   },
+  refund(state, { windowMs }, cost, consumedAt) {
+    // Loaded, so `start` is the current window; a past one is gone, and so are its units.
+    if (windowStart(consumedAt, windowMs) !== state.start || state.count <= 0) return false;
+    state.count = Math.max(0, state.count - cost);
+    return true;
+  },
   status({ start, count }, { limit, windowMs }, now) {
     const resetMs = count > 0 ? Math.max(0, start + windowMs - now) : 0;
     return { limit, windowMs, remaining: Math.max(0, limit - count), resetMs };
@@ -215,6 +251,12 @@ const gcra: Meter<GcraState> = {
     state.tat += cost * emissionInterval(spec);
     state.expiresAt = Math.ceil(state.tat);
   },
+  refund(state, spec, cost, _consumedAt, now) {
+    if (spec.limit < 1 || state.tat <= now) return false;
+    state.tat = Math.max(now, state.tat - cost * emissionInterval(spec));
+    state.expiresAt = Math.ceil(state.tat);
+    return true;
+  },
   status({ tat }, spec, now) {
     const { limit, windowMs } = spec;
     const remaining = remainingOf((tolerance(spec) - (tat - now)) / emissionInterval(spec));
@@ -222,8 +264,8 @@ const gcra: Meter<GcraState> = {
   },
 };
 
-/** The in-memory implementation of each algorithm (same semantics as the Redis scripts). */
-export const METERS: Readonly<Record<Algorithm, Meter<MeterState>>> = {
+/** The in-memory implementation of each rate algorithm (same semantics as the Redis scripts). */
+export const METERS: Readonly<Record<RateAlgorithm, Meter<MeterState>>> = {
   sliding_window: slidingWindow,
   sliding_log: slidingLog,
   token_bucket: tokenBucket,

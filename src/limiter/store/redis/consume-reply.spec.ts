@@ -1,4 +1,4 @@
-import { parseConsumeReply } from './consume-reply.js';
+import { parseConsumeReply, parseRefundReply, parseReleaseReply } from './consume-reply.js';
 
 const limits = [
   { limit: 10, windowMs: 1_000 },
@@ -31,5 +31,45 @@ describe('parseConsumeReply', () => {
     ['allowed out of range', [2, 5, 0, 9, 100, 1, 1], 'allowed is 2, not 0 or 1'],
   ])('refuses %s with a clear error', (_case, reply, message) => {
     expect(() => parseConsumeReply(reply, limits)).toThrow(`Unexpected rate-limit script reply: ${message}`);
+  });
+});
+
+describe('parseConsumeReply with a penalty', () => {
+  it('reads blockedUntilMs last, and sets it only when the caller is blocked', () => {
+    const blocked = parseConsumeReply([0, 1_000, 400, 0, 50, 1_400], limits.slice(0, 1), true);
+    expect(blocked).toMatchObject({ allowed: false, retryAfterMs: 400, blockedUntil: 1_400 });
+    const free = parseConsumeReply([1, 1_000, 0, 3, 50, 0], limits.slice(0, 1), true);
+    expect(free).toEqual({
+      allowed: true,
+      nowMs: 1_000,
+      retryAfterMs: 0,
+      limits: [{ limit: 10, windowMs: 1_000, remaining: 3, resetMs: 50 }],
+    });
+  });
+
+  it('refuses a reply without the block (a script from before penalties)', () => {
+    expect(() => parseConsumeReply([1, 1_000, 0, 3, 50], limits.slice(0, 1), true)).toThrow(
+      'Unexpected rate-limit script reply: expected an array of 6 integers, got an array of length 5',
+    );
+  });
+});
+
+describe('parseRefundReply and parseReleaseReply', () => {
+  it('accept what the scripts answer', () => {
+    expect(parseRefundReply(2, 2)).toBe(2);
+    expect(parseReleaseReply(1)).toBe(true);
+    expect(parseReleaseReply(0)).toBe(false);
+  });
+
+  it.each([
+    [() => parseRefundReply(3, 2), 'Unexpected refund script reply: expected an integer from 0 to 2, got number 3'],
+    [
+      () => parseRefundReply('1', 2),
+      'Unexpected refund script reply: expected an integer from 0 to 2, got the string "1"',
+    ],
+    [() => parseReleaseReply([1]), 'Unexpected release script reply: expected 0 or 1, got an array of length 1'],
+    [() => parseReleaseReply(null), 'Unexpected release script reply: expected 0 or 1, got null'],
+  ])('refuse anything else with a clear error (%#)', (parse, message) => {
+    expect(parse).toThrow(message);
   });
 });

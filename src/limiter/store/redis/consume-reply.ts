@@ -10,26 +10,16 @@ export class ScriptReplyError extends Error {
 const HEAD = 3;
 
 /**
- * Checks a consume script's reply (`{allowed, nowMs, retryAfterMs, remaining_1, resetMs_1, ...}`)
- * and turns it into a `ConsumeResult`. Anything else (a wrong script, a proxy mangling replies, a
- * version mismatch) throws: a store failure, never a silently wrong decision.
+ * Checks a consume script's reply (`{allowed, nowMs, retryAfterMs, remaining_1, resetMs_1, ...}`,
+ * then `blockedUntilMs` when the consume carried a penalty) and turns it into a `ConsumeResult`.
+ * Anything else (a wrong script, a proxy mangling replies, a version mismatch) throws: a store
+ * failure, never a silently wrong decision.
  */
-export function parseConsumeReply(reply: unknown, limits: readonly LimitSpec[]): ConsumeResult {
-  const expected = HEAD + 2 * limits.length;
-  if (!Array.isArray(reply) || reply.length !== expected) {
-    throw new ScriptReplyError(
-      `Unexpected rate-limit script reply: expected an array of ${expected} integers, got ${describe(reply)}`,
-    );
-  }
-  for (let i = 0; i < expected; i++) {
-    const value: unknown = reply[i];
-    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-      throw new ScriptReplyError(
-        `Unexpected rate-limit script reply: element ${i} is ${describe(value)}, not an integer >= 0`,
-      );
-    }
-  }
-  const allowed = reply[0] as number;
+export function parseConsumeReply(reply: unknown, limits: readonly LimitSpec[], penalized = false): ConsumeResult {
+  const expected = HEAD + 2 * limits.length + (penalized ? 1 : 0);
+  checkIntegers(reply, expected, 'rate-limit script');
+  const values = reply as number[];
+  const allowed = values[0]!;
   if (allowed !== 0 && allowed !== 1) {
     throw new ScriptReplyError(`Unexpected rate-limit script reply: allowed is ${allowed}, not 0 or 1`);
   }
@@ -39,11 +29,46 @@ export function parseConsumeReply(reply: unknown, limits: readonly LimitSpec[]):
     statuses[i] = {
       limit: spec.limit,
       windowMs: spec.windowMs,
-      remaining: reply[HEAD + 2 * i] as number,
-      resetMs: reply[HEAD + 2 * i + 1] as number,
+      remaining: values[HEAD + 2 * i]!,
+      resetMs: values[HEAD + 2 * i + 1]!,
     };
   }
-  return { allowed: allowed === 1, nowMs: reply[1] as number, retryAfterMs: reply[2] as number, limits: statuses };
+  const result = { allowed: allowed === 1, nowMs: values[1]!, retryAfterMs: values[2]!, limits: statuses };
+  // Only a penalized consume has the field, and only a blocked caller gets it set.
+  const blockedUntil = penalized ? values[expected - 1]! : 0;
+  return blockedUntil > 0 ? { ...result, blockedUntil } : result;
+}
+
+/** Checks a refund script's reply: how many of `limits` limits got units back. */
+export function parseRefundReply(reply: unknown, limits: number): number {
+  if (typeof reply !== 'number' || !Number.isSafeInteger(reply) || reply < 0 || reply > limits) {
+    throw new ScriptReplyError(
+      `Unexpected refund script reply: expected an integer from 0 to ${limits}, got ${describe(reply)}`,
+    );
+  }
+  return reply;
+}
+
+/** Checks the release script's reply: 1 when a live lease was freed, else 0. */
+export function parseReleaseReply(reply: unknown): boolean {
+  if (reply !== 0 && reply !== 1) {
+    throw new ScriptReplyError(`Unexpected release script reply: expected 0 or 1, got ${describe(reply)}`);
+  }
+  return reply === 1;
+}
+
+function checkIntegers(reply: unknown, expected: number, what: string): void {
+  if (!Array.isArray(reply) || reply.length !== expected) {
+    throw new ScriptReplyError(
+      `Unexpected ${what} reply: expected an array of ${expected} integers, got ${describe(reply)}`,
+    );
+  }
+  for (let i = 0; i < expected; i++) {
+    const value: unknown = reply[i];
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+      throw new ScriptReplyError(`Unexpected ${what} reply: element ${i} is ${describe(value)}, not an integer >= 0`);
+    }
+  }
 }
 
 function describe(value: unknown): string {

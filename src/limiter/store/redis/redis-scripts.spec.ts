@@ -2,29 +2,62 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ALGORITHMS } from '../../algorithms.js';
-import { expandIncludes, scriptSources } from './redis-scripts.js';
+import { RATE_ALGORITHMS } from '../../algorithms.js';
+import { expandIncludes, SCRIPT_FILES, scriptSource, scriptSources } from './redis-scripts.js';
 
+const SCRIPTS = new URL('./scripts/', import.meta.url);
 const INCLUDES = new URL('./scripts/includes/', import.meta.url);
+/** An include as it appears in a script: its own includes expanded (the prelude has the clock). */
+const include = (name: string) => expandIncludes(new URL(name, INCLUDES)).trimEnd();
 
 describe('scriptSources', () => {
-  const includes = readdirSync(INCLUDES).filter((name) => name.endsWith('.lua'));
+  it('lists every script file there is, each with a header naming its KEYS and ARGV', () => {
+    const files = readdirSync(SCRIPTS).filter((name) => name.endsWith('.lua'));
+    expect([...SCRIPT_FILES].sort()).toEqual(files.sort());
+    for (const file of files) {
+      const text = readFileSync(new URL(file, SCRIPTS), 'utf8');
+      expect(text.startsWith('--[[')).toBe(true);
+      expect(text).toMatch(/KEYS\[1\]|KEYS\[i\]/);
+      expect(text).toMatch(/ARGV\[1\]/);
+    }
+  });
 
-  it('gives every script with its includes expanded: no @include line left', () => {
-    expect(includes.sort()).toEqual(['never-fits.lua', 'prelude.lua', 'reply.lua']);
-    for (const algorithm of ALGORITHMS) {
-      const lua = scriptSources()[algorithm];
+  it('gives every consume script with its includes expanded, in the order they depend on each other', () => {
+    const includes = readdirSync(INCLUDES).filter((name) => name.endsWith('.lua'));
+    expect(includes.sort()).toEqual(['clock.lua', 'never-fits.lua', 'penalty.lua', 'prelude.lua', 'reply.lua']);
+    for (const [algorithm, lua] of Object.entries(scriptSources())) {
       expect(lua).not.toMatch(/@include/);
-      for (const name of includes) {
-        const text = readFileSync(new URL(name, INCLUDES), 'utf8').trimEnd();
-        expect(lua.split(text)).toHaveLength(2);
-      }
-      // In the order the pieces depend on each other.
+      // Concurrency has no penalty: it does not carry the code.
+      const expected = algorithm === 'concurrency' ? includes.filter((n) => n !== 'penalty.lua') : includes;
+      for (const name of expected) expect(lua.split(include(name))).toHaveLength(2);
       const at = (line: string) => lua.indexOf(line);
-      expect(at('local neverFits = false')).toBeGreaterThan(0);
+      expect(at('local now =')).toBeGreaterThan(0);
+      expect(at('local neverFits = false')).toBeGreaterThan(at('local now ='));
       expect(at('if neverFits then')).toBeGreaterThan(at('local neverFits = false'));
+      if (algorithm !== 'concurrency') expect(at('if penalized then\n')).toBeGreaterThan(at('if neverFits then'));
       expect(at('local reply = {allowed, now, retryAfter}')).toBeGreaterThan(at('if neverFits then'));
+      expect(at('local reply = {allowed, now, retryAfter}')).toBeGreaterThan(at('if penalized then\n'));
       expect(lua.trimEnd().endsWith('return reply')).toBe(true);
+    }
+  });
+
+  it('keeps every penalty command behind `if penalized`: a consume without one runs none of it', () => {
+    const penalty = include('penalty.lua');
+    const body = penalty.slice(penalty.indexOf(']]') + 2).trim();
+    expect(body.startsWith('if penalized then')).toBe(true);
+    expect(body.endsWith('end')).toBe(true);
+    for (const algorithm of RATE_ALGORITHMS) {
+      const lua = scriptSources()[algorithm];
+      // Outside the penalty piece, nothing names its key.
+      expect(lua.replace(penalty, '')).not.toMatch(/KEYS\[n \+ 1\]/);
+    }
+  });
+
+  it('gives the refund and release scripts the clock, and none of the consume pieces', () => {
+    for (const file of SCRIPT_FILES.filter((f) => f.endsWith('-refund.lua') || f.includes('release'))) {
+      const lua = scriptSource(file);
+      expect(lua.split(include('clock.lua'))).toHaveLength(2);
+      expect(lua).not.toContain(include('prelude.lua'));
     }
   });
 });

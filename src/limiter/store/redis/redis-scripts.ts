@@ -2,15 +2,34 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Cluster, Redis } from 'ioredis';
-import { ALGORITHMS, MAX_LIMITS, type Algorithm } from '../../algorithms.js';
+import { MAX_LIMITS, RATE_ALGORITHMS, type Algorithm, type RateAlgorithm } from '../../algorithms.js';
 
-const SCRIPT_FILE: Readonly<Record<Algorithm, string>> = {
+/** The consume script of each algorithm (for `concurrency`: acquiring a lease). */
+const CONSUME_FILE: Readonly<Record<Algorithm, string>> = {
   sliding_window: 'sliding-window.lua',
   sliding_log: 'sliding-log.lua',
   token_bucket: 'token-bucket.lua',
   fixed_window: 'fixed-window.lua',
   gcra: 'gcra.lua',
+  concurrency: 'concurrency-acquire-1.lua',
 };
+
+const REFUND_FILE: Readonly<Record<RateAlgorithm, string>> = {
+  sliding_window: 'sliding-window-refund.lua',
+  sliding_log: 'sliding-log-refund.lua',
+  token_bucket: 'token-bucket-refund.lua',
+  fixed_window: 'fixed-window-refund.lua',
+  gcra: 'gcra-refund.lua',
+};
+
+const RELEASE_FILE = 'concurrency-release-1.lua';
+
+/** Every script file the store runs, beside this module under `scripts/`. */
+export const SCRIPT_FILES: readonly string[] = [
+  ...Object.values(CONSUME_FILE),
+  ...Object.values(REFUND_FILE),
+  RELEASE_FILE,
+];
 
 const COMMAND_STEM: Readonly<Record<Algorithm, string>> = {
   sliding_window: 'floodgateSlidingWindow',
@@ -18,15 +37,25 @@ const COMMAND_STEM: Readonly<Record<Algorithm, string>> = {
   token_bucket: 'floodgateTokenBucket',
   fixed_window: 'floodgateFixedWindow',
   gcra: 'floodgateGcra',
+  concurrency: 'floodgateConcurrency',
 };
 
 /**
- * The ioredis command running `algorithm`'s script over `limits` keys, e.g.
- * `floodgateGcra-2` (prefixed: a client may be shared with other code).
+ * The ioredis command running `algorithm`'s consume script over `keys` keys, e.g.
+ * `floodgateGcra-2` (prefixed: a client may be shared with other code). With a penalty a consume
+ * has one key more than it has limits.
  */
-export function scriptCommand(algorithm: Algorithm, limits: number): string {
-  return `${COMMAND_STEM[algorithm]}-${limits}`;
+export function scriptCommand(algorithm: Algorithm, keys: number): string {
+  return `${COMMAND_STEM[algorithm]}-${keys}`;
 }
+
+/** The command running `algorithm`'s refund script over `keys` limits, e.g. `floodgateGcraRefund-2`. */
+export function refundCommand(algorithm: RateAlgorithm, keys: number): string {
+  return `${COMMAND_STEM[algorithm]}Refund-${keys}`;
+}
+
+/** The command releasing a concurrency lease. */
+export const RELEASE_COMMAND = 'floodgateConcurrencyRelease-1';
 
 /** A whole line `--- @include "<path>"`, BullMQ's syntax (a Lua comment, so the file still parses alone). */
 const INCLUDE_LINE = /^--- @include "([^"\r\n]+)"[ \t]*$/gm;
@@ -69,36 +98,53 @@ export function expandIncludes(file: URL): string {
   return expand(file, readFileSync(file, 'utf8'), [file.href]);
 }
 
-let sources: Readonly<Record<Algorithm, string>> | undefined;
+const expanded = new Map<string, string>();
 
-/**
- * The Lua source of every script as Redis runs it: read once from the `.lua` files beside this
- * module, includes expanded (see {@link expandIncludes}).
- */
+/** One script file's source as Redis runs it: read once, includes expanded (see {@link expandIncludes}). */
+export function scriptSource(file: string): string {
+  let source = expanded.get(file);
+  if (source === undefined) {
+    source = expandIncludes(new URL(`./scripts/${file}`, import.meta.url));
+    expanded.set(file, source);
+  }
+  return source;
+}
+
+/** The consume script of every algorithm as Redis runs it (`concurrency`'s acquires a lease). */
 export function scriptSources(): Readonly<Record<Algorithm, string>> {
-  sources ??= Object.fromEntries(
-    ALGORITHMS.map((algorithm) => [
-      algorithm,
-      expandIncludes(new URL(`./scripts/${SCRIPT_FILE[algorithm]}`, import.meta.url)),
-    ]),
+  return Object.fromEntries(
+    Object.entries(CONSUME_FILE).map(([algorithm, file]) => [algorithm, scriptSource(file)]),
   ) as Record<Algorithm, string>;
-  return sources;
 }
 
 /**
  * Registers every script on `client` with `defineCommand`: ioredis sends EVALSHA, and on NOSCRIPT
  * (a flushed script cache, a restarted or failed-over server) loads the script again by itself.
  *
- * Each script is registered once per number of keys (1 to MAX_LIMITS), like BullMQ's
- * `<name>-<numKeys>`: with a fixed key count ioredis knows which arguments are keys, which
- * auto-pipelining on a Cluster needs to group commands by slot (with a variable count it would
- * take the key count for the key and mix slots in one pipeline). Same source, same SHA.
+ * Each script is registered once per number of keys it may get, like BullMQ's `<name>-<numKeys>`:
+ * with a fixed key count ioredis knows which arguments are keys, which auto-pipelining on a Cluster
+ * needs to group commands by slot (with a variable count it would take the key count for the key
+ * and mix slots in one pipeline). Same source, same SHA. A rate consume may get 1 to MAX_LIMITS
+ * limit keys plus a penalty key; a refund 1 to MAX_LIMITS; concurrency scripts one.
  */
 export function defineScripts(client: Redis | Cluster): void {
-  const lua = scriptSources();
-  for (const algorithm of ALGORITHMS) {
+  for (const algorithm of RATE_ALGORITHMS) {
+    for (let keys = 1; keys <= MAX_LIMITS + 1; keys++) {
+      client.defineCommand(scriptCommand(algorithm, keys), {
+        lua: scriptSource(CONSUME_FILE[algorithm]),
+        numberOfKeys: keys,
+      });
+    }
     for (let keys = 1; keys <= MAX_LIMITS; keys++) {
-      client.defineCommand(scriptCommand(algorithm, keys), { lua: lua[algorithm], numberOfKeys: keys });
+      client.defineCommand(refundCommand(algorithm, keys), {
+        lua: scriptSource(REFUND_FILE[algorithm]),
+        numberOfKeys: keys,
+      });
     }
   }
+  client.defineCommand(scriptCommand('concurrency', 1), {
+    lua: scriptSource(CONSUME_FILE.concurrency),
+    numberOfKeys: 1,
+  });
+  client.defineCommand(RELEASE_COMMAND, { lua: scriptSource(RELEASE_FILE), numberOfKeys: 1 });
 }

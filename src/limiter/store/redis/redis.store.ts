@@ -1,13 +1,27 @@
 import type { Cluster, Redis } from 'ioredis';
-import { ALGORITHMS, MAX_LIMITS, type Algorithm } from '../../algorithms.js';
-import type { ConsumeRequest, ConsumeResult, RateLimitStore } from '../rate-limit.store.js';
-import { limitKey } from '../store-key.js';
-import { parseConsumeReply } from './consume-reply.js';
-import { defineScripts, scriptCommand } from './redis-scripts.js';
+import { MAX_LIMITS, RATE_ALGORITHMS, type RateAlgorithm } from '../../algorithms.js';
+import { LeaseIds } from '../lease-ids.js';
+import type {
+  ConsumeRequest,
+  ConsumeResult,
+  RateLimitStore,
+  RefundRequest,
+  ReleaseRequest,
+  StoreTarget,
+} from '../rate-limit.store.js';
+import { limitKey, penaltyKey } from '../store-key.js';
+import { parseConsumeReply, parseRefundReply, parseReleaseReply } from './consume-reply.js';
+import { withDeadline } from './deadline.js';
+import { defineScripts, refundCommand, RELEASE_COMMAND, scriptCommand } from './redis-scripts.js';
 
 export interface RedisRateLimitStoreOptions {
   /** Whether `close()` quits the client. Default false: a client you pass in stays yours. */
   readonly ownsClient?: boolean;
+  /**
+   * Longest wait for a script's answer, ms (`withDeadline`: a reply already in the socket counts as
+   * on time). Unset: only the client's own timeout applies.
+   */
+  readonly timeoutMs?: number;
 }
 
 type ScriptCall = (...args: (string | number)[]) => Promise<unknown>;
@@ -18,12 +32,17 @@ type ScriptCall = (...args: (string | number)[]) => Promise<unknown>;
  * own (`TIME`), so nodes with skewed clocks still agree.
  *
  * @example
- * const store = new RedisRateLimitStore(createRedisClient('redis://127.0.0.1:6379', { commandTimeoutMs: 50 }),
- *   { ownsClient: true });
+ * const store = new RedisRateLimitStore(createRedisClient('redis://127.0.0.1:6379', { commandTimeoutMs: 1_000 }),
+ *   { ownsClient: true, timeoutMs: 50 });
  */
 export class RedisRateLimitStore implements RateLimitStore {
-  /** The script commands by algorithm, then by number of limits (index 0 unused). */
-  private readonly scripts: Readonly<Record<Algorithm, readonly ScriptCall[]>>;
+  /** The consume commands by algorithm, then by number of keys (index 0 unused). */
+  private readonly consumeScripts: Readonly<Record<RateAlgorithm, readonly ScriptCall[]>>;
+  /** The refund commands by algorithm, then by number of limits (index 0 unused). */
+  private readonly refundScripts: Readonly<Record<RateAlgorithm, readonly ScriptCall[]>>;
+  private readonly acquireScript: ScriptCall;
+  private readonly releaseScript: ScriptCall;
+  private readonly leaseIds = new LeaseIds();
   private closed = false;
 
   constructor(
@@ -32,34 +51,84 @@ export class RedisRateLimitStore implements RateLimitStore {
   ) {
     defineScripts(client);
     const commands = client as unknown as Record<string, ScriptCall>;
-    this.scripts = Object.fromEntries(
-      ALGORITHMS.map((algorithm) => [
-        algorithm,
-        Array.from({ length: MAX_LIMITS + 1 }, (_, n) => commands[scriptCommand(algorithm, Math.max(n, 1))]!),
-      ]),
-    ) as Record<Algorithm, ScriptCall[]>;
+    const byKeys = (name: (keys: number) => string, most: number) =>
+      Array.from({ length: most + 1 }, (_, keys) => commands[name(Math.max(keys, 1))]!);
+    const table = (name: (algorithm: RateAlgorithm, keys: number) => string, most: number) =>
+      Object.fromEntries(
+        RATE_ALGORITHMS.map((algorithm) => [algorithm, byKeys((keys) => name(algorithm, keys), most)]),
+      ) as Record<RateAlgorithm, ScriptCall[]>;
+    // One more key than limits with a penalty.
+    this.consumeScripts = table(scriptCommand, MAX_LIMITS + 1);
+    this.refundScripts = table(refundCommand, MAX_LIMITS);
+    this.acquireScript = commands[scriptCommand('concurrency', 1)]!;
+    this.releaseScript = commands[RELEASE_COMMAND]!;
   }
 
   async consume(request: ConsumeRequest): Promise<ConsumeResult> {
-    const { key, algorithm, limits, cost } = request;
-    const n = limits.length;
-    if (n < 1 || n > MAX_LIMITS) throw new Error(`A consume takes 1 to ${MAX_LIMITS} limits, got ${n}`);
-    // KEYS[1..n], cost, then limit/windowMs/burst per limit: the layout the scripts document.
-    const args: (string | number)[] = new Array(1 + 4 * n);
-    args[n] = cost;
+    const { key, algorithm, limits, cost, penalty } = request;
+    const n = checkLimits(request);
+    if (algorithm === 'concurrency') return this.acquire(request);
+    // KEYS[1..n] (+ the penalty's), cost, then limit/windowMs/burst per limit (+ the penalty's 4):
+    // the layout the scripts document.
+    const keys = penalty === undefined ? n : n + 1;
+    const args: (string | number)[] = new Array(keys + 1 + 3 * n + (penalty === undefined ? 0 : 4));
+    args[keys] = cost;
     for (let i = 0; i < n; i++) {
       const spec = limits[i]!;
       args[i] = limitKey(key, algorithm, spec.windowMs);
-      args[n + 1 + 3 * i] = spec.limit;
-      args[n + 2 + 3 * i] = spec.windowMs;
-      args[n + 3 + 3 * i] = spec.burst ?? -1;
+      args[keys + 1 + 3 * i] = spec.limit;
+      args[keys + 2 + 3 * i] = spec.windowMs;
+      args[keys + 3 + 3 * i] = spec.burst ?? -1;
     }
-    const reply = await this.scripts[algorithm][n]!.apply(this.client, args);
-    return parseConsumeReply(reply, limits);
+    if (penalty !== undefined) {
+      args[n] = penaltyKey(key);
+      const at = keys + 1 + 3 * n;
+      args[at] = penalty.blockDurationMs;
+      args[at + 1] = penalty.multiplier;
+      args[at + 2] = penalty.decayMs;
+      args[at + 3] = penalty.maxBlockMs;
+    }
+    const reply = await this.timed(this.consumeScripts[algorithm][keys]!.apply(this.client, args));
+    return parseConsumeReply(reply, limits, penalty !== undefined);
+  }
+
+  async release(request: ReleaseRequest): Promise<boolean> {
+    if (request.algorithm !== 'concurrency') return false;
+    checkLimits(request);
+    const leases = limitKey(request.key, 'concurrency', request.limits[0]!.windowMs);
+    return parseReleaseReply(await this.timed(this.releaseScript.call(this.client, leases, request.leaseId)));
+  }
+
+  async refund(request: RefundRequest): Promise<void> {
+    const { key, algorithm, limits, cost, consumedAtMs } = request;
+    const n = checkLimits(request);
+    if (algorithm === 'concurrency' || cost === 0) return;
+    // KEYS[1..n], cost, consumedAtMs, then limit/windowMs per limit.
+    const args: (string | number)[] = new Array(n + 2 + 2 * n);
+    args[n] = cost;
+    args[n + 1] = consumedAtMs;
+    for (let i = 0; i < n; i++) {
+      const spec = limits[i]!;
+      args[i] = limitKey(key, algorithm, spec.windowMs);
+      args[n + 2 + 2 * i] = spec.limit;
+      args[n + 3 + 2 * i] = spec.windowMs;
+    }
+    parseRefundReply(await this.timed(this.refundScripts[algorithm][n]!.apply(this.client, args)), n);
+  }
+
+  async reset(request: StoreTarget): Promise<void> {
+    const { key, algorithm, limits } = request;
+    checkLimits(request);
+    // One DEL: atomic, and one slot on a Cluster (every key carries the caller's hash tag).
+    await this.client.del(...limits.map((spec) => limitKey(key, algorithm, spec.windowMs)), penaltyKey(key));
   }
 
   async ping(): Promise<void> {
     await this.client.ping();
+  }
+
+  private timed<T>(call: Promise<T>): Promise<T> {
+    return this.options.timeoutMs === undefined ? call : withDeadline(call, this.options.timeoutMs);
   }
 
   async close(): Promise<void> {
@@ -83,6 +152,30 @@ export class RedisRateLimitStore implements RateLimitStore {
     // and so keeps the process alive).
     this.client.disconnect();
   }
+
+  /** A concurrency consume: acquires a lease (cost >= 1) or reports the leases in force (cost 0). */
+  private async acquire({ key, limits, cost }: ConsumeRequest): Promise<ConsumeResult> {
+    const { limit, windowMs } = limits[0]!;
+    const leaseId = cost > 0 ? this.leaseIds.next() : '';
+    const reply = await this.acquireScript.call(
+      this.client,
+      limitKey(key, 'concurrency', windowMs),
+      cost,
+      limit,
+      windowMs,
+      leaseId,
+    );
+    const result = parseConsumeReply(reply, limits);
+    return result.allowed && cost > 0 ? { ...result, leaseId } : result;
+  }
+}
+
+/** The number of limits, checked: 1 to MAX_LIMITS, and exactly 1 for concurrency. */
+function checkLimits({ algorithm, limits }: StoreTarget): number {
+  const n = limits.length;
+  if (n < 1 || n > MAX_LIMITS) throw new Error(`A consume takes 1 to ${MAX_LIMITS} limits, got ${n}`);
+  if (algorithm === 'concurrency' && n !== 1) throw new Error(`A concurrency limit is exactly 1 limit, got ${n}`);
+  return n;
 }
 
 function hasEnded(client: Redis | Cluster): boolean {

@@ -5,16 +5,18 @@
   make the limiter stricter by under 1 us per unit, never looser.
 
   Input:
-    KEYS[i]      the TAT of limit i, 1 <= i <= 5 (one hash tag for all: cluster-safe)
+    KEYS[i]      the TAT of limit i, 1 <= i <= n <= 5 (one hash tag for all: cluster-safe)
     ARGV[1]      cost: units to take, an integer >= 0 (0 reports and takes nothing)
     ARGV[3i-1]   limit i
     ARGV[3i]     windowMs i
     ARGV[3i+1]   burst i: the tolerance in units; -1 or empty means limit
+    KEYS[n+1], ARGV[3n+2..3n+5]  only with a penalty: see includes/penalty.lua
 
   Stored in KEYS[i]: the TAT in epoch microseconds (an integer: Redis keeps it in the object
   itself), expiring when the TAT is reached.
 
   Output: {allowed (0|1), nowMs, retryAfterMs, remaining_1, resetMs_1, ..., remaining_n, resetMs_n}
+  and, only with a penalty, blockedUntilMs.
 ]]
 --- @include "includes/prelude"
 local nowUs = tonumber(time[1]) * 1000000 + tonumber(time[2])
@@ -48,6 +50,7 @@ for i = 1, n do
 end
 
 --- @include "includes/never-fits"
+--- @include "includes/penalty"
 
 --- @include "includes/reply"
 for i = 1, n do

@@ -3,11 +3,12 @@
   its score is within the last windowMs. Exact, but memory grows with the requests in the window.
 
   Input:
-    KEYS[i]      the log of limit i, 1 <= i <= 5 (one hash tag for all: cluster-safe)
+    KEYS[i]      the log of limit i, 1 <= i <= n <= 5 (one hash tag for all: cluster-safe)
     ARGV[1]      cost: units to take, an integer >= 0 (0 reports and takes nothing); adds cost entries
     ARGV[3i-1]   limit i
     ARGV[3i]     windowMs i
     ARGV[3i+1]   burst i (unused by this algorithm)
+    KEYS[n+1], ARGV[3n+2..3n+5]  only with a penalty: see includes/penalty.lua
 
   Entries: score = ms, member = the Redis time in microseconds followed by a sequence number
   (entries before it + j), unique even for two requests in the same millisecond. The member is
@@ -15,6 +16,7 @@
   Entries that slid out are trimmed on every call; the key expires with its newest entry.
 
   Output: {allowed (0|1), nowMs, retryAfterMs, remaining_1, resetMs_1, ..., remaining_n, resetMs_n}
+  and, only with a penalty, blockedUntilMs.
 ]]
 --- @include "includes/prelude"
 local micros = time[1] .. string.format('%06d', tonumber(time[2]))
@@ -42,6 +44,7 @@ for i = 1, n do
 end
 
 --- @include "includes/never-fits"
+--- @include "includes/penalty"
 
 -- Bounded batches: Lua's unpack() has a stack limit.
 local BATCH = 500

@@ -3,15 +3,17 @@
   epoch multiples of windowMs; usage = previous * (1 - elapsed / windowMs) + current.
 
   Input:
-    KEYS[i]      the counter of limit i, 1 <= i <= 5 (one hash tag for all: cluster-safe)
+    KEYS[i]      the counter of limit i, 1 <= i <= n <= 5 (one hash tag for all: cluster-safe)
     ARGV[1]      cost: units to take, an integer >= 0 (0 reports and takes nothing)
     ARGV[3i-1]   limit i
     ARGV[3i]     windowMs i
     ARGV[3i+1]   burst i (unused by this algorithm)
+    KEYS[n+1], ARGV[3n+2..3n+5]  only with a penalty: see includes/penalty.lua
 
   Stored in KEYS[i]: "windowStart:previousCount:currentCount", expiring when both have slid out.
 
   Output: {allowed (0|1), nowMs, retryAfterMs, remaining_1, resetMs_1, ..., remaining_n, resetMs_n}
+  and, only with a penalty, blockedUntilMs.
 ]]
 --- @include "includes/prelude"
 local starts, previous, current = {}, {}, {}
@@ -56,6 +58,7 @@ for i = 1, n do
 end
 
 --- @include "includes/never-fits"
+--- @include "includes/penalty"
 
 --- @include "includes/reply"
 for i = 1, n do

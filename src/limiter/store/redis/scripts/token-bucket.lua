@@ -4,16 +4,18 @@
   not as tokens left, so a changed limit keeps what was already used.
 
   Input:
-    KEYS[i]      the bucket of limit i, 1 <= i <= 5 (one hash tag for all: cluster-safe)
+    KEYS[i]      the bucket of limit i, 1 <= i <= n <= 5 (one hash tag for all: cluster-safe)
     ARGV[1]      cost: units to take, an integer >= 0 (0 reports and takes nothing)
     ARGV[3i-1]   limit i: tokens refilled per window
     ARGV[3i]     windowMs i
     ARGV[3i+1]   burst i: the capacity; -1 or empty means limit
+    KEYS[n+1], ARGV[3n+2..3n+5]  only with a penalty: see includes/penalty.lua
 
   Stored in KEYS[i]: "updatedAtMs:level", the level scaled by windowMs so that draining
   (limit per ms in that scale) stays in exact integers. Expires when the bucket is empty.
 
   Output: {allowed (0|1), nowMs, retryAfterMs, remaining_1, resetMs_1, ..., remaining_n, resetMs_n}
+  and, only with a penalty, blockedUntilMs.
 ]]
 --- @include "includes/prelude"
 local levels = {}
@@ -54,6 +56,7 @@ for i = 1, n do
 end
 
 --- @include "includes/never-fits"
+--- @include "includes/penalty"
 
 --- @include "includes/reply"
 for i = 1, n do

@@ -1,23 +1,29 @@
 --[[
-  Prelude of every limiter script: the request, the server's clock and the verdict so far.
+  Prelude of every consume script: the request, the server's clock and the verdict so far.
 
-  Expects: KEYS[i] per limit, ARGV[1] the cost.
+  Expects: KEYS[i] per limit, ARGV[1] the cost, then 3 ARGV per limit. A consume with a penalty
+  passes one more key (the penalty's, last) and 4 more ARGV (last; see penalty.lua), which is how
+  it is told apart: #ARGV = 3 * #KEYS + 2 with a penalty, 3 * #KEYS + 1 without. (No flag in ARGV:
+  a consume without a penalty sends exactly what it sent before penalties existed.)
   Defines (locals of the including script):
     cost           units to take, ARGV[1]
-    time           Redis TIME: {seconds, microseconds}, for scripts that need more than ms
-    now            Redis time in epoch ms: one clock for every node, whatever theirs say
-    n              the number of limits, #KEYS
+    time, now      the server's clock (clock.lua)
+    penalized      whether this consume carries a penalty
+    n              the number of limits: #KEYS, less the penalty's key
     allowed        1 until a limit refuses the cost, then 0
     retryAfter     the longest wait in ms any refusing limit asks for
     neverFits      set when the cost exceeds a limit's capacity: no wait would let it through
     longestWindow  the longest windowMs among the limits (the retry-after when it never fits)
+    blockedUntil   epoch ms at which the caller's penalty block ends; 0 when not blocked
 ]]
 local cost = tonumber(ARGV[1])
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+--- @include "clock"
 
+local penalized = #ARGV == 3 * #KEYS + 2
 local n = #KEYS
+if penalized then n = n - 1 end
 local allowed = 1
 local retryAfter = 0
 local neverFits = false
 local longestWindow = 0
+local blockedUntil = 0
