@@ -1,9 +1,13 @@
 import { type DynamicModule, Module, type ModuleMetadata } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
+import { AccessModule, ServiceCallerGate } from './access/index.js';
 import { AdminModule } from './admin/index.js';
+import { ApiKeysModule } from './api-keys/index.js';
+import { AuditModule } from './audit/index.js';
 import { CheckModule } from './check/index.js';
 import type { AppConfig } from './config/index.js';
 import { ConfigModule } from './config/index.js';
+import { CountersModule } from './counters/index.js';
 import { DbModule } from './db/index.js';
 import { ExplainModule } from './explain/index.js';
 import { HealthModule } from './health/index.js';
@@ -12,7 +16,9 @@ import { compileRateLimit, RateLimitModule, type RateLimitModuleOptions } from '
 import { LoggingModule } from './logging/index.js';
 import { MetricsModule } from './metrics/index.js';
 import { NodesModule } from './nodes/index.js';
+import { OverLimitModule } from './over-limit/index.js';
 import { RulesModule, RulesPolicyResolver } from './rules/index.js';
+import { SystemModule } from './system/index.js';
 
 /** What `AppModule.forRoot()` is built from. */
 export interface AppModuleOptions {
@@ -74,6 +80,20 @@ export class AppModule {
         ...(config.redisUrl !== undefined ? { redisUrl: config.redisUrl } : {}),
       }),
     });
+    const auditModule = AuditModule.forRoot({ imports: [dbModule, adminModule] });
+    const apiKeysModule = ApiKeysModule.forRoot({ imports: [dbModule, adminModule, rulesModule, auditModule] });
+    const accessModule = AccessModule.forRoot({
+      imports: [dbModule, adminModule, rulesModule, auditModule, apiKeysModule],
+      blockedStatus: config.blockResponseStatus,
+      apiKeyFailureLimit: config.apiKeyFailureLimit,
+      apiKeyFailureWindowMs: config.apiKeyFailureWindowMs,
+      apiKeyBlockMs: config.apiKeyBlockMs,
+      ipv6Subnet: config.ipv6Subnet,
+    });
+    const systemModule = SystemModule.forRoot({
+      imports: [dbModule, adminModule, rulesModule, auditModule],
+      loadShedding: config.loadShedding,
+    });
     const nodesModule = NodesModule.forRootAsync({
       // admin: for @AdminRoute's guard; rules: for the rules version each node reports.
       imports: [adminModule, rulesModule],
@@ -91,18 +111,30 @@ export class AppModule {
         dbModule,
         adminModule,
         rulesModule,
+        auditModule,
+        apiKeysModule,
+        accessModule,
+        systemModule,
         RateLimitModule.forRootAsync({
           global: true,
-          // The resolver must be visible to the limiter module: it comes from the rules module.
-          imports: [rulesModule],
+          // The resolver and the gate must be visible to the limiter module: they come from the
+          // rules and access modules.
+          imports: [rulesModule, accessModule],
           policyResolver: RulesPolicyResolver,
+          callerGate: ServiceCallerGate,
           useFactory: () => limiterOptions,
         }),
         HealthModule.forRoot({ database: dbModule, rules: rulesModule }),
         CheckModule,
         nodesModule,
         ExplainModule.forRoot({ imports: [adminModule, rulesModule] }),
-        MetricsModule.forRoot({ imports: [rulesModule, nodesModule] }),
+        CountersModule.forRoot({ imports: [adminModule, rulesModule, auditModule] }),
+        OverLimitModule.forRoot({
+          imports: [adminModule],
+          keyPrefix: config.keyPrefix,
+          ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
+        }),
+        MetricsModule.forRoot({ imports: [rulesModule, nodesModule, systemModule] }),
         ...imports,
       ],
     };

@@ -15,6 +15,13 @@ export interface CheckResponse {
   readonly retryAfterMs: number;
   /** The name of the rule that decided. */
   readonly rule: string | null;
+  /** A concurrency rule's slot this decision holds: give it back with `POST /v1/check/release`. */
+  readonly leaseId?: string;
+  /** While a penalty blocks the caller: when the block ends (epoch ms). */
+  readonly blockedUntil?: number;
+  /** Only when the caller is blocked (403/429): `blocked`, with the block's public reason in `message`. */
+  readonly reason?: 'blocked';
+  readonly message?: string;
 }
 
 /** The body for requests no rule limits. */

@@ -1,4 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { CallerGate, type CallerVerdict, LIMIT_AS_USUAL } from '../limiter/caller-gate.js';
+import {
+  type CallerRefusalBody,
+  callerRefusalBody,
+  callerRefusalHeaders,
+  CallerRefusedException,
+} from '../limiter/rate-limit.exception.js';
 import {
   type DecisionOrigin,
   type HeaderOptions,
@@ -6,10 +13,12 @@ import {
   RATE_LIMIT_OPTIONS,
   RateLimiter,
   type RateLimitModuleOptions,
+  type RateLimitPolicy,
   rateLimitHeaders,
   resolveHeaderOptions,
 } from '../limiter/index.js';
 import type { CheckRequestDto } from './check-request.dto.js';
+import type { ReleaseRequestDto } from './release-request.dto.js';
 import { type CheckResponse, UNLIMITED } from './check-response.js';
 
 export const DEFAULT_RESOURCE = 'global';
@@ -18,9 +27,10 @@ const CHECK: DecisionOrigin = Object.freeze({ entry: 'check' });
 
 /** One decision of `POST /v1/check`: the HTTP status, the headers and the body. */
 export interface CheckOutcome {
-  readonly status: 200 | 429 | 503;
+  readonly status: 200 | 401 | 403 | 429 | 503;
   readonly headers: readonly (readonly [string, string])[];
-  readonly body: CheckResponse;
+  /** The decision; for an invalid API key (401), the error body. */
+  readonly body: CheckResponse | CallerRefusalBody;
 }
 
 /**
@@ -36,14 +46,18 @@ export class CheckService {
     @Inject(PolicyResolver) private readonly policies: PolicyResolver,
     @Inject(RateLimiter) private readonly limiter: RateLimiter,
     @Inject(RATE_LIMIT_OPTIONS) options: RateLimitModuleOptions,
+    @Optional() @Inject(CallerGate) private readonly gate?: CallerGate,
   ) {
     this.headerOptions = resolveHeaderOptions(options.headers);
   }
 
   /** `correlationId` (the request's `X-Correlation-ID`) goes on the decision's trace span. */
   async check(request: CheckRequestDto, correlationId?: string): Promise<CheckOutcome> {
-    const { clientId, resource = DEFAULT_RESOURCE, cost = 1, tier } = request;
-    const policy = this.policies.resolve(tier === undefined ? { resource, clientId } : { resource, tier, clientId });
+    const { clientId, cost = 1 } = request;
+    const verdict = this.gateVerdict(request);
+    if (verdict.kind === 'exempt') return { status: 200, headers: [], body: UNLIMITED };
+    if (verdict.kind === 'refused') return refusedCaller(verdict);
+    const policy = this.policyFor(request, verdict.tier);
     if (policy === undefined) return { status: 200, headers: [], body: UNLIMITED };
     const origin = correlationId === undefined ? CHECK : { entry: 'check', correlationId };
     const decision = await this.limiter.consume(policy, `client:${clientId}`, cost, origin);
@@ -58,7 +72,64 @@ export class CheckService {
         resetAt: decision.resetAt,
         retryAfterMs: decision.retryAfterMs,
         rule: decision.rule,
+        ...(decision.leaseId === undefined ? {} : { leaseId: decision.leaseId }),
+        ...(decision.blockedUntil === undefined ? {} : { blockedUntil: decision.blockedUntil }),
       },
     };
   }
+
+  /**
+   * Frees the concurrency slot a check took (`leaseId`), found by the same rule the check used.
+   * True when a live slot was freed; false when it had expired, was freed already, or no
+   * concurrency rule applies. An invalid API key is still a 401; a block does not stop a release.
+   */
+  async release(request: ReleaseRequestDto): Promise<{ released: boolean }> {
+    const verdict = this.gateVerdict(request);
+    if (verdict.kind === 'refused' && verdict.status === 401) throw new CallerRefusedException(verdict);
+    const policy = this.policyFor(request, verdict.kind === 'limit' ? verdict.tier : undefined);
+    if (policy === undefined || policy.algorithm !== 'concurrency') return { released: false };
+    return { released: await this.limiter.release(policy, `client:${request.clientId}`, request.leaseId) };
+  }
+
+  private gateVerdict({ clientId, resource = DEFAULT_RESOURCE, apiKey, ip }: CheckRequestDto): CallerVerdict {
+    if (this.gate === undefined) return LIMIT_AS_USUAL;
+    return this.gate.check({
+      resource,
+      clientId,
+      ...(apiKey === undefined ? {} : { apiKey }),
+      ...(ip === undefined ? {} : { ip }),
+    });
+  }
+
+  /** The policy of the request; a valid API key's tier is the caller's tier, whatever the body says. */
+  private policyFor(request: CheckRequestDto, keyTier: string | undefined): RateLimitPolicy | undefined {
+    const { clientId, resource = DEFAULT_RESOURCE } = request;
+    const tier = keyTier ?? request.tier;
+    return this.policies.resolve(tier === undefined ? { resource, clientId } : { resource, tier, clientId });
+  }
+}
+
+/**
+ * A caller the gate refused: a block is a decision (403/429 with the decision body, `reason:
+ * "blocked"` and Retry-After); an invalid API key is an authentication error (401, error shape).
+ */
+function refusedCaller(verdict: Extract<CallerVerdict, { kind: 'refused' }>): CheckOutcome {
+  if (verdict.status === 401) {
+    return { status: 401, headers: callerRefusalHeaders(verdict), body: callerRefusalBody(verdict) };
+  }
+  const retryAfterMs = Math.ceil(verdict.retryAfterMs ?? 0);
+  return {
+    status: verdict.status,
+    headers: callerRefusalHeaders(verdict),
+    body: {
+      allowed: false,
+      limit: null,
+      remaining: null,
+      resetAt: Date.now() + retryAfterMs,
+      retryAfterMs,
+      rule: null,
+      reason: 'blocked',
+      message: verdict.message,
+    },
+  };
 }

@@ -49,5 +49,21 @@ export interface AppConfig {
   readonly adminReadonlyToken?: string;
   /** How often each node checks the rules version in the database (RULES_REFRESH_INTERVAL_MS). */
   readonly rulesRefreshIntervalMs: number;
+  /** Status of a blocked caller's refusal (BLOCK_RESPONSE_STATUS). */
+  readonly blockResponseStatus: 403 | 429;
+  /** Invalid API keys per address and window before the address is blocked (API_KEY_FAILURE_*). */
+  readonly apiKeyFailureLimit: number;
+  readonly apiKeyFailureWindowMs: number;
+  /** How long such a block lasts (API_KEY_BLOCK_MS). */
+  readonly apiKeyBlockMs: number;
+  /** Automatic NORMAL/DEGRADED switching from the load signal (LOAD_SHEDDING_*). */
+  readonly loadShedding: {
+    readonly mode: 'off' | 'auto';
+    readonly eventLoopP99Ms: number;
+    readonly storeLatencyMs: number;
+    readonly intervalMs: number;
+    readonly enterAfter: number;
+    readonly leaveAfter: number;
+  };
 }
 export const AppConfig = Symbol('AppConfig');

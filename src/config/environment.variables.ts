@@ -92,8 +92,13 @@ export class EnvironmentVariables {
   @IntegerVariable(1, 10_000)
   RATE_LIMIT_TIMEOUT_MS = 50;
 
+  /**
+   * On by default: a fail-open decision without it admits everything, and a burst that outruns the
+   * store timeout (or opens the breaker) would then let through many times the limit. The node
+   * registry replaces this count with the live nodes at every heartbeat.
+   */
   @IntegerVariable(0, 10_000)
-  RATE_LIMIT_INSURANCE_NODES = 0;
+  RATE_LIMIT_INSURANCE_NODES = 1;
 
   @Expose()
   @Matches(/^[A-Za-z0-9_-]{1,32}$/, { message: 'must be 1 to 32 characters of [A-Za-z0-9_-]' })
@@ -139,4 +144,36 @@ export class EnvironmentVariables {
 
   @IntegerVariable(100, 3_600_000)
   RULES_REFRESH_INTERVAL_MS = 5_000;
+
+  @Expose()
+  @IsIn(['429', '403'], { message: 'must be 429 or 403' })
+  BLOCK_RESPONSE_STATUS: '429' | '403' = '429';
+
+  @IntegerVariable(1, 1_000_000)
+  API_KEY_FAILURE_LIMIT = 10;
+
+  @IntegerVariable(1_000, 24 * 3_600_000)
+  API_KEY_FAILURE_WINDOW_MS = 60_000;
+
+  @IntegerVariable(1_000, 365 * 24 * 3_600_000)
+  API_KEY_BLOCK_MS = 15 * 60_000;
+
+  @Expose()
+  @IsIn(['off', 'auto'], { message: 'must be "off" or "auto"' })
+  LOAD_SHEDDING: 'off' | 'auto' = 'off';
+
+  @IntegerVariable(1, 60_000)
+  LOAD_SHEDDING_EVENT_LOOP_P99_MS = 100;
+
+  @IntegerVariable(1, 60_000)
+  LOAD_SHEDDING_STORE_LATENCY_MS = 20;
+
+  @IntegerVariable(100, 3_600_000)
+  LOAD_SHEDDING_INTERVAL_MS = 5_000;
+
+  @IntegerVariable(1, 1_000)
+  LOAD_SHEDDING_ENTER_AFTER = 3;
+
+  @IntegerVariable(1, 1_000)
+  LOAD_SHEDDING_LEAVE_AFTER = 6;
 }

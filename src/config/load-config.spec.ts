@@ -23,7 +23,7 @@ describe('loadConfig', () => {
       defaultLimit: 100,
       defaultWindowMs: 60_000,
       timeoutMs: 50,
-      insuranceNodes: 0,
+      insuranceNodes: 1,
       ipv6Subnet: 64,
       keyPrefix: 'fg',
       trustedProxies: [],
@@ -70,6 +70,16 @@ describe('loadConfig', () => {
       ADMIN_TOKEN: 'admin-token-0123456789',
       ADMIN_READONLY_TOKEN: 'reader-token-0123456789',
       RULES_REFRESH_INTERVAL_MS: '250',
+      BLOCK_RESPONSE_STATUS: '403',
+      API_KEY_FAILURE_LIMIT: '5',
+      API_KEY_FAILURE_WINDOW_MS: '30000',
+      API_KEY_BLOCK_MS: '120000',
+      LOAD_SHEDDING: 'auto',
+      LOAD_SHEDDING_EVENT_LOOP_P99_MS: '150',
+      LOAD_SHEDDING_STORE_LATENCY_MS: '30',
+      LOAD_SHEDDING_INTERVAL_MS: '2000',
+      LOAD_SHEDDING_ENTER_AFTER: '2',
+      LOAD_SHEDDING_LEAVE_AFTER: '10',
     });
     expect(config).toEqual({
       port: 8080,
@@ -93,6 +103,18 @@ describe('loadConfig', () => {
       adminToken: 'admin-token-0123456789',
       adminReadonlyToken: 'reader-token-0123456789',
       rulesRefreshIntervalMs: 250,
+      blockResponseStatus: 403,
+      apiKeyFailureLimit: 5,
+      apiKeyFailureWindowMs: 30_000,
+      apiKeyBlockMs: 120_000,
+      loadShedding: {
+        mode: 'auto',
+        eventLoopP99Ms: 150,
+        storeLatencyMs: 30,
+        intervalMs: 2_000,
+        enterAfter: 2,
+        leaveAfter: 10,
+      },
     });
   });
 
@@ -176,6 +198,11 @@ describe('loadConfig', () => {
       'ADMIN_TOKEN is required when DATABASE_URL is set (a token of at least 16 characters)',
     ],
     [{ ADMIN_TOKEN: TOKEN, ADMIN_READONLY_TOKEN: TOKEN }, 'ADMIN_READONLY_TOKEN must differ from ADMIN_TOKEN'],
+    [{ BLOCK_RESPONSE_STATUS: '401' }, 'BLOCK_RESPONSE_STATUS="401" must be 429 or 403'],
+    [{ API_KEY_FAILURE_LIMIT: '0' }, 'API_KEY_FAILURE_LIMIT="0" must be an integer from 1 to 1000000'],
+    [{ API_KEY_BLOCK_MS: '999' }, 'API_KEY_BLOCK_MS="999" must be an integer from 1000 to 31536000000'],
+    [{ LOAD_SHEDDING: 'on' }, 'LOAD_SHEDDING="on" must be "off" or "auto"'],
+    [{ LOAD_SHEDDING_INTERVAL_MS: '50' }, 'LOAD_SHEDDING_INTERVAL_MS="50" must be an integer from 100 to 3600000'],
   ])('rejects %j', (env, problem) => {
     expect(problemsOf(env)).toEqual([problem]);
   });

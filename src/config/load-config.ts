@@ -69,6 +69,18 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     adminToken: vars.ADMIN_TOKEN,
     adminReadonlyToken: vars.ADMIN_READONLY_TOKEN,
     rulesRefreshIntervalMs: vars.RULES_REFRESH_INTERVAL_MS,
+    blockResponseStatus: vars.BLOCK_RESPONSE_STATUS === '403' ? 403 : 429,
+    apiKeyFailureLimit: vars.API_KEY_FAILURE_LIMIT,
+    apiKeyFailureWindowMs: vars.API_KEY_FAILURE_WINDOW_MS,
+    apiKeyBlockMs: vars.API_KEY_BLOCK_MS,
+    loadShedding: Object.freeze({
+      mode: vars.LOAD_SHEDDING,
+      eventLoopP99Ms: vars.LOAD_SHEDDING_EVENT_LOOP_P99_MS,
+      storeLatencyMs: vars.LOAD_SHEDDING_STORE_LATENCY_MS,
+      intervalMs: vars.LOAD_SHEDDING_INTERVAL_MS,
+      enterAfter: vars.LOAD_SHEDDING_ENTER_AFTER,
+      leaveAfter: vars.LOAD_SHEDDING_LEAVE_AFTER,
+    }),
   });
 }
 

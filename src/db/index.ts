@@ -14,4 +14,14 @@ export {
 export { PrismaService } from './prisma.service.js';
 export { RULES_VERSION_ID, bumpRulesVersion } from './rules-version.js';
 export { Prisma } from './generated/client.js';
-export type { Outbox, Rule, RuleAudit, RulesVersion } from './generated/client.js';
+export type {
+  AdminAudit,
+  AllowlistEntry,
+  ApiKey,
+  Block,
+  Outbox,
+  Rule,
+  RuleAudit,
+  RulesVersion,
+  SystemState,
+} from './generated/client.js';

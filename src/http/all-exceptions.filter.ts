@@ -29,7 +29,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (status >= 500 && !(exception instanceof HttpException)) {
       this.logger.error({ err: exception }, 'Unhandled error');
     }
-    this.adapterHost.httpAdapter.reply(host.switchToHttp().getResponse(), body, status);
+    const response: unknown = host.switchToHttp().getResponse();
+    const adapter = this.adapterHost.httpAdapter;
+    for (const [name, value] of headersOf(exception)) adapter.setHeader(response, name, value);
+    adapter.reply(response, body, status);
   }
 }
 
@@ -45,6 +48,13 @@ export function toErrorResponse(exception: unknown): { status: number; body: Err
   const response = exception.getResponse();
   if (typeof response === 'object' && response !== null) return { status, body: response };
   return { status, body: errorBody(status, String(response)) };
+}
+
+/** Headers an HTTP exception carries for its answer (`WWW-Authenticate`, `Retry-After`). */
+function headersOf(exception: unknown): readonly (readonly [string, string])[] {
+  if (!(exception instanceof HttpException)) return [];
+  const { headers } = exception as HttpException & { headers?: unknown };
+  return Array.isArray(headers) ? (headers as [string, string][]) : [];
 }
 
 function codeOf(cause: unknown): string {

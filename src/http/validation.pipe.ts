@@ -1,6 +1,7 @@
 import { type ArgumentMetadata, BadRequestException, Injectable, ValidationPipe } from '@nestjs/common';
 import type { ValidationError } from 'class-validator';
 import { type FieldError, invalidInputBody } from './error-body.js';
+import { unstorableInput } from './storable-input.js';
 
 /**
  * When several constraints of one field fail, the reason shown is the first of these that failed
@@ -19,6 +20,8 @@ const RESERVED_KEYS = ['constructor', 'prototype', '__proto__'];
  * The global validation pipe: whitelist + forbidNonWhitelisted, no implicit conversion (`"5"` is
  * not a number), and every failure answered in the one error shape with `field` and `reason`.
  * A body that is not a JSON object (an array, a string, `null`, nothing) is refused as `body`.
+ * Before anything else, every body and query (those validated by hand too) is refused when it
+ * nests too deep or holds a string Postgres cannot store (`unstorableInput`).
  */
 @Injectable()
 export class RequestValidationPipe extends ValidationPipe {
@@ -35,6 +38,10 @@ export class RequestValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' || metadata.type === 'query') {
+      const unstorable = unstorableInput(value);
+      if (unstorable !== undefined) throw new BadRequestException(invalidInputBody([unstorable]));
+    }
     if (metadata.type === 'body' && isClass(metadata.metatype) && !isPlainObject(value)) {
       throw new BadRequestException(invalidInputBody([{ field: 'body', reason: 'must be a JSON object' }]));
     }

@@ -22,6 +22,10 @@ export const MetricNames = {
   nodesLive: 'floodgate_nodes_live',
   /** Gauge: seconds since this node's last successful heartbeat. */
   heartbeatAge: 'floodgate_node_heartbeat_age_seconds',
+  /** Gauge{state}: 1 for the fleet's load state this node enforces (NORMAL, DEGRADED), else 0. */
+  systemState: 'floodgate_system_state',
+  /** Counter{to, by}: load state switches this node has seen, by target state and by who (admin, auto). */
+  systemStateSwitches: 'floodgate_system_state_switches_total',
   /** Histogram{method, route, status_code}: HTTP requests by route template. */
   httpDuration: 'http_request_duration_seconds',
 } as const;

@@ -64,6 +64,18 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = [
     labelNames: [],
   },
   {
+    type: 'gauge',
+    name: MetricNames.systemState,
+    help: "1 for the fleet's load state this node enforces (NORMAL, DEGRADED), 0 for the other.",
+    labelNames: ['state'],
+  },
+  {
+    type: 'counter',
+    name: MetricNames.systemStateSwitches,
+    help: 'Load state switches this node has seen, by target state (to) and by who made them (by: admin, auto).',
+    labelNames: ['to', 'by'],
+  },
+  {
     type: 'histogram',
     name: MetricNames.httpDuration,
     help: 'HTTP requests by method, route template and status code.',

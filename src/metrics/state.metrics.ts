@@ -5,13 +5,15 @@ import { RateLimitStore } from '../limiter/index.js';
 import { type BreakerState, CircuitBreakerStore } from '../limiter/resilience/circuit-breaker.store.js';
 import { NodeHeartbeat } from '../nodes/index.js';
 import { RulesRefresher } from '../rules/index.js';
+import { LOAD_STATES, SystemStateHolder } from '../system/index.js';
 import { MetricNames } from './metric-names.js';
 
 const BREAKER_STATES: readonly BreakerState[] = ['closed', 'half_open', 'open'];
 
 /**
  * The metrics that describe this node's state rather than count events: the breaker state, the
- * rules version and its reloads, the live nodes and the heartbeat's age. `/metrics` calls
+ * rules version and its reloads, the load state and its switches, the live nodes and the
+ * heartbeat's age. `/metrics` calls
  * `refresh()` right before each scrape, so they are read where they live, when they are asked for,
  * and nothing runs between scrapes.
  */
@@ -19,6 +21,7 @@ const BREAKER_STATES: readonly BreakerState[] = ['closed', 'half_open', 'open'];
 export class StateMetrics {
   private reportedLoads = 0;
   private reportedFailures = 0;
+  private readonly reportedSwitches = new Map<string, number>();
 
   constructor(
     @Inject(RateLimitStore) private readonly store: RateLimitStore,
@@ -27,8 +30,11 @@ export class StateMetrics {
     @InjectMetric(MetricNames.rulesReloads) private readonly rulesReloads: Counter,
     @InjectMetric(MetricNames.nodesLive) private readonly nodesLive: Gauge,
     @InjectMetric(MetricNames.heartbeatAge) private readonly heartbeatAge: Gauge,
+    @InjectMetric(MetricNames.systemState) private readonly systemState: Gauge,
+    @InjectMetric(MetricNames.systemStateSwitches) private readonly systemStateSwitches: Counter,
     @Optional() @Inject(RulesRefresher) private readonly rules?: RulesRefresher,
     @Optional() @Inject(NodeHeartbeat) private readonly heartbeat?: NodeHeartbeat,
+    @Optional() @Inject(SystemStateHolder) private readonly system?: SystemStateHolder,
   ) {}
 
   refresh(now = Date.now()): void {
@@ -43,6 +49,15 @@ export class StateMetrics {
       this.rulesReloads.labels('failure').inc(this.rules.failures - this.reportedFailures);
       this.reportedLoads = this.rules.loads;
       this.reportedFailures = this.rules.failures;
+    }
+    if (this.system !== undefined) {
+      const current = this.system.state;
+      for (const state of LOAD_STATES) this.systemState.labels(state).set(state === current ? 1 : 0);
+      for (const [key, count] of this.system.switches) {
+        const [to, by] = key.split(':') as [string, string];
+        this.systemStateSwitches.labels(to, by).inc(count - (this.reportedSwitches.get(key) ?? 0));
+        this.reportedSwitches.set(key, count);
+      }
     }
     if (this.heartbeat !== undefined) {
       const { lastBeatAt, liveNodes } = this.heartbeat;

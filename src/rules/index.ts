@@ -3,6 +3,7 @@ export { CreateRuleDto } from './dto/create-rule.dto.js';
 export { RuleLimitDto } from './dto/rule-limit.dto.js';
 export { RuleMatchDto } from './dto/rule-match.dto.js';
 export { UpdateRuleDto } from './dto/update-rule.dto.js';
+export { LOAD_STATES, type LoadState } from './load-state.js';
 export { ResourcePattern } from './resource-pattern.js';
 export {
   MAX_CLIENT_ID_LENGTH,
@@ -21,7 +22,13 @@ export {
 } from './rule.js';
 export { OutboxPublisher } from './outbox-publisher.js';
 export { RedisRulesResolver, type RedisRulesResolverOptions } from './redis-rules.resolver.js';
-export { DEFAULT_RULES_CHANNEL, RulesBus, type RulesBusListener, type RulesBusOptions } from './rules-bus.js';
+export {
+  type CounterReset,
+  DEFAULT_RULES_CHANNEL,
+  RulesBus,
+  type RulesBusListener,
+  type RulesBusOptions,
+} from './rules-bus.js';
 export { RulesPolicyResolver } from './rules-policy.resolver.js';
 export { RulesSnapshotPublisher } from './rules-snapshot.publisher.js';
 export { RulesSubscriber } from './rules-subscriber.js';
@@ -61,4 +68,11 @@ export {
 export { RulesRefresher } from './rules.refresher.js';
 export { isStorageUnavailable } from './storage-unavailable.js';
 export { type SnapshotChange, SnapshotWrites, storageError } from './snapshot-writes.js';
-export { type RuleList, type RuleListQuery, RulesRepository, type RulesLoad } from './rules.repository.js';
+export type { SnapshotSection } from './snapshot-section.js';
+export {
+  type RuleList,
+  type RuleListQuery,
+  RulesRepository,
+  type RulesLoad,
+  type SnapshotLoad,
+} from './rules.repository.js';

@@ -27,6 +27,13 @@ export interface RulesBusListener {
   resubscribed(): void;
 }
 
+/** A caller's counters reset under one policy: every node drops its cached denial of that caller. */
+export interface CounterReset {
+  /** The policy's name (`rule`, or `rule|resource` for a per-resource rule). */
+  readonly policy: string;
+  readonly identity: string;
+}
+
 const DEFAULT_COMMAND_TIMEOUT_MS = 1_000;
 const READY_TIMEOUT_MS = 5_000;
 
@@ -54,6 +61,7 @@ export class RulesBus {
   readonly channel: string;
   readonly snapshotKey: string;
   private subscriber: Redis | Cluster | undefined;
+  private readonly resetHandlers: ((reset: CounterReset) => void)[] = [];
 
   private constructor(
     private readonly client: SnapshotClient,
@@ -83,6 +91,21 @@ export class RulesBus {
   /** Announces `version`; rejects when Redis does not take it. */
   async publish(version: number): Promise<void> {
     await this.client.publish(this.channel, String(version));
+  }
+
+  /** Channel of counter resets (`<channel>:resets`). */
+  get resetsChannel(): string {
+    return `${this.channel}:resets`;
+  }
+
+  /** Tells every node (this one included) that a caller's counters were reset; rejects when Redis does not take it. */
+  async publishReset(reset: CounterReset): Promise<void> {
+    await this.client.publish(this.resetsChannel, JSON.stringify(reset));
+  }
+
+  /** Calls `handler` for every counter reset announced; register before `subscribe()`. */
+  onCounterReset(handler: (reset: CounterReset) => void): void {
+    this.resetHandlers.push(handler);
   }
 
   /** Stores `load` for library nodes; true when it is newer than the stored one (and replaced it). */
@@ -120,11 +143,16 @@ export class RulesBus {
       readyBefore = true;
     });
     subscriber.on('message', (channel: string, message: string) => {
+      if (channel === this.resetsChannel) {
+        const reset = decodeReset(message);
+        if (reset !== undefined) for (const handler of this.resetHandlers) handler(reset);
+        return;
+      }
       if (channel !== this.channel) return;
       const version = Number(message);
       if (Number.isSafeInteger(version) && version >= 0) listener.version(version);
     });
-    await subscriber.subscribe(this.channel);
+    await subscriber.subscribe(this.channel, ...(this.resetHandlers.length > 0 ? [this.resetsChannel] : []));
   }
 
   /** Nest's last shutdown hook: after every provider stopped using the bus. */
@@ -176,4 +204,14 @@ function decodeSnapshot(version: string, rules: string): RulesLoad {
     return { ...(rule as unknown as StoredRule), createdAt, updatedAt };
   });
   return { rules: revived, version: parsedVersion };
+}
+
+/** A reset message, or undefined when it is not one (anyone may publish on a Redis channel). */
+function decodeReset(message: string): CounterReset | undefined {
+  try {
+    const { policy, identity } = JSON.parse(message) as Record<string, unknown>;
+    return typeof policy === 'string' && typeof identity === 'string' ? { policy, identity } : undefined;
+  } catch {
+    return undefined;
+  }
 }

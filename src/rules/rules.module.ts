@@ -58,6 +58,6 @@ import { SnapshotWrites } from './snapshot-writes.js';
     RulesSubscriber,
     RulesSnapshotPublisher,
   ],
-  exports: [RulesPolicyResolver, RulesRefresher, SnapshotWrites],
+  exports: [RulesPolicyResolver, RulesRefresher, SnapshotWrites, RULES_BUS],
 })
 export class RulesModule extends ConfigurableRulesModule {}

@@ -4,13 +4,15 @@ import { RulesSnapshot } from './rules-snapshot.js';
 import { RULES_OPTIONS } from './rules.constants.js';
 import { DEFAULT_RULES_REFRESH_INTERVAL_MS, type RulesModuleOptions } from './rules.options.js';
 import { RulesRepository, type RulesLoad } from './rules.repository.js';
+import type { SnapshotSection } from './snapshot-section.js';
 import { CoalescedRun } from './coalesced-run.js';
 
 /**
  * Keeps this node's `RulesSnapshot` current: loads it when the module starts, again right after
  * every local write (`reload()`), and whenever the periodic read of `rules_version` shows another
- * node wrote. A load that fails (database down, a stored rule that does not compile) keeps the last
- * good snapshot, is logged and counted in `failures`.
+ * node wrote. A load that fails (database down, a stored rule or a section that does not compile)
+ * keeps the last good snapshot, is logged and counted in `failures`. The snapshot's other sections
+ * (API keys, blocks, ...: `addSection()`) are loaded and swapped in with the rules.
  */
 @Injectable()
 export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
@@ -22,6 +24,7 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
   private loadCount = 0;
   private stopped = false;
   private readonly loadListeners: ((load: RulesLoad) => void)[] = [];
+  private readonly sections: SnapshotSection[] = [];
 
   constructor(
     @Inject(RulesRepository) private readonly repository: RulesRepository,
@@ -49,6 +52,11 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
   /** The rules version this node enforces. */
   get version(): number {
     return this.resolver.current.version;
+  }
+
+  /** Loads `section` with the rules from the next load on (call it before the module starts). */
+  addSection<Rows, Compiled>(section: SnapshotSection<Rows, Compiled>): void {
+    this.sections.push(section as SnapshotSection);
   }
 
   /** Calls `listener` after every load that put a snapshot in force (to pass it on to library nodes). */
@@ -97,12 +105,14 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
 
   private async load(): Promise<boolean> {
     try {
-      const load = await this.repository.loadAll();
+      const load = await this.repository.loadAll(this.sections);
       const { rules, version } = load;
       const snapshot = new RulesSnapshot(rules, version, { defaultPolicy: this.options.defaultPolicy });
+      const compiled = this.sections.map((section, i) => compileSection(section, load.sections[i]));
       this.loadCount++;
       const swapped = this.resolver.swap(snapshot);
       if (swapped) {
+        this.sections.forEach((section, i) => section.swap(compiled[i], version));
         this.logger.debug(`rules version ${version} loaded (${snapshot.enabledRuleCount} enabled rules)`);
         for (const listener of this.loadListeners) listener(load);
       }
@@ -116,5 +126,15 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
   private fail(message: string, error: unknown): void {
     this.failureCount++;
     this.logger.error({ err: error, failures: this.failureCount }, message);
+  }
+}
+
+function compileSection(section: SnapshotSection, rows: unknown): unknown {
+  try {
+    return section.compile(rows);
+  } catch (error) {
+    throw new Error(`snapshot section "${section.name}" does not compile: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }

@@ -13,6 +13,13 @@ export interface SnapshotChange {
 
 const TRANSACTION_OPTIONS = { maxWait: 5_000, timeout: 10_000 };
 
+/** Rolls back a write that found nothing to change (the version bump included), carrying its result out. */
+class NothingChanged extends Error {
+  constructor(readonly result: unknown) {
+    super('nothing changed');
+  }
+}
+
 /**
  * Every write that changes what the nodes enforce (rules, API keys, blocks, the allow list, the
  * system state) runs through `write()`: one transaction bumps the cluster-wide rules version first
@@ -36,11 +43,13 @@ export class SnapshotWrites {
 
   /**
    * Runs `work` in one transaction after bumping the rules version (given to `work`), then queues
-   * `change` (what `work` returns it from) for announcement. `translate` maps errors of this kind of
-   * write (a unique violation, say) before the generic handling.
+   * `change` (what `work` returns it from) for announcement. A `change` of null means the write
+   * found nothing to do: the transaction, version bump included, is rolled back and `result` still
+   * returned. `translate` maps errors of this kind of write (a unique violation, say) before the
+   * generic handling.
    */
   async write<T>(
-    work: (tx: Prisma.TransactionClient, rulesVersion: bigint) => Promise<{ result: T; change: SnapshotChange }>,
+    work: (tx: Prisma.TransactionClient, rulesVersion: bigint) => Promise<{ result: T; change: SnapshotChange | null }>,
     translate: (error: unknown) => unknown = (error) => error,
   ): Promise<T> {
     let result: T;
@@ -48,6 +57,7 @@ export class SnapshotWrites {
       result = await this.prisma.$transaction(async (tx) => {
         const rulesVersion = await bumpRulesVersion(tx);
         const done = await work(tx, rulesVersion);
+        if (done.change === null) throw new NothingChanged(done.result);
         await tx.outbox.create({
           data: {
             rulesVersion,
@@ -57,6 +67,7 @@ export class SnapshotWrites {
         return done.result;
       }, TRANSACTION_OPTIONS);
     } catch (error) {
+      if (error instanceof NothingChanged) return error.result as T;
       throw storageError(translate(error));
     }
     for (const listener of this.commitListeners) listener();

@@ -39,7 +39,10 @@ const LABEL_VALUES: Record<string, readonly string[]> = {
   entry: ['guard', 'check'],
   source: ['store', 'cache', 'insurance', 'none'],
   class: ['timeout', 'connection', 'script', 'other'],
-  state: ['closed', 'half_open', 'open'],
+  // The breaker's states and the fleet's load states.
+  state: ['closed', 'half_open', 'open', 'NORMAL', 'DEGRADED'],
+  to: ['NORMAL', 'DEGRADED'],
+  by: ['admin', 'auto'],
   result: ['success', 'failure'],
 };
 

@@ -1,10 +1,10 @@
 import { Controller, Get, Module } from '@nestjs/common';
 import { RateLimit } from '../../../src/limiter/index.js';
 import {
+  adminFetch,
   postCheck,
   type RunningService,
   startService,
-  TEST_ADMIN_TOKEN,
   uniquePrefix,
   useServiceDatabase,
 } from './service-harness.js';
@@ -24,17 +24,6 @@ class FixtureController {
 class FixtureModule {}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function admin(service: RunningService, method: string, path: string, body?: unknown, token = TEST_ADMIN_TOKEN) {
-  return fetch(`${service.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-}
 
 describe('Floodgate service: admin rules drive the decisions', () => {
   let a: RunningService;
@@ -59,11 +48,11 @@ describe('Floodgate service: admin rules drive the decisions', () => {
     const res = await fetch(`${a.url}/v1/admin/rules`);
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe('Bearer realm="floodgate-admin"');
-    expect(await (await admin(a, 'GET', '/v1/admin/rules')).json()).toEqual({ items: [], total: 0 });
+    expect(await (await adminFetch(a, 'GET', '/v1/admin/rules')).json()).toEqual({ items: [], total: 0 });
   });
 
   it('enforces a rule on /v1/check as soon as it is created, on the node that wrote it', async () => {
-    const created = await admin(a, 'POST', '/v1/admin/rules', {
+    const created = await adminFetch(a, 'POST', '/v1/admin/rules', {
       name: 'search-free',
       match: { resource: 'GET /search', tier: 'free' },
       limits: [{ limit: 2, windowMs: 60_000 }],
@@ -80,7 +69,7 @@ describe('Floodgate service: admin rules drive the decisions', () => {
   });
 
   it('reaches another node within its refresh interval, sharing the counters through Redis', async () => {
-    const res = await admin(a, 'POST', '/v1/admin/rules', {
+    const res = await adminFetch(a, 'POST', '/v1/admin/rules', {
       name: 'export',
       match: { resource: 'POST /export' },
       limits: [{ limit: 1, windowMs: 60_000 }],
@@ -98,7 +87,7 @@ describe('Floodgate service: admin rules drive the decisions', () => {
       await sleep(50);
     }
     expect(seen).toMatchObject({ rule: 'export', limit: 1 });
-    expect((await admin(b, 'GET', '/v1/admin/rules/version').then((r) => r.json())) as object).toEqual({
+    expect((await adminFetch(b, 'GET', '/v1/admin/rules/version').then((r) => r.json())) as object).toEqual({
       rulesVersion,
     });
     expect((await postCheck(a, { clientId: 'dave', resource: 'POST /export' })).status).toBe(200);
@@ -107,7 +96,7 @@ describe('Floodgate service: admin rules drive the decisions', () => {
 
   it("overrides a route's @RateLimit() by the route's name, at runtime", async () => {
     expect((await fetch(`${a.url}/fixture/search`)).headers.get('x-ratelimit-limit')).toBe('100');
-    const res = await admin(a, 'POST', '/v1/admin/rules', {
+    const res = await adminFetch(a, 'POST', '/v1/admin/rules', {
       name: 'fixture-search-override',
       match: { resource: 'fixture-search' },
       limits: [{ limit: 1, windowMs: 60_000 }],

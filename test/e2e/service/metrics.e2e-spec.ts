@@ -150,7 +150,8 @@ describe('Floodgate service: GET /metrics', () => {
     expect(moved('floodgate_decisions_total', { rule: 'default', outcome: 'failed_open' })).toBe(6);
     // Five failed calls open the breaker; the sixth decision never called Redis.
     expect(moved('floodgate_store_errors_total', { class: 'connection' })).toBe(5);
-    expect(moved('floodgate_decision_duration_seconds_count', { entry: 'check', source: 'none' })).toBe(6);
+    // Decided by the insurance limiter (on by default), in this node's memory.
+    expect(moved('floodgate_decision_duration_seconds_count', { entry: 'check', source: 'insurance' })).toBe(6);
     expect(valueOf(after, 'floodgate_store_circuit_breaker_state', { state: 'open' })).toBe(1);
     expect(valueOf(after, 'floodgate_store_circuit_breaker_state', { state: 'closed' })).toBe(0);
     await redis.start();

@@ -110,6 +110,24 @@ export function postCheck(
   });
 }
 
+/** Calls an admin route with the full admin token (or `token`), `body` as JSON when given. */
+export function adminFetch(
+  service: RunningService,
+  method: string,
+  path: string,
+  body?: unknown,
+  token = TEST_ADMIN_TOKEN,
+): Promise<Response> {
+  return fetch(`${service.url}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
 /**
  * The log lines matching `predicate`, once there is at least one: a request's "completed" line is
  * written when the response has been flushed, which can be just after the client has it.

@@ -1,0 +1,99 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AdminAuditLog } from '../audit/index.js';
+import { Prisma, PrismaService } from '../db/index.js';
+import type { Page } from '../http/list-query.js';
+import { SnapshotWrites, storageError } from '../rules/index.js';
+import type { AllowType } from './access-lists.js';
+import { type AllowEntryResponse, toAllowEntryResponse } from './access-responses.js';
+import { accessValue } from './access-value.js';
+import { AllowEntryExistsException, AllowEntryNotFoundException, UnknownApiKeyException } from './access.exceptions.js';
+
+export interface NewAllowEntry {
+  readonly type: AllowType;
+  readonly value: string;
+  readonly description?: string;
+}
+
+export interface AllowListQuery extends Page {
+  readonly type?: AllowType;
+}
+
+/** Postgres' unique_violation, as Prisma reports it. */
+const UNIQUE_VIOLATION = 'P2002';
+
+/** The `allowlist` table; writes are snapshot writes with their audit rows, as for blocks. */
+@Injectable()
+export class AllowlistRepository {
+  constructor(
+    @Inject(PrismaService) private readonly prisma: PrismaService,
+    @Inject(SnapshotWrites) private readonly writes: SnapshotWrites,
+    @Inject(AdminAuditLog) private readonly audit: AdminAuditLog,
+  ) {}
+
+  create(entry: NewAllowEntry, actor: string): Promise<AllowEntryResponse & { rulesVersion: number }> {
+    const checked = accessValue(entry.type, entry.value);
+    if ('reason' in checked) throw new Error(`an allow-list ${entry.type} "${entry.value}": value ${checked.reason}`);
+    return this.writes.write(
+      async (tx, rulesVersion) => {
+        if (entry.type === 'apiKey' && (await tx.apiKey.count({ where: { id: checked.value } })) === 0) {
+          throw new UnknownApiKeyException();
+        }
+        const row = await tx.allowlistEntry.create({
+          data: { type: entry.type, value: checked.value, description: entry.description ?? null, createdBy: actor },
+        });
+        const after = toAllowEntryResponse(row);
+        await this.audit.record(
+          { actor, action: 'allowlist.create', targetType: 'allowlist', targetId: row.id, after, rulesVersion },
+          tx,
+        );
+        return {
+          result: { ...after, rulesVersion: Number(rulesVersion) },
+          change: { target: 'allowlist', id: row.id, action: 'create' },
+        };
+      },
+      (error) =>
+        error instanceof Prisma.PrismaClientKnownRequestError && error.code === UNIQUE_VIOLATION
+          ? new AllowEntryExistsException(entry.type, checked.value)
+          : error,
+    );
+  }
+
+  remove(id: string, actor: string): Promise<number> {
+    return this.writes.write(async (tx, rulesVersion) => {
+      const row = await tx.allowlistEntry.findUnique({ where: { id } });
+      if (row === null) throw new AllowEntryNotFoundException(id);
+      await tx.allowlistEntry.delete({ where: { id } });
+      await this.audit.record(
+        {
+          actor,
+          action: 'allowlist.delete',
+          targetType: 'allowlist',
+          targetId: id,
+          before: toAllowEntryResponse(row),
+          rulesVersion,
+        },
+        tx,
+      );
+      return { result: Number(rulesVersion), change: { target: 'allowlist', id, action: 'delete' } };
+    });
+  }
+
+  /** Oldest first. */
+  async list(query: AllowListQuery): Promise<{ items: AllowEntryResponse[]; total: number }> {
+    const where: Prisma.AllowlistEntryWhereInput = query.type === undefined ? {} : { type: query.type };
+    try {
+      const [rows, total] = await this.prisma.$transaction([
+        this.prisma.allowlistEntry.findMany({
+          where,
+          orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+          skip: query.offset,
+          take: query.limit,
+        }),
+        this.prisma.allowlistEntry.count({ where }),
+      ]);
+      return { items: rows.map(toAllowEntryResponse), total };
+    } catch (error) {
+      throw storageError(error);
+    }
+  }
+}

@@ -1,0 +1,76 @@
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
+import { AdminActor, AdminRoute } from '../admin/index.js';
+import { invalidInputBody } from '../http/error-body.js';
+import { oneOf, parseListQuery } from '../http/list-query.js';
+import { uuidParam } from '../http/path-id.js';
+import { RulesRefresher } from '../rules/index.js';
+import { BLOCK_TYPES } from './access-lists.js';
+import type { BlockResponse } from './access-responses.js';
+import { BlocksRepository } from './blocks.repository.js';
+// A value import on purpose: the validation pipe reads the DTO class from the emitted parameter types.
+// eslint-disable-next-line @typescript-eslint/consistent-type-imports
+import { CreateBlockDto } from './dto/create-block.dto.js';
+
+export const BLOCKS_PATH = '/v1/admin/blocks';
+
+/**
+ * `/v1/admin/blocks`: block a client id, an API key or an address or range for a while, list the
+ * blocks in force, lift one. Enforced on this node before the answer, on the others within the
+ * rules' propagation bound.
+ */
+@Controller(BLOCKS_PATH.slice(1))
+export class BlocksController {
+  constructor(
+    @Inject(BlocksRepository) private readonly blocks: BlocksRepository,
+    @Inject(RulesRefresher) private readonly refresher: RulesRefresher,
+  ) {}
+
+  @Post()
+  @AdminRoute('write')
+  async create(
+    @Body() body: CreateBlockDto,
+    @AdminActor() actor: string,
+    @Res({ passthrough: true }) reply: { header(name: string, value: string): unknown },
+  ): Promise<BlockResponse & { rulesVersion: number }> {
+    const block = await this.blocks.create(body, actor);
+    await this.refresher.reload();
+    reply.header('Location', `${BLOCKS_PATH}/${block.id}`);
+    return block;
+  }
+
+  /** The blocks in force, newest first (`type`, `limit`, `offset`). */
+  @Get()
+  @AdminRoute('read')
+  list(@Query() query: unknown): Promise<{ items: BlockResponse[]; total: number }> {
+    const parsed = parseListQuery(query, { type: oneOf(BLOCK_TYPES) });
+    if (parsed.errors !== undefined) throw new BadRequestException(invalidInputBody(parsed.errors));
+    return this.blocks.list(parsed.value);
+  }
+
+  @Get(':id')
+  @AdminRoute('read')
+  get(@Param('id') id: string): Promise<BlockResponse> {
+    return this.blocks.findActive(uuidParam(id));
+  }
+
+  /** Lifts a block (204); one that expired or never was is a 404. */
+  @Delete(':id')
+  @AdminRoute('write')
+  @HttpCode(204)
+  async remove(@Param('id') id: string, @AdminActor() actor: string): Promise<void> {
+    await this.blocks.remove(uuidParam(id), actor);
+    await this.refresher.reload();
+  }
+}

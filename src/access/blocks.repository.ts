@@ -1,0 +1,118 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AdminAuditLog } from '../audit/index.js';
+import { type Prisma, PrismaService } from '../db/index.js';
+import type { Page } from '../http/list-query.js';
+import { SnapshotWrites, storageError } from '../rules/index.js';
+import type { BlockType } from './access-lists.js';
+import { type BlockResponse, toBlockResponse } from './access-responses.js';
+import { accessValue } from './access-value.js';
+import { BlockNotFoundException, UnknownApiKeyException } from './access.exceptions.js';
+
+/** A block to write: what the admin API validated, or what Floodgate decided itself. */
+export interface NewBlock {
+  readonly type: BlockType;
+  readonly value: string;
+  readonly durationMs: number;
+  readonly reason: string;
+  readonly publicReason?: string;
+}
+
+export interface BlockListQuery extends Page {
+  readonly type?: BlockType;
+}
+
+/**
+ * The `blocks` table. Every write is a snapshot write (every node enforces it within the rules'
+ * bound) with its audit row in the same transaction. Only blocks in force are listed or removed.
+ */
+@Injectable()
+export class BlocksRepository {
+  constructor(
+    @Inject(PrismaService) private readonly prisma: PrismaService,
+    @Inject(SnapshotWrites) private readonly writes: SnapshotWrites,
+    @Inject(AdminAuditLog) private readonly audit: AdminAuditLog,
+  ) {}
+
+  create(block: NewBlock, actor: string): Promise<BlockResponse & { rulesVersion: number }> {
+    const checked = accessValue(block.type, block.value);
+    if ('reason' in checked) throw new Error(`a ${block.type} block of "${block.value}": value ${checked.reason}`);
+    return this.writes.write(async (tx, rulesVersion) => {
+      if (block.type === 'apiKey' && (await tx.apiKey.count({ where: { id: checked.value } })) === 0) {
+        throw new UnknownApiKeyException();
+      }
+      const row = await tx.block.create({
+        data: {
+          type: block.type,
+          value: checked.value,
+          reason: block.reason,
+          publicReason: block.publicReason ?? null,
+          expiresAt: new Date(Date.now() + block.durationMs),
+          createdBy: actor,
+        },
+      });
+      const after = toBlockResponse(row);
+      await this.audit.record(
+        { actor, action: 'block.create', targetType: 'block', targetId: row.id, after, rulesVersion },
+        tx,
+      );
+      return {
+        result: { ...after, rulesVersion: Number(rulesVersion) },
+        change: { target: 'block', id: row.id, action: 'create' },
+      };
+    });
+  }
+
+  /** Lifts a block in force (an expired one is already gone: 404). */
+  remove(id: string, actor: string): Promise<number> {
+    return this.writes.write(async (tx, rulesVersion) => {
+      const row = await tx.block.findFirst({ where: { id, expiresAt: { gt: new Date() } } });
+      if (row === null) throw new BlockNotFoundException(id);
+      await tx.block.delete({ where: { id } });
+      await this.audit.record(
+        {
+          actor,
+          action: 'block.delete',
+          targetType: 'block',
+          targetId: id,
+          before: toBlockResponse(row),
+          rulesVersion,
+        },
+        tx,
+      );
+      return { result: Number(rulesVersion), change: { target: 'block', id, action: 'delete' } };
+    });
+  }
+
+  /** Blocks in force, the newest first. */
+  async list(query: BlockListQuery): Promise<{ items: BlockResponse[]; total: number }> {
+    const where: Prisma.BlockWhereInput = {
+      expiresAt: { gt: new Date() },
+      ...(query.type === undefined ? {} : { type: query.type }),
+    };
+    try {
+      const [rows, total] = await this.prisma.$transaction([
+        this.prisma.block.findMany({
+          where,
+          orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
+          skip: query.offset,
+          take: query.limit,
+        }),
+        this.prisma.block.count({ where }),
+      ]);
+      return { items: rows.map(toBlockResponse), total };
+    } catch (error) {
+      throw storageError(error);
+    }
+  }
+
+  async findActive(id: string): Promise<BlockResponse> {
+    let row;
+    try {
+      row = await this.prisma.block.findFirst({ where: { id, expiresAt: { gt: new Date() } } });
+    } catch (error) {
+      throw storageError(error);
+    }
+    if (row === null) throw new BlockNotFoundException(id);
+    return toBlockResponse(row);
+  }
+}

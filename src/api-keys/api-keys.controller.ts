@@ -1,0 +1,87 @@
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Patch,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
+import { AdminActor, AdminRoute } from '../admin/index.js';
+import { invalidInputBody } from '../http/error-body.js';
+import { booleanFilter, parseListQuery, text } from '../http/list-query.js';
+import { uuidParam } from '../http/path-id.js';
+import { RulesRefresher } from '../rules/index.js';
+import type { ApiKeyResponse, CreatedApiKeyResponse } from './api-key.js';
+import { ApiKeysRepository } from './api-keys.repository.js';
+// Value imports on purpose: the validation pipe reads the DTO classes from the emitted parameter types.
+// eslint-disable-next-line @typescript-eslint/consistent-type-imports
+import { CreateApiKeyDto } from './dto/create-api-key.dto.js';
+// eslint-disable-next-line @typescript-eslint/consistent-type-imports
+import { UpdateApiKeyDto } from './dto/update-api-key.dto.js';
+
+export const API_KEYS_PATH = '/v1/admin/api-keys';
+
+/**
+ * `/v1/admin/api-keys`: create (the secret is in the answer, once), list, get, update, revoke.
+ * Every write is reloaded on this node before it is answered; the others follow through the
+ * rules announcement.
+ */
+@Controller(API_KEYS_PATH.slice(1))
+export class ApiKeysController {
+  constructor(
+    @Inject(ApiKeysRepository) private readonly keys: ApiKeysRepository,
+    @Inject(RulesRefresher) private readonly refresher: RulesRefresher,
+  ) {}
+
+  @Post()
+  @AdminRoute('write')
+  async create(
+    @Body() body: CreateApiKeyDto,
+    @AdminActor() actor: string,
+    @Res({ passthrough: true }) reply: { header(name: string, value: string): unknown },
+  ): Promise<CreatedApiKeyResponse> {
+    const key = await this.keys.create(body, actor);
+    await this.refresher.reload();
+    reply.header('Location', `${API_KEYS_PATH}/${key.id}`);
+    // The secret must not linger in caches between here and the admin.
+    reply.header('Cache-Control', 'no-store');
+    return key;
+  }
+
+  @Get()
+  @AdminRoute('read')
+  list(@Query() query: unknown): Promise<{ items: ApiKeyResponse[]; total: number }> {
+    const parsed = parseListQuery(query, { tier: text(64), enabled: booleanFilter, revoked: booleanFilter });
+    if (parsed.errors !== undefined) throw new BadRequestException(invalidInputBody(parsed.errors));
+    return this.keys.list(parsed.value);
+  }
+
+  @Get(':id')
+  @AdminRoute('read')
+  get(@Param('id') id: string): Promise<ApiKeyResponse> {
+    return this.keys.findById(uuidParam(id));
+  }
+
+  @Patch(':id')
+  @AdminRoute('write')
+  async update(@Param('id') id: string, @Body() body: UpdateApiKeyDto, @AdminActor() actor: string) {
+    const key = await this.keys.update(uuidParam(id), body, actor);
+    await this.refresher.reload();
+    return key;
+  }
+
+  /** Revokes the key for good (a revoked key takes no further change; its record stays). */
+  @Post(':id/revoke')
+  @AdminRoute('write')
+  @HttpCode(200)
+  async revoke(@Param('id') id: string, @AdminActor() actor: string) {
+    const key = await this.keys.revoke(uuidParam(id), actor);
+    await this.refresher.reload();
+    return key;
+  }
+}

@@ -1,0 +1,18 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsDefined } from 'class-validator';
+import { MAX_TIER_LENGTH } from '../../check/check-request.dto.js';
+import { ApiKeyFieldsDto, Tier } from './api-key-fields.js';
+
+/**
+ * The body of `POST /v1/admin/api-keys`.
+ *
+ * @example
+ * { "tier": "pro", "owner": "team-search", "description": "search backend", "expiresAt": "2027-06-30T00:00:00Z" }
+ */
+export class CreateApiKeyDto extends ApiKeyFieldsDto {
+  /** What rules select with `match.tier`. */
+  @IsDefined({ message: 'is required' })
+  @Tier()
+  @ApiProperty({ minLength: 1, maxLength: MAX_TIER_LENGTH, example: 'pro' })
+  tier!: string;
+}

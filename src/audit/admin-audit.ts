@@ -1,0 +1,93 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type Prisma, PrismaService } from '../db/index.js';
+import type { Page } from '../http/list-query.js';
+import { storageError } from '../rules/index.js';
+
+/** What was changed: the kinds of admin write besides rules (which keep `rule_audit`). */
+export const AUDIT_TARGETS = ['api_key', 'block', 'allowlist', 'system_state', 'counters'] as const;
+export type AuditTarget = (typeof AUDIT_TARGETS)[number];
+
+/** One admin write, as it is recorded. */
+export interface AuditEntry {
+  /** The admin actor (`admin`), or `system` / `auto` for writes Floodgate made itself. */
+  readonly actor: string;
+  /** `<target>.<verb>`, e.g. `api_key.create`, `block.delete`, `counters.reset`. */
+  readonly action: string;
+  readonly targetType: AuditTarget;
+  readonly targetId?: string;
+  readonly before?: unknown;
+  readonly after?: unknown;
+  /** The rules version the write produced; absent for writes that change no snapshot. */
+  readonly rulesVersion?: bigint;
+}
+
+/** An entry of `GET /v1/admin/audit`. */
+export interface AuditRecord {
+  readonly id: number;
+  readonly actor: string;
+  readonly action: string;
+  readonly targetType: string;
+  readonly targetId: string | null;
+  readonly before: unknown;
+  readonly after: unknown;
+  readonly rulesVersion: number | null;
+  readonly at: string;
+}
+
+export interface AuditQuery extends Page {
+  readonly targetType?: AuditTarget;
+  readonly targetId?: string;
+}
+
+/**
+ * The admin audit log: every API key, block, allow-list, system-state and counter write, with who
+ * made it and the target before and after. Writes record inside their own transaction, so a write
+ * and its audit row commit together or not at all.
+ */
+@Injectable()
+export class AdminAuditLog {
+  constructor(@Inject(PrismaService) private readonly prisma: PrismaService) {}
+
+  /** Records `entry` in the caller's transaction (or on its own, for writes that have none). */
+  async record(entry: AuditEntry, tx: Prisma.TransactionClient = this.prisma): Promise<void> {
+    await tx.adminAudit.create({
+      data: {
+        actor: entry.actor,
+        action: entry.action,
+        targetType: entry.targetType,
+        targetId: entry.targetId ?? null,
+        ...(entry.before === undefined ? {} : { before: entry.before as Prisma.InputJsonValue }),
+        ...(entry.after === undefined ? {} : { after: entry.after as Prisma.InputJsonValue }),
+        rulesVersion: entry.rulesVersion ?? null,
+      },
+    });
+  }
+
+  /** Newest first. */
+  async list(query: AuditQuery): Promise<{ items: AuditRecord[]; total: number }> {
+    const where: Prisma.AdminAuditWhereInput = {
+      ...(query.targetType === undefined ? {} : { targetType: query.targetType }),
+      ...(query.targetId === undefined ? {} : { targetId: query.targetId }),
+    };
+    try {
+      const [rows, total] = await this.prisma.$transaction([
+        this.prisma.adminAudit.findMany({ where, orderBy: { id: 'desc' }, skip: query.offset, take: query.limit }),
+        this.prisma.adminAudit.count({ where }),
+      ]);
+      const items = rows.map((row) => ({
+        id: Number(row.id),
+        actor: row.actor,
+        action: row.action,
+        targetType: row.targetType,
+        targetId: row.targetId,
+        before: row.before,
+        after: row.after,
+        rulesVersion: row.rulesVersion === null ? null : Number(row.rulesVersion),
+        at: row.at.toISOString(),
+      }));
+      return { items, total };
+    } catch (error) {
+      throw storageError(error);
+    }
+  }
+}

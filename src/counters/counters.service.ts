@@ -1,0 +1,146 @@
+import {
+  BadRequestException,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  type OnModuleInit,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import { AdminAuditLog } from '../audit/index.js';
+import { errorBody, invalidInputBody } from '../http/error-body.js';
+import {
+  clientIp,
+  DEFAULT_IPV6_SUBNET,
+  RATE_LIMIT_OPTIONS,
+  RateLimiter,
+  type RateLimitModuleOptions,
+  type RateLimitPolicy,
+} from '../limiter/index.js';
+import type { RulesBus } from '../rules/index.js';
+import { RULES_BUS, RulesPolicyResolver } from '../rules/index.js';
+import type { CountersQuery } from './counters-query.js';
+
+/** One limit's usage, as `GET /v1/admin/counters` shows it. */
+export interface LimitUsage {
+  readonly limit: number;
+  readonly windowMs: number;
+  readonly used: number;
+  readonly remaining: number;
+  /** Epoch ms (the store's clock) when the usage has drained. */
+  readonly resetAt: number;
+}
+
+export interface CountersResponse {
+  /** The rule's name, and the policy's (`rule|resource` for a per-resource rule). */
+  readonly rule: string;
+  readonly policy: string;
+  readonly clientId?: string;
+  readonly ip?: string;
+  readonly algorithm: string;
+  readonly limits: readonly LimitUsage[];
+  /** While a penalty blocks the caller: when it ends (epoch ms); else null. */
+  readonly blockedUntil: number | null;
+}
+
+/**
+ * The support-ticket tools: a caller's current usage of every limit of a rule, and resetting it.
+ * Both read the store (never a cache) and are audit-logged. A reset also drops every node's cached
+ * denial of the caller, through the rules bus (without Redis there is only this node).
+ */
+@Injectable()
+export class CountersService implements OnModuleInit {
+  private readonly logger = new Logger('Counters');
+  private readonly ipv6Subnet: number;
+
+  constructor(
+    @Inject(RulesPolicyResolver) private readonly resolver: RulesPolicyResolver,
+    @Inject(RateLimiter) private readonly limiter: RateLimiter,
+    @Inject(AdminAuditLog) private readonly audit: AdminAuditLog,
+    @Inject(RULES_BUS) private readonly bus: RulesBus | null,
+    @Inject(RATE_LIMIT_OPTIONS) options: RateLimitModuleOptions,
+  ) {
+    this.ipv6Subnet = options.ipv6Subnet ?? DEFAULT_IPV6_SUBNET;
+    // Registered before the rules module subscribes (its init hook), so the subscription covers resets.
+    this.bus?.onCounterReset((reset) => this.limiter.forgetDenial({ name: reset.policy }, reset.identity));
+  }
+
+  onModuleInit(): void {
+    if (this.bus === null) this.logger.debug('no Redis: counter resets concern this node only');
+  }
+
+  async read(query: CountersQuery, actor: string): Promise<CountersResponse> {
+    const { policy, identity } = this.target(query);
+    let decision;
+    try {
+      decision = await this.limiter.peek(policy, identity);
+    } catch (error) {
+      throw storeUnavailable(error);
+    }
+    const now = Date.now();
+    const body: CountersResponse = {
+      rule: query.rule,
+      policy: policy.name,
+      ...(query.clientId === undefined ? {} : { clientId: query.clientId }),
+      ...(query.ip === undefined ? {} : { ip: query.ip }),
+      algorithm: policy.algorithm,
+      limits: decision.limits.map((status) => ({
+        limit: status.limit,
+        windowMs: status.windowMs,
+        used: Math.max(0, status.limit - status.remaining),
+        remaining: status.remaining,
+        resetAt: now + status.resetMs,
+      })),
+      blockedUntil: decision.blockedUntil ?? null,
+    };
+    await this.audit.record({
+      actor,
+      action: 'counters.read',
+      targetType: 'counters',
+      targetId: `${policy.name} ${identity}`,
+    });
+    return body;
+  }
+
+  async reset(query: CountersQuery, actor: string): Promise<void> {
+    const { policy, identity } = this.target(query);
+    try {
+      await this.limiter.reset(policy, identity);
+    } catch (error) {
+      throw storeUnavailable(error);
+    }
+    await this.bus?.publishReset({ policy: policy.name, identity }).catch((error: unknown) =>
+      // The counters are gone; other nodes' cached denials expire by themselves (at most their retry time).
+      this.logger.warn(`counter reset not announced to other nodes: ${(error as Error).message}`),
+    );
+    await this.audit.record({
+      actor,
+      action: 'counters.reset',
+      targetType: 'counters',
+      targetId: `${policy.name} ${identity}`,
+    });
+  }
+
+  /** The policy a rule enforces now and the caller's limiter identity; 404 / 400 when there is none. */
+  private target(query: CountersQuery): { policy: RateLimitPolicy; identity: string } {
+    const snapshot = this.resolver.current;
+    const policy = snapshot.policyNamed(query.rule, query.resource, this.resolver.loadState);
+    if (policy === undefined) {
+      if (snapshot.isPerResource(query.rule)) {
+        throw new BadRequestException(
+          invalidInputBody([{ field: 'resource', reason: 'is required: the rule keeps a budget per resource' }]),
+        );
+      }
+      throw new NotFoundException(errorBody(404, `no enabled rule is named "${query.rule}"`));
+    }
+    const identity =
+      query.clientId !== undefined ? `client:${query.clientId}` : `ip:${clientIp(query.ip, this.ipv6Subnet)}`;
+    return { policy, identity };
+  }
+}
+
+function storeUnavailable(error: unknown): ServiceUnavailableException {
+  return new ServiceUnavailableException(
+    errorBody(503, `the rate-limit store did not answer: ${(error as Error).message}`),
+  );
+}

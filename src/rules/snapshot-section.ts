@@ -1,0 +1,31 @@
+import type { Prisma, PrismaService } from '../db/index.js';
+
+/**
+ * A part of what the nodes enforce besides the rules (API keys, blocks, the allow list, the system
+ * state). Sections are read in the same repeatable-read transaction as the rules and put in force
+ * with them, so a node never enforces rules of one version with keys or blocks of another; a
+ * section that fails to compile fails the whole load, and the last good snapshot stays.
+ *
+ * Register a section with `RulesRefresher.addSection()` from a provider's constructor: the first
+ * load runs when the rules module starts, before other modules' init hooks.
+ *
+ * @example
+ * constructor(@Inject(RulesRefresher) refresher: RulesRefresher) {
+ *   refresher.addSection({
+ *     name: 'blocks',
+ *     read: (prisma) => prisma.block.findMany(),
+ *     compile: (rows) => new BlockList(rows),
+ *     swap: (list) => (this.current = list),
+ *   });
+ * }
+ */
+export interface SnapshotSection<Rows = unknown, Compiled = unknown> {
+  /** For logs: which section failed. */
+  readonly name: string;
+  /** The section's rows, as one query of the load's transaction. */
+  read(prisma: PrismaService): Prisma.PrismaPromise<Rows>;
+  /** Checks and compiles the rows; throws when they cannot be enforced. */
+  compile(rows: Rows): Compiled;
+  /** Puts the compiled section in force, together with the rules of `version`. */
+  swap(compiled: Compiled, version: number): void;
+}

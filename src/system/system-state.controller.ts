@@ -1,0 +1,34 @@
+import { Body, Controller, Get, Inject, Put } from '@nestjs/common';
+import { AdminActor, AdminRoute } from '../admin/index.js';
+import { RulesRefresher } from '../rules/index.js';
+// A value import on purpose: the validation pipe reads the DTO class from the emitted parameter types.
+// eslint-disable-next-line @typescript-eslint/consistent-type-imports
+import { PutSystemStateDto } from './dto/put-system-state.dto.js';
+import type { SystemStateResponse } from './system-state.js';
+import { SystemStateRepository } from './system-state.repository.js';
+
+/**
+ * `GET/PUT /v1/admin/system/state`: NORMAL or DEGRADED, for the whole fleet. A change reaches every
+ * node like a rule change; rules with per-state limits switch to the state's limits at once.
+ */
+@Controller('v1/admin/system/state')
+export class SystemStateController {
+  constructor(
+    @Inject(SystemStateRepository) private readonly states: SystemStateRepository,
+    @Inject(RulesRefresher) private readonly refresher: RulesRefresher,
+  ) {}
+
+  @Get()
+  @AdminRoute('read')
+  get(): Promise<SystemStateResponse> {
+    return this.states.get();
+  }
+
+  @Put()
+  @AdminRoute('write')
+  async put(@Body() body: PutSystemStateDto, @AdminActor() actor: string) {
+    const state = await this.states.set(body.state, actor, body.reason);
+    await this.refresher.reload();
+    return state;
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * The operator's controls on the real service: the sample tier rules across load states, counters
+ * and their reset, the view of callers at their limit, concurrency limits (guard and /v1/check),
+ * counting only failed responses, and a rule's penalty.
+ */
+import { readFileSync } from 'node:fs';
+import {
+  BadRequestException,
+  Controller,
+  Get,
+  HttpCode,
+  Module,
+  Post,
+  Query,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { RateLimit } from '../../../src/limiter/index.js';
+import {
+  adminFetch,
+  postCheck,
+  type RunningService,
+  startService,
+  uniquePrefix,
+  useServiceDatabase,
+} from './service-harness.js';
+
+useServiceDatabase();
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+@Controller('fixture')
+class FixtureController {
+  @Get('slow')
+  @RateLimit({ algorithm: 'concurrency', limit: 2, windowMs: 10_000, name: 'fixture-slow', key: () => 'everyone' })
+  async slow() {
+    await sleep(300);
+    return { ok: true };
+  }
+
+  @Post('login')
+  @HttpCode(200)
+  @RateLimit({ limit: 2, windowMs: 60_000, countOnly: 'failed', name: 'fixture-login' })
+  login(@Query('password') password: string) {
+    if (password === 'boom') throw new BadRequestException('bad request');
+    if (password !== 'right') throw new UnauthorizedException('wrong password');
+    return { ok: true };
+  }
+}
+@Module({ controllers: [FixtureController] })
+class FixtureModule {}
+
+async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
+  return (await res.json()) as T;
+}
+
+/** How many of `n` checks in a row are allowed. */
+async function allowedOf(service: RunningService, body: Record<string, unknown>, n: number): Promise<number> {
+  let allowed = 0;
+  for (let i = 0; i < n; i++) if ((await postCheck(service, body)).status === 200) allowed++;
+  return allowed;
+}
+
+describe('Floodgate service: operations', () => {
+  let service: RunningService;
+
+  beforeAll(async () => {
+    service = await startService(
+      { REDIS_URL: 'redis://127.0.0.1:6379', RATE_LIMIT_KEY_PREFIX: uniquePrefix(), DEFAULT_LIMIT: '1000' },
+      [FixtureModule],
+    );
+    const rules = JSON.parse(
+      readFileSync(new URL('../../../examples/rules/tiers.json', import.meta.url), 'utf8'),
+    ) as unknown[];
+    for (const rule of rules) expect((await adminFetch(service, 'POST', '/v1/admin/rules', rule)).status).toBe(201);
+  });
+  afterAll(() => service.close());
+
+  it('gives each tier of the sample rules its limits: bursts while NORMAL, free shed hard while DEGRADED', async () => {
+    const check = (tier: string, clientId: string) => ({ clientId, tier, resource: 'GET /anything' });
+    expect(await allowedOf(service, check('free', 'free-normal'), 25)).toBe(20);
+    expect(await allowedOf(service, check('pro', 'pro-normal'), 155)).toBe(150);
+    const enterprise = await json(await postCheck(service, check('enterprise', 'ent-normal')));
+    expect(enterprise).toMatchObject({ rule: 'tier-enterprise', limit: 1000, remaining: 999 });
+
+    expect((await adminFetch(service, 'PUT', '/v1/admin/system/state', { state: 'DEGRADED' })).status).toBe(200);
+    try {
+      expect(await allowedOf(service, check('free', 'free-degraded'), 5)).toBe(2);
+      expect(await allowedOf(service, check('pro', 'pro-degraded'), 105)).toBe(100);
+      expect(await json(await postCheck(service, check('enterprise', 'ent-degraded')))).toMatchObject({
+        limit: 1000,
+        remaining: 999,
+      });
+      // The usage carries over: a free client that used 20 in NORMAL has nothing left at 2.
+      expect((await postCheck(service, check('free', 'free-normal'))).status).toBe(429);
+      const explained = await json(await adminFetch(service, 'POST', '/v1/admin/explain', check('free', 'x')));
+      expect(explained).toMatchObject({ loadState: 'DEGRADED', policy: { limits: [{ limit: 2, windowMs: 60_000 }] } });
+    } finally {
+      await adminFetch(service, 'PUT', '/v1/admin/system/state', { state: 'NORMAL' });
+    }
+  });
+
+  it("shows a caller's usage of a rule, resets it, and audits both", async () => {
+    const body = { clientId: 'ticket-77', tier: 'free', resource: 'GET /x' };
+    expect(await allowedOf(service, body, 21)).toBe(20);
+    const read = await adminFetch(service, 'GET', '/v1/admin/counters?rule=tier-free&clientId=ticket-77');
+    expect(read.status).toBe(200);
+    expect(await json(read)).toMatchObject({
+      rule: 'tier-free',
+      policy: 'tier-free',
+      clientId: 'ticket-77',
+      algorithm: 'token_bucket',
+      limits: [{ windowMs: 60_000, remaining: 0, used: expect.any(Number), resetAt: expect.any(Number) }],
+      blockedUntil: null,
+    });
+    expect((await adminFetch(service, 'DELETE', '/v1/admin/counters?rule=tier-free&clientId=ticket-77')).status).toBe(
+      204,
+    );
+    // Whole again, and the node's cached refusal is gone with it.
+    expect(await allowedOf(service, body, 20)).toBe(20);
+    const audit = await json<{ items: { action: string; targetId: string }[] }>(
+      await adminFetch(service, 'GET', '/v1/admin/audit?targetType=counters'),
+    );
+    expect(audit.items.slice(0, 2).map((entry) => entry.action)).toEqual(['counters.reset', 'counters.read']);
+    expect(audit.items[0]!.targetId).toBe('tier-free client:ticket-77');
+  });
+
+  it('answers 404 for an unknown rule and 400 naming the parameter for a bad query', async () => {
+    expect((await adminFetch(service, 'GET', '/v1/admin/counters?rule=nope&clientId=a')).status).toBe(404);
+    for (const [query, field] of [
+      ['clientId=a', 'rule'],
+      ['rule=tier-free', 'clientId'],
+      ['rule=tier-free&clientId=a&ip=1.2.3.4', 'clientId'],
+      ['rule=tier-free&ip=not-an-ip', 'ip'],
+      ['rule=tier-free&clientId=a&colour=red', 'colour'],
+    ]) {
+      const res = await adminFetch(service, 'GET', `/v1/admin/counters?${query}`);
+      expect({ query, status: res.status }).toEqual({ query, status: 400 });
+      expect(await json(res)).toMatchObject({ field });
+    }
+  });
+
+  it('lists who is at or over a limit right now, across the fleet', async () => {
+    await allowedOf(service, { clientId: 'heavy-user', tier: 'free' }, 22);
+    const view = await json<{ items: { rule: string; identity: string; until: number }[]; total: number }>(
+      await adminFetch(service, 'GET', '/v1/admin/over-limit?limit=100'),
+    );
+    const entry = view.items.find((item) => item.identity === 'client:heavy-user');
+    expect(entry).toMatchObject({ rule: 'tier-free', until: expect.any(Number) });
+    expect(entry!.until).toBeGreaterThan(Date.now());
+    expect(view.total).toBeGreaterThanOrEqual(1);
+    expect((await adminFetch(service, 'GET', '/v1/admin/over-limit?limit=101')).status).toBe(400);
+  });
+
+  it('caps requests in flight on a guarded route, and frees each slot when its response is done', async () => {
+    const call = () => fetch(`${service.url}/fixture/slow`);
+    const first = await Promise.all([call(), call(), call(), call()]);
+    expect(first.map((res) => res.status).sort()).toEqual([200, 200, 429, 429]);
+    expect(first[0]!.headers.get('ratelimit-policy')).toBe('"fixture-slow";q=2;qu="concurrent-requests"');
+    const again = await Promise.all([call(), call()]);
+    expect(again.map((res) => res.status)).toEqual([200, 200]);
+  });
+
+  it('takes a slot for /v1/check under a concurrency rule and gives it back on release', async () => {
+    const created = await adminFetch(service, 'POST', '/v1/admin/rules', {
+      name: 'exports-in-flight',
+      match: { resource: 'POST /export' },
+      algorithm: 'concurrency',
+      limits: [{ limit: 1, windowMs: 60_000 }],
+    });
+    expect(created.status).toBe(201);
+    const body = { clientId: 'exporter', resource: 'POST /export' };
+    const taken = await json<{ allowed: boolean; leaseId: string }>(await postCheck(service, body));
+    expect(taken).toMatchObject({ allowed: true, leaseId: expect.any(String) });
+    expect((await postCheck(service, body)).status).toBe(429);
+    const release = (leaseId: string) =>
+      fetch(`${service.url}/v1/check/release`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...body, leaseId }),
+      }).then((res) => json(res));
+    expect(await release(taken.leaseId)).toEqual({ released: true });
+    expect(await release(taken.leaseId)).toEqual({ released: false });
+    expect((await postCheck(service, body)).status).toBe(200);
+  });
+
+  it('counts only failed responses of a route that counts failures, and refuses once they are used up', async () => {
+    const login = (password: string) => fetch(`${service.url}/fixture/login?password=${password}`, { method: 'POST' });
+    for (let i = 0; i < 5; i++) expect((await login('right')).status).toBe(200);
+    expect((await login('wrong')).status).toBe(401);
+    expect((await login('boom')).status).toBe(400);
+    // Both units went to failures: even the right password is refused now.
+    expect((await login('right')).status).toBe(429);
+  });
+
+  it("keeps a caller out for a rule's penalty after it goes over", async () => {
+    const created = await adminFetch(service, 'POST', '/v1/admin/rules', {
+      name: 'penalized',
+      match: { resource: 'POST /comment' },
+      limits: [{ limit: 1, windowMs: 1_000 }],
+      blockDurationMs: 60_000,
+    });
+    expect(created.status).toBe(201);
+    expect(await json(created)).toMatchObject({ penalty: { blockDurationMs: 60_000 } });
+    const body = { clientId: 'spammer', resource: 'POST /comment' };
+    expect((await postCheck(service, body)).status).toBe(200);
+    const refused = await postCheck(service, body);
+    expect(refused.status).toBe(429);
+    expect(await json(refused)).toMatchObject({ allowed: false, blockedUntil: expect.any(Number) });
+    // The window is long over, the block is not.
+    await sleep(1_100);
+    const still = await postCheck(service, body);
+    expect(still.status).toBe(429);
+    expect(Number(still.headers.get('retry-after'))).toBeGreaterThan(50);
+  });
+});
