@@ -1,0 +1,211 @@
+// Floodgate service nodes for the bench scripts: `node dist/main.js` processes on free loopback
+// ports, sharing one Redis and a fresh Postgres database that is dropped at clean-up.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { defer } from './cleanup.mjs';
+import { progress } from './options.mjs';
+import { freePort } from './ports.mjs';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const POSTGRES = 'postgresql://postgres@127.0.0.1:5432';
+const PORTS = [4700, 4899];
+
+if (!existsSync(new URL('../../dist/main.js', import.meta.url))) {
+  throw new Error('dist/main.js is missing: run `npm run build` first');
+}
+
+/** The admin token of every node this process starts. */
+const ADMIN_TOKEN = `bench-${randomBytes(12).toString('hex')}`;
+
+/** A tag unique to this run: in database names and the counters' key prefix. */
+const RUN_ID = randomBytes(4).toString('hex');
+
+/** The counters' key prefix (RATE_LIMIT_KEY_PREFIX) of every node this process starts. */
+const KEY_PREFIX = `bench${RUN_ID}`;
+
+/** Keys this process's nodes write to Redis: its counters and the rule set's snapshot. */
+export const SERVICE_KEY_PATTERNS = [`${KEY_PREFIX}:*`, 'floodgate:rules:snapshot'];
+
+async function postgres(sql) {
+  const client = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+let databases = 0;
+
+/** A fresh database, dropped at clean-up: its URL. */
+export async function createDatabase() {
+  const name = `floodgate_bench_${RUN_ID}_${++databases}`;
+  await postgres(`CREATE DATABASE ${name}`);
+  defer(() => postgres(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+  return `${POSTGRES}/${name}`;
+}
+
+const adminHeaders = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
+
+/**
+ * Waits until the node at `url` is ready: true, or false when it exited first or the server
+ * answering there is not ours (another process took the port since it was found free: its admin
+ * token is not ours).
+ */
+async function becameReady(url, proc) {
+  // A first start migrates the database: allow a minute.
+  for (let i = 0; i < 600; i++) {
+    if (proc.exitCode !== null) return false;
+    try {
+      if ((await fetch(`${url}/health`)).status === 200) {
+        return (await fetch(`${url}/v1/admin/rules/version`, { headers: adminHeaders })).status === 200;
+      }
+    } catch {
+      /* not listening yet */
+    }
+    await sleep(100);
+  }
+  throw new Error(`the node at ${url} did not become ready`);
+}
+
+/**
+ * Starts one node and waits until `/health` is ready; stopped (SIGTERM) at clean-up or by
+ * `node.stop()`. `env` adds or overrides variables; `nodeArgs` go to `node` before dist/main.js.
+ * A node that exits before it is ready (most likely its port was taken) is tried again on
+ * another port. Returns `{ port, url, proc, stop }`.
+ */
+export async function startNode(options) {
+  for (let attempt = 1; ; attempt++) {
+    const node = await spawnNode(options);
+    if (await becameReady(node.url, node.proc)) return node;
+    await node.stop();
+    if (attempt === 3) throw new Error('a node exited before it was ready, 3 times (its stderr is above)');
+    progress(`the node on ${node.port} did not start (port taken?): again on another port`);
+  }
+}
+
+async function spawnNode({ redisUrl, databaseUrl, migrate = false, env = {}, nodeArgs = [] }) {
+  const port = await freePort(...PORTS);
+  const proc = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], {
+    cwd: root,
+    // stdout is the report's: the node's JSON logs are dropped, its stderr (start failures) shown.
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      NODE_ID: `bench-${port}`,
+      DATABASE_URL: databaseUrl,
+      ADMIN_TOKEN,
+      REDIS_URL: redisUrl,
+      RATE_LIMIT_KEY_PREFIX: KEY_PREFIX,
+      MIGRATE_ON_START: String(migrate),
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+  });
+  let stopped;
+  const stop = () => (stopped ??= stopProcess(proc));
+  defer(stop);
+  return { port, url: `http://127.0.0.1:${port}`, proc, stop };
+}
+
+async function stopProcess(proc) {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  proc.kill('SIGTERM');
+  // Unreferenced: a pending timer would keep this process alive after the node has exited.
+  const timer = sleep(15_000, undefined, { ref: false }).then(() => proc.kill('SIGKILL'));
+  await Promise.race([exited, timer]);
+}
+
+/**
+ * `count` nodes on one Redis. Without `databaseUrl`, on a fresh database that the first node
+ * migrates before the others start; with it (a database an earlier call created), all at once.
+ * Returns `{ nodes, databaseUrl }`; `stopNodes(nodes)` stops them before clean-up.
+ */
+export async function startService({ count, redisUrl, databaseUrl, env = {}, nodeArgs = [] }) {
+  const options = { redisUrl, env, nodeArgs };
+  const start = (n, extra) => Promise.all(Array.from({ length: n }, () => startNode({ ...options, ...extra })));
+  let nodes;
+  if (databaseUrl === undefined) {
+    databaseUrl = await createDatabase();
+    nodes = [...(await start(1, { databaseUrl, migrate: true })), ...(await start(count - 1, { databaseUrl }))];
+  } else {
+    nodes = await start(count, { databaseUrl });
+  }
+  progress(`${count} node(s) ready on ${nodes.map((n) => n.port).join(', ')}`);
+  return { nodes, databaseUrl };
+}
+
+/** Stops these nodes now (SIGTERM, in parallel); their database stays until clean-up. */
+export async function stopNodes(nodes) {
+  await Promise.all(nodes.map((node) => node.stop()));
+}
+
+async function adminCall(node, method, path, body, expected) {
+  const res = await fetch(`${node.url}/v1/admin${path}`, { method, headers: adminHeaders, body: JSON.stringify(body) });
+  const answer = await res.json();
+  if (res.status !== expected) throw new Error(`${method} ${path} answered ${res.status}: ${JSON.stringify(answer)}`);
+  return answer;
+}
+
+/** Creates an admin rule through `node` (POST /v1/admin/rules); the created rule. */
+export function createRule(node, rule) {
+  return adminCall(node, 'POST', '/rules', rule, 201);
+}
+
+/** Changes an admin rule through `node` (PATCH /v1/admin/rules/:id); the changed rule. */
+export function patchRule(node, id, changes) {
+  return adminCall(node, 'PATCH', `/rules/${id}`, changes, 200);
+}
+
+/**
+ * One `POST /v1/check`: `{ status, failedOpen, body }`, failedOpen when the node let it through
+ * because Redis did not answer in time (X-RateLimit-Failed-Open).
+ */
+export async function check(node, request) {
+  const res = await fetch(`${node.url}/v1/check`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(request),
+  });
+  return {
+    status: res.status,
+    failedOpen: res.headers.get('x-ratelimit-failed-open') === 'true',
+    body: await res.json(),
+  };
+}
+
+/** Waits until every node answers `resource` with the rule named `name` (a cost-0 check). */
+export async function waitForRule(nodes, resource, name) {
+  for (const node of nodes) {
+    for (let i = 0; (await check(node, { clientId: 'probe', resource, cost: 0 })).body.rule !== name; i++) {
+      if (i === 200) throw new Error(`${node.url} never applied the rule ${name}`);
+      await sleep(50);
+    }
+  }
+}
+
+/**
+ * The sum of a metric's series in a /metrics text, over the series whose labels contain every one
+ * of `labels` (e.g. `'outcome="failed_open"'`); 0 when none is exposed yet.
+ */
+export function metricSum(text, name, ...labels) {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})? (\S+)$/.exec(line);
+    if (match?.[1] === name && labels.every((label) => (match[2] ?? '').includes(label))) sum += Number(match[3]);
+  }
+  return sum;
+}
+
+/** The node's Prometheus metrics text (`GET /metrics`). */
+export async function metrics(node) {
+  return (await fetch(`${node.url}/metrics`)).text();
+}

@@ -1,0 +1,136 @@
+// Redis servers of a bench script's own: one redis-server, or a Redis Cluster of three masters,
+// on free loopback ports, keeping nothing on disk but a cluster's node file in a temp folder.
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { defer } from './cleanup.mjs';
+import { progress } from './options.mjs';
+import { freePort } from './ports.mjs';
+
+const run = promisify(execFile);
+const PORTS = [6500, 6600];
+
+/** The process id of the server on `port`, or undefined while none answers. */
+async function serverPid(port) {
+  const client = new Redis(port, '127.0.0.1', {
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return Number(/process_id:(\d+)/.exec(await client.info('server'))[1]);
+  } catch {
+    return undefined;
+  } finally {
+    client.disconnect();
+  }
+}
+
+function exited(proc) {
+  return proc.exitCode !== null || proc.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => proc.once('exit', resolve));
+}
+
+/** One redis-server on a free port; undefined when another process took the port first. */
+async function tryStart(extraArgs) {
+  const port = await freePort(...PORTS);
+  const dir = mkdtempSync(join(tmpdir(), `floodgate-bench-redis-${port}-`));
+  const proc = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs],
+    { stdio: 'ignore' },
+  );
+  const stop = async () => {
+    proc.kill('SIGTERM');
+    await exited(proc);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  for (let i = 0; i < 100 && proc.exitCode === null; i++) {
+    // Answering is not enough: it must be our process, not one that won the port.
+    if ((await serverPid(port)) === proc.pid) return { port, url: `redis://127.0.0.1:${port}`, stop };
+    await sleep(50);
+  }
+  await stop();
+  return undefined;
+}
+
+/** A redis-server of this script's, stopped at clean-up: `{ port, url }`. */
+export async function startRedis(extraArgs = []) {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const server = await tryStart(extraArgs);
+    if (server) {
+      defer(server.stop);
+      progress(`redis-server on ${server.port}`);
+      return { port: server.port, url: server.url };
+    }
+  }
+  throw new Error('could not start a redis-server (ports taken?)');
+}
+
+/**
+ * A Redis Cluster of `masters` masters, no replicas, every slot assigned and the cluster ok:
+ * `{ ports, url }` with url `redis-cluster://127.0.0.1:p1,...` as REDIS_URL takes it.
+ */
+export async function startRedisCluster(masters = 3) {
+  const servers = [];
+  for (let i = 0; i < masters; i++) {
+    servers.push(await startRedis(['--cluster-enabled', 'yes', '--cluster-node-timeout', '2000']));
+  }
+  const ports = servers.map((s) => s.port);
+  await run('redis-cli', [
+    '--cluster',
+    'create',
+    ...ports.map((p) => `127.0.0.1:${p}`),
+    '--cluster-replicas',
+    '0',
+    '--cluster-yes',
+  ]);
+  for (const port of ports) {
+    for (let i = 0; !(await cli(port, 'cluster', 'info')).includes('cluster_state:ok'); i++) {
+      if (i === 200) throw new Error(`the cluster node on ${port} never reported cluster_state:ok`);
+      await sleep(50);
+    }
+  }
+  progress(`Redis Cluster on ${ports.join(', ')}`);
+  return { ports, url: `redis-cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}` };
+}
+
+/** `redis-cli` against 127.0.0.1:`port`, its trimmed output. */
+export async function cli(port, ...args) {
+  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args]);
+  return stdout.trim();
+}
+
+/**
+ * The Redis the service nodes use: `--redis <url>` when given (someone else's server: the keys
+ * matching `patterns` are deleted at clean-up), else a redis-server of this script's.
+ */
+export async function serviceRedis(redisOption, patterns) {
+  if (redisOption === undefined) return (await startRedis()).url;
+  defer(() => deleteKeys(redisOption, patterns));
+  return redisOption;
+}
+
+/** Deletes every key matching one of `patterns` (SCAN MATCH) on the single server at `url`. */
+async function deleteKeys(url, patterns) {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await client.connect();
+  try {
+    let deleted = 0;
+    for (const pattern of patterns) {
+      for await (const keys of client.scanStream({ match: pattern, count: 1000 })) {
+        if (keys.length > 0) deleted += await client.unlink(...keys);
+      }
+    }
+    progress(`deleted ${deleted} bench keys from ${url}`);
+  } finally {
+    await client.quit();
+  }
+}

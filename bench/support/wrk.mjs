@@ -1,0 +1,29 @@
+// wrk (C, one thread) as the load generator: a separate process that leaves the server the CPU it
+// needs on a 2-core machine, where autocannon (Node) would saturate its own core first.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/**
+ * A closed-loop run of `seconds` at `connections` against `url` with the wrk Lua `script`
+ * (`env` its variables): `{ rps, p50, p99, total, non2xx, errors }`, latencies in ms.
+ */
+export async function wrk({ url, script, env = {}, seconds, connections }) {
+  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, url];
+  const { stdout } = await run('wrk', args, { env: { ...process.env, ...env } });
+  const ms = (label) => {
+    const m = new RegExp(`^\\s+${label}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(stdout);
+    if (!m) throw new Error(`wrk printed no ${label}% latency:\n${stdout}`);
+    return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]];
+  };
+  const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(stdout);
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)[1]),
+    p50: ms('50'),
+    p99: ms('99'),
+    total: Number(/(\d+) requests in/.exec(stdout)[1]),
+    non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0),
+    errors: socketErrors ? socketErrors.slice(1).reduce((n, x) => n + Number(x), 0) : 0,
+  };
+}

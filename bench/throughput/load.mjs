@@ -1,0 +1,50 @@
+// The load generators, each a child process of its own, run asynchronously: the bench script's
+// event loop stays free (it also answers the traced target's span exports).
+// - closed loop at fixed concurrency: wrk (C, one thread: it leaves the server the CPU it needs on
+//   a 2-core machine), or autocannon where wrk is missing;
+// - fixed rate (open loop): bench/throughput/open-loop.mjs.
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { wrk } from '../support/wrk.mjs';
+
+const run = promisify(execFile);
+const script = (name) => fileURLToPath(new URL(`./${name}`, import.meta.url));
+
+/** The header that carries the client key when a run uses many keys. */
+export const KEY_HEADER = 'x-client';
+
+/** `wrk <version>`, or undefined when wrk is not installed. */
+export async function wrkVersion() {
+  // wrk prints its version on stdout and exits 1.
+  const output = await run('wrk', ['--version']).then(
+    ({ stdout }) => stdout,
+    (error) => (error.code === 'ENOENT' ? undefined : error.stdout),
+  );
+  return output === undefined ? undefined : `wrk ${/^wrk (\S+)/.exec(output)?.[1] ?? '(version unknown)'}`;
+}
+
+/**
+ * One closed-loop run with `tool` (`wrk` or `autocannon`): `{ rps, p50, p99 (ms), total, non2xx,
+ * errors }`. With `keys` > 0 each request carries KEY_HEADER `c1`..`c<keys>` in turn.
+ */
+export async function closedLoop(tool, { port, path, method = 'GET', body, keys = 0, seconds, connections }) {
+  const url = `http://127.0.0.1:${port}${path}`;
+  if (tool === 'wrk') {
+    const env = { WRK_METHOD: method, WRK_BODY: body ?? '', WRK_KEYS: String(keys), WRK_KEY_HEADER: KEY_HEADER };
+    return wrk({ url, script: script('wrk.lua'), env, seconds, connections });
+  }
+  const spec = { url, method, body, keys, keyHeader: KEY_HEADER, seconds, connections };
+  const { stdout } = await run(process.execPath, [script('autocannon.mjs'), JSON.stringify(spec)]);
+  return JSON.parse(stdout);
+}
+
+/**
+ * One fixed-rate run of GET `path` at `rate` req/s (see open-loop.mjs):
+ * `{ answered, statuses, scheduled, late, dropped, errors, p50, p99, p999, lagP99 }`.
+ */
+export async function openLoop({ port, path, rate, seconds, connections }) {
+  const spec = { port, path, rate, seconds, connections };
+  const { stdout } = await run(process.execPath, [script('open-loop.mjs'), JSON.stringify(spec)]);
+  return JSON.parse(stdout);
+}
