@@ -4,6 +4,7 @@ import type { FieldError } from './error-body.js';
 export const MAX_INPUT_DEPTH = 32;
 
 /** U+0000, or a lone surrogate (with the `u` flag a well-formed pair reads as one code point, not Cs). */
+// eslint-disable-next-line no-control-regex
 const UNSTORABLE = /[\u0000\p{Cs}]/u;
 
 /**
