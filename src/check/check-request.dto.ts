@@ -1,8 +1,6 @@
 import { IsDefined, IsInt, IsIP, IsString, Length, Max, Min, ValidateIf } from 'class-validator';
 import { ApiProperty } from '@nestjs/swagger';
-
-/** Optional fields may be absent, but `null` is a wrong type, not "absent". */
-const present = (_: object, value: unknown) => value !== undefined;
+import { present } from '../http/dto-fields.js';
 
 export const MAX_CLIENT_ID_LENGTH = 256;
 export const MAX_RESOURCE_LENGTH = 512;

@@ -1,10 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsDefined, IsIn, IsString, Length, Matches, ValidateIf } from 'class-validator';
+import { IsDefined, IsIn } from 'class-validator';
+import { PlainText } from '../../http/dto-fields.js';
 import { ALLOW_TYPES, type AllowType } from '../access-lists.js';
 import { AccessValue } from './access-value.decorator.js';
-
-const DESCRIPTION = 'must be a string of 1 to 500 characters without control characters';
-const present = (_: object, value: unknown) => value !== undefined;
 
 /**
  * The body of `POST /v1/admin/allowlist`: a caller (client id, API key id, address or range) or a
@@ -24,10 +22,7 @@ export class CreateAllowEntryDto {
   @ApiProperty({ example: 'POST /v1/payments' })
   value!: string;
 
-  @ValidateIf(present)
-  @IsString({ message: DESCRIPTION })
-  @Length(1, 500, { message: DESCRIPTION })
-  @Matches(/^[^\p{Cc}]*$/u, { message: DESCRIPTION })
+  @PlainText(1, 500)
   @ApiProperty({ maxLength: 500, required: false })
   description?: string;
 }

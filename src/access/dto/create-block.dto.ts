@@ -1,15 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsDefined, IsIn, IsInt, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { IsDefined, IsIn, IsInt, Max, Min } from 'class-validator';
+import { PlainText } from '../../http/dto-fields.js';
 import { BLOCK_TYPES, type BlockType } from '../access-lists.js';
 import { AccessValue } from './access-value.decorator.js';
 
 export const MIN_BLOCK_MS = 1_000;
 export const MAX_BLOCK_MS = 365 * 24 * 3_600_000;
 const DURATION = `must be an integer from ${MIN_BLOCK_MS} to ${MAX_BLOCK_MS} (ms)`;
-const REASON = 'must be a string of 1 to 500 characters without control characters';
-const PUBLIC_REASON = 'must be a string of 1 to 200 characters without control characters';
-const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
-const present = (_: object, value: unknown) => value !== undefined;
 
 /**
  * The body of `POST /v1/admin/blocks`.
@@ -38,18 +35,12 @@ export class CreateBlockDto {
   durationMs!: number;
 
   /** For operators: why (kept in the block and the audit log). */
-  @IsDefined({ message: 'is required' })
-  @IsString({ message: REASON })
-  @Length(1, 500, { message: REASON })
-  @Matches(NO_CONTROL_CHARACTERS, { message: REASON })
+  @PlainText(1, 500, { required: true })
   @ApiProperty({ maxLength: 500, example: 'scraping, ticket 4411' })
   reason!: string;
 
   /** Told to the blocked caller; without it the caller reads a generic message. */
-  @ValidateIf(present)
-  @IsString({ message: PUBLIC_REASON })
-  @Length(1, 200, { message: PUBLIC_REASON })
-  @Matches(NO_CONTROL_CHARACTERS, { message: PUBLIC_REASON })
+  @PlainText(1, 200)
   @ApiProperty({ maxLength: 200, required: false, example: 'Too many requests from your network' })
   publicReason?: string;
 }

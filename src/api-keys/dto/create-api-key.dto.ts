@@ -1,5 +1,4 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsDefined } from 'class-validator';
 import { MAX_TIER_LENGTH } from '../../check/check-request.dto.js';
 import { ApiKeyFieldsDto, Tier } from './api-key-fields.js';
 
@@ -11,8 +10,7 @@ import { ApiKeyFieldsDto, Tier } from './api-key-fields.js';
  */
 export class CreateApiKeyDto extends ApiKeyFieldsDto {
   /** What rules select with `match.tier`. */
-  @IsDefined({ message: 'is required' })
-  @Tier()
+  @Tier(true)
   @ApiProperty({ minLength: 1, maxLength: MAX_TIER_LENGTH, example: 'pro' })
   tier!: string;
 }

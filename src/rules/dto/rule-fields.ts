@@ -19,13 +19,11 @@ import {
 } from 'class-validator';
 import { ALGORITHMS, MAX_LIMITS } from '../../limiter/algorithms.js';
 import { MAX_PENALTY_MS } from '../../limiter/policy/penalty.js';
+import { given, present } from '../../http/dto-fields.js';
 import { MAX_PRIORITY, RULE_NAME_PATTERN } from '../rule.js';
 
 /** The reason given for anything that should be an object and is not (`match`, `limits[2]`). */
 export const NOT_AN_OBJECT = 'must be an object';
-
-/** Optional fields may be absent, but `null` is a wrong type, not "absent" (as in `/v1/check`). */
-const present = (_: object, value: unknown) => value !== undefined;
 
 type Decorator = (target: object, key: string) => void;
 
@@ -46,7 +44,7 @@ function presence(required: boolean): PropertyDecorator {
  * only when present and not `null`. Elsewhere `null` stays a wrong type.
  */
 function removable(nullable: boolean): PropertyDecorator {
-  return nullable ? ValidateIf((_: object, value: unknown) => value !== undefined && value !== null) : presence(false);
+  return nullable ? ValidateIf(given) : presence(false);
 }
 
 /** A JSON object: not `null`, not an array. */

@@ -1,8 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsDefined, IsIn, IsString, Length, Matches, ValidateIf } from 'class-validator';
+import { IsDefined, IsIn } from 'class-validator';
+import { PlainText } from '../../http/dto-fields.js';
 import { LOAD_STATES, type LoadState } from '../system-state.js';
-
-const REASON = 'must be a string of 1 to 500 characters without control characters';
 
 /**
  * The body of `PUT /v1/admin/system/state`.
@@ -16,10 +15,7 @@ export class PutSystemStateDto {
   @ApiProperty({ enum: LOAD_STATES })
   state!: LoadState;
 
-  @ValidateIf((_, value) => value !== undefined)
-  @IsString({ message: REASON })
-  @Length(1, 500, { message: REASON })
-  @Matches(/^[^\p{Cc}]*$/u, { message: REASON })
+  @PlainText(1, 500)
   @ApiProperty({ maxLength: 500, required: false })
   reason?: string;
 }

@@ -66,6 +66,34 @@ describe('Floodgate service: the system state', () => {
     await adminFetch(a, 'PUT', '/v1/admin/system/state', { state: 'NORMAL' });
   });
 
+  it("switches a tier's limits on every node: a rule written on one node, the state set there, enforced on the other", async () => {
+    const rule = await adminFetch(a, 'POST', '/v1/admin/rules', {
+      name: 'free-by-state',
+      match: { tier: 'free' },
+      limits: [{ limit: 5, windowMs: 60_000 }],
+      stateLimits: { DEGRADED: [{ limit: 1, windowMs: 60_000 }] },
+    });
+    expect(rule.status).toBe(201);
+    const check = (clientId: string) =>
+      fetch(`${b.url}/v1/check`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ clientId, tier: 'free', cost: 0 }),
+      }).then((res) => json<{ rule: string; limit: number }>(res));
+    const waitFor = async (clientId: string, limit: number) => {
+      for (let i = 0; i < 100 && (await check(clientId)).limit !== limit; i++) await sleep(20);
+      return check(clientId);
+    };
+    expect(await waitFor('tiered', 5)).toMatchObject({ rule: 'free-by-state', limit: 5 });
+    await adminFetch(a, 'PUT', '/v1/admin/system/state', { state: 'DEGRADED' });
+    try {
+      expect(await waitFor('tiered', 1)).toMatchObject({ rule: 'free-by-state', limit: 1 });
+    } finally {
+      await adminFetch(a, 'PUT', '/v1/admin/system/state', { state: 'NORMAL' });
+    }
+    expect(await waitFor('tiered', 5)).toMatchObject({ limit: 5 });
+  });
+
   it('answers 400 naming the field for a bad state', async () => {
     for (const [body, field] of [
       [{ state: 'PANIC' }, 'state'],
