@@ -190,7 +190,7 @@ function introduction(meta) {
     '',
     legend(),
     '',
-    'The peers are set up as their READMEs show, with their defaults: ioredis clients with default options (Floodgate makes its own, with auto-pipelining), rate-limiter-flexible without `inMemoryBlockOnConsumed`, @nestjs/throttler with its default tracker and key. "Refused" is the share of non-2xx answers. `scripts/req` counts EVAL/EVALSHA calls per request in Redis `INFO commandstats` (every limiter here sends at most one script per decision and nothing else, so these are its round trips to Redis; on a Floodgate allow row, under 1.000 means some decisions failed open after the store\'s 50 ms timeout); `commands/req` counts every command Redis ran, those inside scripts included; both over the target\'s whole run.',
+    'The peers are set up as their READMEs show, with their defaults: ioredis clients with default options (Floodgate makes its own: fail-fast, no offline queue), rate-limiter-flexible without `inMemoryBlockOnConsumed`, @nestjs/throttler with its default tracker and key. "Refused" is the share of non-2xx answers. `scripts/req` counts EVAL/EVALSHA calls per request in Redis `INFO commandstats` (every limiter here sends at most one script per decision and nothing else, so these are its round trips to Redis; on a Floodgate allow row, under 1.000 means some decisions failed open after the store\'s 50 ms timeout); `commands/req` counts every command Redis ran, those inside scripts included; both over the target\'s whole run.',
     '',
     '![req/s per variant, allow and block, against the baseline](bench/chart.svg)',
   ].join('\n');

@@ -49,28 +49,49 @@ describe('RedisRateLimitStore on a busy event loop', () => {
     await server.stop();
   });
 
-  it('does not count the time a busy node takes to send the command', async () => {
-    // A burst: each request costs the node 5 ms of work before the auto-pipeline gets to send anything.
-    const decisions: Promise<unknown>[] = [];
-    for (let i = 0; i < 30; i++) {
-      decisions.push(store.consume(request()));
-      busy(5);
+  it('does not count the time a busy node takes to send the command, on a client that auto-pipelines', async () => {
+    // A client passed in may auto-pipeline: then nothing is sent before the loop gets to the flush.
+    const client = new Redis(server.url, { enableAutoPipelining: true, enableOfflineQueue: false });
+    await waitUntilReady(client, 5_000);
+    const pipelined = new RedisRateLimitStore(client, { ownsClient: true, timeoutMs: 20 });
+    try {
+      // A burst: each request costs the node 5 ms of work before the auto-pipeline sends anything.
+      const decisions: Promise<unknown>[] = [];
+      for (let i = 0; i < 30; i++) {
+        decisions.push(pipelined.consume(request()));
+        busy(5);
+      }
+      const results = (await Promise.all(decisions)) as { allowed: boolean }[];
+      expect(results.every((result) => result.allowed)).toBe(true);
+    } finally {
+      await pipelined.close();
     }
-    const results = (await Promise.all(decisions)) as { allowed: boolean }[];
-    expect(results.every((result) => result.allowed)).toBe(true);
   });
 
   it('takes the reply that arrived while the loop was busy, where a plain command timeout fails', async () => {
-    const decisions = Array.from({ length: 20 }, () => store.consume(request()));
-    const plainPing = plain.ping().then(
-      () => 'answered',
-      (error: Error) => error.message,
+    const admin = new Redis(server.url);
+    await admin.ping();
+    // Redis first spends 30 ms on another connection's script, so no reply can be read before the
+    // deadlines have started (in this turn's check phase); the replies then arrive while this node
+    // reads nothing for 100 ms.
+    const stall = admin.eval(
+      "local t0 = redis.call('TIME') repeat local t = redis.call('TIME') until (t[1] - t0[1]) * 1e6 + t[2] - t0[2] > 30000 return 1",
+      0,
     );
-    // Redis answers within a millisecond or two; this node reads nothing for 100 ms.
-    setImmediate(() => busy(100));
-    const results = await Promise.all(decisions);
-    expect(results.every((result) => result.allowed && result.limits[0]!.remaining === 9)).toBe(true);
-    expect(await plainPing).toBe('Command timed out');
+    try {
+      const decisions = Array.from({ length: 20 }, () => store.consume(request()));
+      const plainPing = plain.ping().then(
+        () => 'answered',
+        (error: Error) => error.message,
+      );
+      setImmediate(() => busy(100));
+      const results = await Promise.all(decisions);
+      expect(results.every((result) => result.allowed && result.limits[0]!.remaining === 9)).toBe(true);
+      expect(await plainPing).toBe('Command timed out');
+    } finally {
+      await stall;
+      admin.disconnect();
+    }
   });
 
   it('still times out when Redis does not answer', async () => {

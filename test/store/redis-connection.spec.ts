@@ -3,7 +3,7 @@ import { Cluster, Redis } from 'ioredis';
 import { createRedisClient, waitUntilReady } from '../../src/limiter/store/redis/redis-connection.js';
 import { InvalidRedisUrlError } from '../../src/limiter/store/redis/redis-url.js';
 
-const FAIL_FAST = { enableAutoPipelining: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 };
+const FAIL_FAST = { enableAutoPipelining: false, enableOfflineQueue: false, maxRetriesPerRequest: 0 };
 
 // URLs that must not reach a server use loopback ports 1 and 2, where nothing listens.
 describe('createRedisClient', () => {
@@ -76,7 +76,7 @@ describe('createRedisClient', () => {
     const client = open('redis-cluster://:pw@127.0.0.1:1,127.0.0.1:2', { commandTimeoutMs: 50 }) as Cluster;
     expect(client).toBeInstanceOf(Cluster);
     expect(client.options).toMatchObject({
-      enableAutoPipelining: true,
+      enableAutoPipelining: false,
       enableOfflineQueue: false,
       scaleReads: 'master',
       redisOptions: { ...FAIL_FAST, commandTimeout: 50, password: 'pw' },

@@ -57,7 +57,7 @@ describe('RedisRateLimitStore when Redis loses its scripts', () => {
     expect(stats).not.toMatch(/cmdstat_eval:/);
   });
 
-  it('reloads the scripts after SCRIPT FLUSH, one at a time and inside an auto-pipeline', async () => {
+  it('reloads the scripts after SCRIPT FLUSH, one at a time and many in flight at once', async () => {
     const [first] = requestsFor(1);
     expect((await store.consume(first!)).allowed).toBe(true);
     await admin.config('RESETSTAT');
@@ -66,7 +66,7 @@ describe('RedisRateLimitStore when Redis loses its scripts', () => {
     expect(await noscriptErrors()).toBe(1);
 
     await admin.script('FLUSH');
-    // Issued in one tick: ioredis sends them as one auto-pipeline.
+    // Issued in one tick: all of them reach Redis before the first NOSCRIPT comes back.
     const results = await Promise.all(requestsFor(25).map((r) => store.consume(r)));
     expect(results.every((r) => r.allowed && r.limits[0]!.remaining === 9)).toBe(true);
     expect(await noscriptErrors()).toBeGreaterThan(1);

@@ -30,6 +30,16 @@ async function connect(url: string): Promise<Redis | Cluster> {
   return client;
 }
 
+/**
+ * `client`, on which the store's definition of `command` runs `lua` instead: a server answering
+ * with another script's reply, as a stale deployment or a bad proxy could.
+ */
+function replacingScript(client: Redis | Cluster, command: string, lua: string): Redis | Cluster {
+  const define = client.defineCommand.bind(client);
+  client.defineCommand = (name, definition) => define(name, name === command ? { ...definition, lua } : definition);
+  return client;
+}
+
 async function openStore(url: string): Promise<RedisRateLimitStore> {
   return new RedisRateLimitStore(await connect(url), { ownsClient: true });
 }
@@ -136,10 +146,11 @@ describe('RedisRateLimitStore on a single server', () => {
     });
 
     it('are refused with a clear error when the script answers without the block', async () => {
-      const client = await connect(SINGLE);
-      const broken = new RedisRateLimitStore(client, { ownsClient: true });
       // The consume script of before penalties: the reply lacks blockedUntilMs.
-      client.defineCommand(scriptCommand('gcra', 2), { lua: 'return {1, 2, 0, 1, 1}', numberOfKeys: 2 });
+      const broken = new RedisRateLimitStore(
+        replacingScript(await connect(SINGLE), scriptCommand('gcra', 2), 'return {1, 2, 0, 1, 1}'),
+        { ownsClient: true },
+      );
       await expect(broken.consume({ key: freshKey(), algorithm: 'gcra', limits, cost: 1, penalty })).rejects.toThrow(
         'Unexpected rate-limit script reply: expected an array of 6 integers, got an array of length 5',
       );
@@ -197,10 +208,11 @@ describe('RedisRateLimitStore on a single server', () => {
   });
 
   it('refuses a malformed script reply with a clear error', async () => {
-    const client = await connect(SINGLE);
-    const broken = new RedisRateLimitStore(client, { ownsClient: true });
     // Same command name, different script: what a stale deployment or a bad proxy could answer.
-    client.defineCommand(scriptCommand('gcra', 1), { lua: 'return {1, 2}', numberOfKeys: 1 });
+    const broken = new RedisRateLimitStore(
+      replacingScript(await connect(SINGLE), scriptCommand('gcra', 1), 'return {1, 2}'),
+      { ownsClient: true },
+    );
     const request = { key: freshKey(), algorithm: 'gcra' as const, limits: [{ limit: 1, windowMs: 1_000 }], cost: 1 };
     await expect(broken.consume(request)).rejects.toThrow(
       'Unexpected rate-limit script reply: expected an array of 5 integers, got an array of length 2',
@@ -354,7 +366,7 @@ describe('script cache loss on a cluster', () => {
     return total;
   };
 
-  it('reloads the scripts transparently after SCRIPT FLUSH on every node, inside auto-pipelines', async () => {
+  it('reloads the scripts transparently after SCRIPT FLUSH on every node, for many calls in flight at once', async () => {
     // Many keys, so every node (slot range) and every algorithm is involved.
     const requests = Array.from({ length: 60 }, (_, i) => ({
       key: freshKey(),

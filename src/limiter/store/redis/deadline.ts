@@ -11,9 +11,9 @@ export class StoreTimeoutError extends Error {
  * `promise`, or a `StoreTimeoutError` when Redis has not answered `ms` after the command went out.
  * A plain timer started at the call (ioredis' `commandTimeout`) times the node's own backlog
  * instead, twice over, and under a burst that turned most decisions into fail-open ones:
- * - the command is written later: ioredis' auto-pipeline flushes in a `setImmediate`, after every
- *   request the event loop is busy with; so the timer starts in a `setImmediate` too, queued behind
- *   that flush;
+ * - the command may be written later: a client that auto-pipelines (one you pass in may) flushes
+ *   in a `setImmediate`, after every request the event loop is busy with; so the timer starts in a
+ *   `setImmediate` too, queued behind that flush;
  * - the reply is read later: a busy loop runs its expired timers before it reads the sockets (the
  *   timers phase comes before the poll phase); so an expired timer only arms a check at the end
  *   of that same turn (`setImmediate`, after the poll phase), by which time a reply that has

@@ -22,8 +22,8 @@ const reconnectDelay = (times: number): number => Math.min(times * 50, RECONNECT
  * `redis-sentinel://h:p,h:p/masterName` or `redis-cluster://h:p,h:p` (reads and writes go to the
  * masters).
  *
- * Settings forced on every client: auto-pipelining, `enableOfflineQueue: false`,
- * `maxRetriesPerRequest: 0`, `commandTimeout`; defaults you may override with an options object:
+ * Settings forced on every client: `enableOfflineQueue: false`, `maxRetriesPerRequest: 0`,
+ * `commandTimeout`, and no auto-pipelining (see below); defaults you may override with an options object:
  * `connectTimeout` 1 s and a reconnect backoff capped at 200 ms.
  *
  * @example
@@ -32,7 +32,11 @@ const reconnectDelay = (times: number): number => Math.min(times * 50, RECONNECT
  */
 export function createRedisClient(source: string | RedisOptions, options: RedisConnectionOptions): Redis | Cluster {
   const failFast: RedisOptions = {
-    enableAutoPipelining: true,
+    // Auto-pipelining batches a turn's commands into one write, then the node waits while Redis runs
+    // the batch and Redis waits while the node handles the replies. Sending each script as it comes
+    // measured faster: 54,000 against 30,000 consumes/s from 50 concurrent callers, and 14,500
+    // against 12,900 guarded requests/s (bench/throughput.mjs's floodgate-redis allow route).
+    enableAutoPipelining: false,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: options.commandTimeoutMs,
@@ -62,7 +66,7 @@ export function createRedisClient(source: string | RedisOptions, options: RedisC
       });
     case 'cluster': {
       const clusterOptions: ClusterOptions = {
-        enableAutoPipelining: true,
+        enableAutoPipelining: false,
         enableOfflineQueue: false,
         scaleReads: 'master',
         clusterRetryStrategy: reconnectDelay,
