@@ -1,19 +1,6 @@
-import {
-  BadRequestException,
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Inject,
-  Param,
-  Post,
-  Query,
-  Res,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { AdminActor, AdminRoute } from '../admin/index.js';
-import { invalidInputBody } from '../http/error-body.js';
-import { oneOf, parseListQuery } from '../http/list-query.js';
+import { oneOf, orBadRequest, parseListQuery } from '../http/list-query.js';
 import { uuidParam } from '../http/path-id.js';
 import { RulesRefresher } from '../rules/index.js';
 import { ALLOW_TYPES } from './access-lists.js';
@@ -53,9 +40,8 @@ export class AllowlistController {
   @Get()
   @AdminRoute('read')
   list(@Query() query: unknown): Promise<{ items: AllowEntryResponse[]; total: number }> {
-    const parsed = parseListQuery(query, { type: oneOf(ALLOW_TYPES) });
-    if (parsed.errors !== undefined) throw new BadRequestException(invalidInputBody(parsed.errors));
-    return this.allowlist.list(parsed.value);
+    const parsed = orBadRequest(parseListQuery(query, { type: oneOf(ALLOW_TYPES) }));
+    return this.allowlist.list(parsed);
   }
 
   @Delete(':id')

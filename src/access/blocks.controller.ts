@@ -1,19 +1,6 @@
-import {
-  BadRequestException,
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Inject,
-  Param,
-  Post,
-  Query,
-  Res,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import { AdminActor, AdminRoute } from '../admin/index.js';
-import { invalidInputBody } from '../http/error-body.js';
-import { oneOf, parseListQuery } from '../http/list-query.js';
+import { oneOf, orBadRequest, parseListQuery } from '../http/list-query.js';
 import { uuidParam } from '../http/path-id.js';
 import { RulesRefresher } from '../rules/index.js';
 import { BLOCK_TYPES } from './access-lists.js';
@@ -54,9 +41,8 @@ export class BlocksController {
   @Get()
   @AdminRoute('read')
   list(@Query() query: unknown): Promise<{ items: BlockResponse[]; total: number }> {
-    const parsed = parseListQuery(query, { type: oneOf(BLOCK_TYPES) });
-    if (parsed.errors !== undefined) throw new BadRequestException(invalidInputBody(parsed.errors));
-    return this.blocks.list(parsed.value);
+    const parsed = orBadRequest(parseListQuery(query, { type: oneOf(BLOCK_TYPES) }));
+    return this.blocks.list(parsed);
   }
 
   @Get(':id')

@@ -1,19 +1,6 @@
-import {
-  BadRequestException,
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  Inject,
-  Param,
-  Patch,
-  Post,
-  Query,
-  Res,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { AdminActor, AdminRoute } from '../admin/index.js';
-import { invalidInputBody } from '../http/error-body.js';
-import { booleanFilter, parseListQuery, text } from '../http/list-query.js';
+import { booleanFilter, orBadRequest, parseListQuery, text } from '../http/list-query.js';
 import { uuidParam } from '../http/path-id.js';
 import { RulesRefresher } from '../rules/index.js';
 import type { ApiKeyResponse, CreatedApiKeyResponse } from './api-key.js';
@@ -56,9 +43,10 @@ export class ApiKeysController {
   @Get()
   @AdminRoute('read')
   list(@Query() query: unknown): Promise<{ items: ApiKeyResponse[]; total: number }> {
-    const parsed = parseListQuery(query, { tier: text(64), enabled: booleanFilter, revoked: booleanFilter });
-    if (parsed.errors !== undefined) throw new BadRequestException(invalidInputBody(parsed.errors));
-    return this.keys.list(parsed.value);
+    const parsed = orBadRequest(
+      parseListQuery(query, { tier: text(64), enabled: booleanFilter, revoked: booleanFilter }),
+    );
+    return this.keys.list(parsed);
   }
 
   @Get(':id')

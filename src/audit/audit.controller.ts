@@ -1,7 +1,6 @@
-import { BadRequestException, Controller, Get, Inject, Query } from '@nestjs/common';
+import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { AdminRoute } from '../admin/index.js';
-import { invalidInputBody } from '../http/error-body.js';
-import { oneOf, parseListQuery, text } from '../http/list-query.js';
+import { oneOf, orBadRequest, parseListQuery, text } from '../http/list-query.js';
 import { AdminAuditLog, AUDIT_TARGETS, type AuditRecord } from './admin-audit.js';
 
 /** `GET /v1/admin/audit`: the admin audit log, newest first (`targetType`, `targetId`, `limit`, `offset`). */
@@ -12,8 +11,7 @@ export class AuditController {
   @Get()
   @AdminRoute('read')
   list(@Query() query: unknown): Promise<{ items: AuditRecord[]; total: number }> {
-    const parsed = parseListQuery(query, { targetType: oneOf(AUDIT_TARGETS), targetId: text(256) });
-    if (parsed.errors !== undefined) throw new BadRequestException(invalidInputBody(parsed.errors));
-    return this.audit.list(parsed.value);
+    const parsed = orBadRequest(parseListQuery(query, { targetType: oneOf(AUDIT_TARGETS), targetId: text(256) }));
+    return this.audit.list(parsed);
   }
 }

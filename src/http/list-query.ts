@@ -1,4 +1,5 @@
-import type { FieldError } from './error-body.js';
+import { BadRequestException } from '@nestjs/common';
+import { invalidInputBody, type FieldError } from './error-body.js';
 
 /** Page size of the admin list routes when none is asked for, and the largest one allowed. */
 export const DEFAULT_PAGE_SIZE = 20;
@@ -12,6 +13,12 @@ export interface Page {
 
 /** A parsed value, or what is wrong with the input. */
 export type Parsed<T> = { readonly value: T; readonly errors?: undefined } | { readonly errors: FieldError[] };
+
+/** The parsed value, or a 400 naming every offending field (the service's one error shape). */
+export function orBadRequest<T>(parsed: Parsed<T>): T {
+  if (parsed.errors !== undefined) throw new BadRequestException(invalidInputBody(parsed.errors));
+  return parsed.value;
+}
 
 /** Reads one filter's text: its value, or the reason it is wrong. */
 export type FilterParser<T> = (raw: string) => { value: T } | { reason: string };

@@ -1,7 +1,6 @@
-import { BadRequestException, Controller, Get, Inject, Query } from '@nestjs/common';
+import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { AdminRoute } from '../admin/index.js';
-import { invalidInputBody } from '../http/error-body.js';
-import { parseListQuery } from '../http/list-query.js';
+import { orBadRequest, parseListQuery } from '../http/list-query.js';
 import { storageError } from '../rules/index.js';
 import { OverLimitBoard, type OverLimitPage } from './over-limit-board.js';
 import { OverLimitTracker } from './over-limit.tracker.js';
@@ -21,12 +20,11 @@ export class OverLimitController {
   @Get()
   @AdminRoute('read')
   async list(@Query() query: unknown): Promise<OverLimitPage> {
-    const parsed = parseListQuery(query, {});
-    if (parsed.errors !== undefined) throw new BadRequestException(invalidInputBody(parsed.errors));
+    const parsed = orBadRequest(parseListQuery(query, {}));
     // This node's own latest notes first, so what it just saw is in the answer.
     await this.tracker.post();
     try {
-      return await this.board.page(Date.now(), parsed.value.offset, parsed.value.limit);
+      return await this.board.page(Date.now(), parsed.offset, parsed.limit);
     } catch (error) {
       throw storageError(error);
     }

@@ -48,7 +48,8 @@ export {
   toRuleResponse,
   toStoredRule,
 } from './rule-response.js';
-export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parseIfMatch, parseListQuery, parseRuleId } from './rules-request.js';
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../http/list-query.js';
+export { parseIfMatch, parseListQuery, parseRuleId } from './rules-request.js';
 export { RULES_BUS, RULES_OPTIONS } from './rules.constants.js';
 export { RULES_PATH, RulesController } from './rules.controller.js';
 export {

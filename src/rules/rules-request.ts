@@ -1,56 +1,18 @@
 // Parsing of what the rules API receives besides rule bodies: path ids, query strings, If-Match, rollback bodies.
-import { ALGORITHMS, type Algorithm, isAlgorithm } from '../limiter/algorithms.js';
+import { ALGORITHMS } from '../limiter/algorithms.js';
 import type { FieldError } from '../http/error-body.js';
+import { booleanFilter, oneOf, parseListQuery as parseAdminListQuery, type Parsed } from '../http/list-query.js';
 import type { RuleListQuery } from './rules.repository.js';
 
-/** Page size of `GET /v1/admin/rules` when none is asked for, and the largest one allowed. */
-export const DEFAULT_PAGE_SIZE = 20;
-export const MAX_PAGE_SIZE = 100;
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const LIST_PARAMS = ['resource', 'enabled', 'algorithm', 'limit', 'offset'];
 
-/** A parsed value, or what is wrong with the input. */
-export type Parsed<T> = { readonly value: T; readonly errors?: undefined } | { readonly errors: FieldError[] };
-
-/** The query string of `GET /v1/admin/rules`; unknown or repeated parameters are errors. */
+/** The query string of `GET /v1/admin/rules`: a page, and `resource`, `enabled`, `algorithm` filters. */
 export function parseListQuery(query: unknown): Parsed<RuleListQuery> {
-  const params = (typeof query === 'object' && query !== null ? query : {}) as Record<string, unknown>;
-  const errors: FieldError[] = [];
-  for (const key of Object.keys(params)) {
-    if (!LIST_PARAMS.includes(key)) errors.push({ field: key, reason: 'is not allowed' });
-    else if (typeof params[key] !== 'string') errors.push({ field: key, reason: 'must be given once' });
-  }
-  const text = (key: string) => (typeof params[key] === 'string' ? params[key] : undefined);
-  const integer = (key: string, min: number, max: number, fallback: number): number => {
-    const raw = text(key);
-    if (raw === undefined) return fallback;
-    const value = /^\d{1,9}$/.test(raw) ? Number(raw) : NaN;
-    if (Number.isInteger(value) && value >= min && value <= max) return value;
-    errors.push({ field: key, reason: `must be an integer from ${min} to ${max}` });
-    return fallback;
-  };
-  const limit = integer('limit', 1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE);
-  const offset = integer('offset', 0, 1_000_000_000, 0);
-  const enabledText = text('enabled');
-  if (enabledText !== undefined && enabledText !== 'true' && enabledText !== 'false') {
-    errors.push({ field: 'enabled', reason: 'must be true or false' });
-  }
-  const algorithm = text('algorithm');
-  if (algorithm !== undefined && !isAlgorithm(algorithm)) {
-    errors.push({ field: 'algorithm', reason: `must be one of ${ALGORITHMS.join(', ')}` });
-  }
-  if (errors.length > 0) return { errors };
-  const resource = text('resource');
-  return {
-    value: {
-      limit,
-      offset,
-      ...(resource === undefined ? {} : { resource }),
-      ...(enabledText === undefined ? {} : { enabled: enabledText === 'true' }),
-      ...(algorithm === undefined ? {} : { algorithm: algorithm as Algorithm }),
-    },
-  };
+  return parseAdminListQuery(query, {
+    resource: (raw) => ({ value: raw }),
+    enabled: booleanFilter,
+    algorithm: oneOf(ALGORITHMS),
+  });
 }
 
 /** A rule id from the path: a UUID, lowercased as Postgres prints it. */
