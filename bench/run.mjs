@@ -53,15 +53,19 @@ async function postgresVersion() {
   }
 }
 
-async function header(redisPort, minutes) {
-  const cpus = os.cpus();
-  const redis = await orUnknown(async () => /redis_version:(\S+)/.exec(await cli(redisPort, 'info', 'server'))[1]);
-  const postgres = await orUnknown(postgresVersion);
-  const commit = await orUnknown(async () => {
+/** The commit measured, read when the run starts: what is edited while it runs was not built into it. */
+function measuredCommit() {
+  return orUnknown(async () => {
     const sha = (await run('git', ['rev-parse', '--short', 'HEAD'])).stdout.trim();
     const dirty = (await run('git', ['status', '--porcelain', '--untracked-files=no'])).stdout.trim() !== '';
     return dirty ? `${sha} with uncommitted changes` : sha;
   });
+}
+
+async function header(redisPort, minutes, commit) {
+  const cpus = os.cpus();
+  const redis = await orUnknown(async () => /redis_version:(\S+)/.exec(await cli(redisPort, 'info', 'server'))[1]);
+  const postgres = await orUnknown(postgresVersion);
   const took = Object.entries(minutes).map(([name, m]) => `${name.replace('.mjs', '')} ${fmt(m, 1)}`);
   return [
     '# Benchmarks',
@@ -73,6 +77,7 @@ async function header(redisPort, minutes) {
 }
 
 await runScript(async () => {
+  const commit = await measuredCommit();
   const redis = await startRedis();
   const sections = [];
   const minutes = {};
@@ -89,7 +94,7 @@ await runScript(async () => {
     sections.push(markdown);
     failed ||= !ok;
   }
-  const report = [await header(redis.port, minutes), ...sections].join('\n\n') + '\n';
+  const report = [await header(redis.port, minutes, commit), ...sections].join('\n\n') + '\n';
   writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), report);
   progress('wrote BENCHMARKS.md');
   if (failed) process.exitCode = 1;
