@@ -20,7 +20,6 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import {
   cellsOf,
   createContext,
@@ -37,6 +36,7 @@ import {
 import { defer, runScript } from './support/cleanup.mjs';
 import { commandLine, option, progress, quick, redisOption } from './support/options.mjs';
 import { freePort } from './support/ports.mjs';
+import { createDatabase } from './support/postgres.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = Number(option('runs', quick ? 1_000 : 10_000));
@@ -62,17 +62,6 @@ const HEAP_GROWTH_LIMIT = 8 * MiB;
 const ADMIN_TOKEN = `robustness-${randomBytes(12).toString('hex')}`;
 const READONLY_TOKEN = `robustness-read-${randomBytes(12).toString('hex')}`;
 const RUN_ID = randomBytes(4).toString('hex');
-const POSTGRES = 'postgresql://postgres@127.0.0.1:5432';
-
-async function postgres(sql) {
-  const client = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 function buildIfMissing() {
   if (existsSync(new URL('../dist/main.js', import.meta.url))) return;
@@ -205,10 +194,7 @@ function addInto(target, statuses) {
 await runScript(async () => {
   buildIfMissing();
   const { validateRuleBody } = await import('../dist/rules/validate-rule-body.js');
-  const database = `floodgate_bench_robustness_${RUN_ID}`;
-  await postgres(`CREATE DATABASE ${database}`);
-  defer(() => postgres(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
-  const node = await startNode(`${POSTGRES}/${database}`);
+  const node = await startNode(await createDatabase());
   progress(`node ready at ${node.url} (pid ${node.proc.pid}); ${RUNS} inputs, seed ${SEED}`);
   const ctx = createContext({
     url: node.url,

@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { runScript } from './support/cleanup.mjs';
 import { progress, quick } from './support/options.mjs';
+import { createMigratedTemplate, TEMPLATE_VARIABLE } from './support/postgres.mjs';
 import { cli, startRedis } from './support/redis.mjs';
 import { fmt } from './support/stats.mjs';
 
@@ -70,7 +71,7 @@ async function header(redisPort, minutes, commit) {
   return [
     '# Benchmarks',
     '',
-    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus.length} x ${cpus[0]?.model.trim()}, ${fmt(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, Node ${process.version}, Redis ${redis} (a redis-server of the run's own on a loopback port), Postgres ${postgres} (127.0.0.1:5432, a fresh database per section), at commit ${commit}.`,
+    `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus.length} x ${cpus[0]?.model.trim()}, ${fmt(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, Node ${process.version}, Redis ${redis} (a redis-server of the run's own on a loopback port), Postgres ${postgres} (127.0.0.1:5432, fresh databases per section, copied from one migrated at the start), at commit ${commit}.`,
     '',
     `Command: \`npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}\` (builds, then runs \`node bench/run.mjs\`). Sections took (minutes): ${took.join(', ')}.`,
   ].join('\n');
@@ -79,6 +80,8 @@ async function header(redisPort, minutes, commit) {
 await runScript(async () => {
   const commit = await measuredCommit();
   const redis = await startRedis();
+  // The sections inherit our environment: their databases are copies of this one.
+  process.env[TEMPLATE_VARIABLE] = await createMigratedTemplate();
   const sections = [];
   const minutes = {};
   let failed = false;

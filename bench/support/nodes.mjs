@@ -1,17 +1,18 @@
 // Floodgate service nodes for the bench scripts: `node dist/main.js` processes on free loopback
-// ports, sharing one Redis and a fresh Postgres database that is dropped at clean-up.
+// ports, sharing one Redis and a fresh, migrated Postgres database that is dropped at clean-up.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { defer } from './cleanup.mjs';
 import { progress } from './options.mjs';
 import { freePort } from './ports.mjs';
+import { createDatabase } from './postgres.mjs';
+
+export { createDatabase };
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const POSTGRES = 'postgresql://postgres@127.0.0.1:5432';
 const PORTS = [4700, 4899];
 
 if (!existsSync(new URL('../../dist/main.js', import.meta.url))) {
@@ -21,34 +22,11 @@ if (!existsSync(new URL('../../dist/main.js', import.meta.url))) {
 /** The admin token of every node this process starts. */
 const ADMIN_TOKEN = `bench-${randomBytes(12).toString('hex')}`;
 
-/** A tag unique to this run: in database names and the counters' key prefix. */
-const RUN_ID = randomBytes(4).toString('hex');
-
-/** The counters' key prefix (RATE_LIMIT_KEY_PREFIX) of every node this process starts. */
-const KEY_PREFIX = `bench${RUN_ID}`;
+/** The counters' key prefix (RATE_LIMIT_KEY_PREFIX) of every node this process starts: unique to this run. */
+const KEY_PREFIX = `bench${randomBytes(4).toString('hex')}`;
 
 /** Keys this process's nodes write to Redis: its counters and the rule set's snapshot. */
 export const SERVICE_KEY_PATTERNS = [`${KEY_PREFIX}:*`, 'floodgate:rules:snapshot'];
-
-async function postgres(sql) {
-  const client = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-let databases = 0;
-
-/** A fresh database, dropped at clean-up: its URL. */
-export async function createDatabase() {
-  const name = `floodgate_bench_${RUN_ID}_${++databases}`;
-  await postgres(`CREATE DATABASE ${name}`);
-  defer(() => postgres(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-  return `${POSTGRES}/${name}`;
-}
 
 const adminHeaders = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
 
@@ -58,7 +36,7 @@ const adminHeaders = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': '
  * token is not ours).
  */
 async function becameReady(url, proc) {
-  // A first start migrates the database: allow a minute.
+  // Generous: two cores starting three nodes and a load generator can be slow.
   for (let i = 0; i < 600; i++) {
     if (proc.exitCode !== null) return false;
     try {
@@ -89,7 +67,7 @@ export async function startNode(options) {
   }
 }
 
-async function spawnNode({ redisUrl, databaseUrl, migrate = false, env = {}, nodeArgs = [] }) {
+async function spawnNode({ redisUrl, databaseUrl, env = {}, nodeArgs = [] }) {
   const port = await freePort(...PORTS);
   const proc = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], {
     cwd: root,
@@ -104,7 +82,8 @@ async function spawnNode({ redisUrl, databaseUrl, migrate = false, env = {}, nod
       ADMIN_TOKEN,
       REDIS_URL: redisUrl,
       RATE_LIMIT_KEY_PREFIX: KEY_PREFIX,
-      MIGRATE_ON_START: String(migrate),
+      // createDatabase() copies a migrated template.
+      MIGRATE_ON_START: 'false',
       LOG_LEVEL: 'warn',
       ...env,
     },
@@ -125,20 +104,15 @@ async function stopProcess(proc) {
 }
 
 /**
- * `count` nodes on one Redis. Without `databaseUrl`, on a fresh database that the first node
- * migrates before the others start; with it (a database an earlier call created), all at once.
- * Returns `{ nodes, databaseUrl }`; `stopNodes(nodes)` stops them before clean-up.
+ * `count` nodes on one Redis, started all at once, on `databaseUrl` (a database an earlier call
+ * created) or else a fresh one. Returns `{ nodes, databaseUrl }`; `stopNodes(nodes)` stops them
+ * before clean-up.
  */
 export async function startService({ count, redisUrl, databaseUrl, env = {}, nodeArgs = [] }) {
-  const options = { redisUrl, env, nodeArgs };
-  const start = (n, extra) => Promise.all(Array.from({ length: n }, () => startNode({ ...options, ...extra })));
-  let nodes;
-  if (databaseUrl === undefined) {
-    databaseUrl = await createDatabase();
-    nodes = [...(await start(1, { databaseUrl, migrate: true })), ...(await start(count - 1, { databaseUrl }))];
-  } else {
-    nodes = await start(count, { databaseUrl });
-  }
+  databaseUrl ??= await createDatabase();
+  const nodes = await Promise.all(
+    Array.from({ length: count }, () => startNode({ redisUrl, databaseUrl, env, nodeArgs })),
+  );
   progress(`${count} node(s) ready on ${nodes.map((n) => n.port).join(', ')}`);
   return { nodes, databaseUrl };
 }

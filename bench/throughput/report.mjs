@@ -114,7 +114,7 @@ function checkTable(check) {
       'commands/req',
       'x check allow',
     ],
-    CHECK_VARIANTS.map((variant) => {
+    CHECK_VARIANTS.filter((variant) => check[variant.name] !== undefined).map((variant) => {
       const rows = check[variant.name];
       const traced = variant.traced ? spread(ratios(rows, check['check allow']), x) : '-';
       return [variant.name, variant.what, ...loadCells(rows), ...redisCells(variant, rows), traced];
@@ -199,20 +199,28 @@ function introduction(meta) {
 function oneKeySections(results, meta) {
   const { closed, open, check, rates } = results;
   const traced = check['check allow traced'];
-  return [
-    '### Closed loop, one hot key',
-    '',
-    closedTable(closed.one),
-    '',
+  const fixedRate = () => [
     '### Fixed rate, one hot key',
     '',
     `Each round offers every variant the same rate: ${fmt(meta.fixedRate, 2)} x that round's baseline closed-loop throughput (${rates.map((r) => fmt(r)).join(', ')} req/s), from bench/throughput/open-loop.mjs over ${meta.connections} connections, for ${meta.duration} s after half a second not counted. Latency counts from when a request was due, not from when it could be sent (no coordinated omission). Late: due while every connection was busy, so it waited; dropped: not sent by the end or not answered within 2 s. Requests that found a connection free left within ${ms(generatorLag(open))} ms of their due time at the 99th percentile (the generator's own precision; worst variant's median).`,
     '',
     openTable(open),
     '',
+  ];
+  return [
+    '### Closed loop, one hot key',
+    '',
+    closedTable(closed.one),
+    '',
+    // None with --fixed-rate 0 (--quick).
+    ...(Object.keys(open).length > 0 ? fixedRate() : []),
     '### POST /v1/check: decisions per second per node',
     '',
-    `The whole service (\`node dist/main.js\`, LOG_LEVEL=warn, a fresh Postgres database; its \`default\` rule at DEFAULT_LIMIT 1e9 or 1 per hour) answering \`POST /v1/check\` for one client, same closed-loop load. The traced node exports its spans over OTLP/HTTP (protobuf) to a local sink that answers 200: it received ${fmt(sum(column(traced, 'traceExports')))} exports (${fmt(sum(column(traced, 'traceBytes')) / 1024)} KiB).`,
+    `The whole service (\`node dist/main.js\`, LOG_LEVEL=warn, a fresh Postgres database; its \`default\` rule at DEFAULT_LIMIT 1e9 or 1 per hour) answering \`POST /v1/check\` for one client, same closed-loop load. ${
+      traced === undefined
+        ? 'Not with tracing on (not run with --quick).'
+        : `The traced node exports its spans over OTLP/HTTP (protobuf) to a local sink that answers 200: it received ${fmt(sum(column(traced, 'traceExports')))} exports (${fmt(sum(column(traced, 'traceBytes')) / 1024)} KiB).`
+    }`,
     '',
     checkTable(check),
   ].join('\n');

@@ -80,7 +80,7 @@ export async function startCheck(variant, { redisUrl, databaseUrl, otlpUrl }) {
     });
   }
   // Migrations are applied by the first start; later starts find none pending.
-  return startNode({ redisUrl, databaseUrl, migrate: true, env });
+  return startNode({ redisUrl, databaseUrl, env });
 }
 
 async function stopProcess(proc) {
