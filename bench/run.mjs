@@ -17,6 +17,7 @@ import { progress, quick } from './support/options.mjs';
 import { createMigratedTemplate, TEMPLATE_VARIABLE } from './support/postgres.mjs';
 import { cli, startRedis } from './support/redis.mjs';
 import { fmt } from './support/stats.mjs';
+import { wrkVersion } from './support/wrk.mjs';
 
 const SECTIONS = ['throughput.mjs', 'accuracy.mjs', 'hot-reload.mjs', 'memory.mjs', 'cluster.mjs', 'robustness.mjs'];
 const args = process.argv.slice(2);
@@ -79,6 +80,11 @@ async function header(redisPort, minutes, commit) {
 
 await runScript(async () => {
   const commit = await measuredCommit();
+  if ((await wrkVersion()) === undefined) {
+    progress(
+      'wrk is not installed (apt-get install wrk): throughput falls back to autocannon, the cluster section fails',
+    );
+  }
   const redis = await startRedis();
   // The sections inherit our environment: their databases are copies of this one.
   process.env[TEMPLATE_VARIABLE] = await createMigratedTemplate();

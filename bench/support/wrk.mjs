@@ -27,3 +27,19 @@ export async function wrk({ url, script, env = {}, seconds, connections }) {
     errors: socketErrors ? socketErrors.slice(1).reduce((n, x) => n + Number(x), 0) : 0,
   };
 }
+
+/** `wrk <version>`, or undefined when wrk is not installed. */
+export async function wrkVersion() {
+  // wrk prints its version on stdout and exits 1.
+  const output = await run('wrk', ['--version']).then(
+    ({ stdout }) => stdout,
+    (error) => (error.code === 'ENOENT' ? undefined : error.stdout),
+  );
+  return output === undefined ? undefined : `wrk ${/^wrk (\S+)/.exec(output)?.[1] ?? '(version unknown)'}`;
+}
+
+/** Throws, saying how to install it, when wrk is missing. */
+export async function requireWrk() {
+  if ((await wrkVersion()) === undefined)
+    throw new Error("wrk is not installed (apt-get install wrk): it is this section's load generator");
+}

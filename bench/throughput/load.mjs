@@ -6,23 +6,15 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { wrk } from '../support/wrk.mjs';
+import { wrk, wrkVersion } from '../support/wrk.mjs';
+
+export { wrkVersion };
 
 const run = promisify(execFile);
 const script = (name) => fileURLToPath(new URL(`./${name}`, import.meta.url));
 
 /** The header that carries the client key when a run uses many keys. */
 export const KEY_HEADER = 'x-client';
-
-/** `wrk <version>`, or undefined when wrk is not installed. */
-export async function wrkVersion() {
-  // wrk prints its version on stdout and exits 1.
-  const output = await run('wrk', ['--version']).then(
-    ({ stdout }) => stdout,
-    (error) => (error.code === 'ENOENT' ? undefined : error.stdout),
-  );
-  return output === undefined ? undefined : `wrk ${/^wrk (\S+)/.exec(output)?.[1] ?? '(version unknown)'}`;
-}
 
 /**
  * One closed-loop run with `tool` (`wrk` or `autocannon`): `{ rps, p50, p99 (ms), total, non2xx,
