@@ -60,6 +60,24 @@ async function allowedOf(service: RunningService, body: Record<string, unknown>,
   return allowed;
 }
 
+/**
+ * Sends `n` checks one after another to a token bucket of `capacity` that refills one token every
+ * `refillMs`, and expects it to admit its capacity plus what refilled while they ran: the tiers'
+ * buckets refill as the test goes (pro: one every 600 ms), and a slow machine takes that long.
+ */
+async function expectBucket(
+  service: RunningService,
+  body: Record<string, unknown>,
+  n: number,
+  { capacity, refillMs }: { capacity: number; refillMs: number },
+): Promise<void> {
+  const started = Date.now();
+  const allowed = await allowedOf(service, body, n);
+  const refilled = Math.floor((Date.now() - started) / refillMs);
+  expect(allowed).toBeGreaterThanOrEqual(capacity);
+  expect(allowed).toBeLessThanOrEqual(capacity + refilled);
+}
+
 describe('Floodgate service: operations', () => {
   let service: RunningService;
 
@@ -77,15 +95,19 @@ describe('Floodgate service: operations', () => {
 
   it('gives each tier of the sample rules its limits: bursts while NORMAL, free shed hard while DEGRADED', async () => {
     const check = (tier: string, clientId: string) => ({ clientId, tier, resource: 'GET /anything' });
-    expect(await allowedOf(service, check('free', 'free-normal'), 25)).toBe(20);
-    expect(await allowedOf(service, check('pro', 'pro-normal'), 155)).toBe(150);
+    // 10 and 100 per minute: one token every 6 s and every 600 ms.
+    const free = { refillMs: 6_000 };
+    const pro = { refillMs: 600 };
+    await expectBucket(service, check('free', 'free-normal'), 25, { ...free, capacity: 20 });
+    await expectBucket(service, check('pro', 'pro-normal'), 155, { ...pro, capacity: 150 });
     const enterprise = await json(await postCheck(service, check('enterprise', 'ent-normal')));
     expect(enterprise).toMatchObject({ rule: 'tier-enterprise', limit: 1000, remaining: 999 });
 
     expect((await adminFetch(service, 'PUT', '/v1/admin/system/state', { state: 'DEGRADED' })).status).toBe(200);
     try {
-      expect(await allowedOf(service, check('free', 'free-degraded'), 5)).toBe(2);
-      expect(await allowedOf(service, check('pro', 'pro-degraded'), 105)).toBe(100);
+      // DEGRADED: free 2 per minute (one token every 30 s), pro its base 100.
+      await expectBucket(service, check('free', 'free-degraded'), 5, { refillMs: 30_000, capacity: 2 });
+      await expectBucket(service, check('pro', 'pro-degraded'), 105, { ...pro, capacity: 100 });
       expect(await json(await postCheck(service, check('enterprise', 'ent-degraded')))).toMatchObject({
         limit: 1000,
         remaining: 999,
