@@ -3,11 +3,13 @@
  * from node memory with the block's public reason, allow-listed ones are never limited, the
  * precedence between the two is as documented, and a change reaches a second node.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Controller, Get, Module } from '@nestjs/common';
 import { jest } from '@jest/globals';
 import { RateLimit, RateLimitStore } from '../../../src/limiter/index.js';
 import {
   adminFetch,
+  json,
   postCheck,
   type RunningService,
   startService,
@@ -27,12 +29,6 @@ class FixtureController {
 }
 @Module({ controllers: [FixtureController] })
 class FixtureModule {}
-
-async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
-  return (await res.json()) as T;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('Floodgate service: blocks and the allow list', () => {
   let a: RunningService;

@@ -6,6 +6,7 @@ import { Controller, Get, Module } from '@nestjs/common';
 import { RateLimit } from '../../../src/limiter/index.js';
 import {
   adminFetch,
+  json,
   postCheck,
   type RunningService,
   startService,
@@ -36,10 +37,6 @@ interface Key {
   status: string;
   version: number;
   revokedAt: string | null;
-}
-
-async function json<T>(res: Response): Promise<T> {
-  return (await res.json()) as T;
 }
 
 describe('Floodgate service: API keys and tiers', () => {

@@ -4,6 +4,7 @@
  * counting only failed responses, and a rule's penalty.
  */
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BadRequestException,
   Controller,
@@ -17,6 +18,7 @@ import {
 import { RateLimit } from '../../../src/limiter/index.js';
 import {
   adminFetch,
+  json,
   postCheck,
   type RunningService,
   startService,
@@ -25,8 +27,6 @@ import {
 } from './service-harness.js';
 
 useServiceDatabase();
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 @Controller('fixture')
 class FixtureController {
@@ -48,10 +48,6 @@ class FixtureController {
 }
 @Module({ controllers: [FixtureController] })
 class FixtureModule {}
-
-async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
-  return (await res.json()) as T;
-}
 
 /** How many of `n` checks in a row are allowed. */
 async function allowedOf(service: RunningService, body: Record<string, unknown>, n: number): Promise<number> {

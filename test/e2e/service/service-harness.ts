@@ -97,6 +97,11 @@ export async function startService(
   return { app, url, logs: sharedLogs, close: () => app.close() };
 }
 
+/** A response's JSON body, typed as the test expects it. */
+export async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
+  return (await res.json()) as T;
+}
+
 /** POSTs `body` (serialised as JSON unless it is a string) to `/v1/check`. */
 export function postCheck(
   service: RunningService,

@@ -2,18 +2,20 @@
  * `GET/PUT /v1/admin/system/state` on two nodes, and the automatic switch from the load signal
  * (with its hysteresis), driven by readings the test chooses.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { jest } from '@jest/globals';
 import { LoadShedder, LoadSignal, type LoadSample, SystemStateHolder } from '../../../src/system/index.js';
 import { parseExposition, valueOf } from '../../support/prometheus.js';
-import { adminFetch, type RunningService, startService, uniquePrefix, useServiceDatabase } from './service-harness.js';
+import {
+  adminFetch,
+  json,
+  type RunningService,
+  startService,
+  uniquePrefix,
+  useServiceDatabase,
+} from './service-harness.js';
 
 useServiceDatabase();
-
-async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
-  return (await res.json()) as T;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('Floodgate service: the system state', () => {
   let a: RunningService;
