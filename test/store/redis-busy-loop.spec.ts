@@ -100,6 +100,9 @@ describe('RedisRateLimitStore on a busy event loop', () => {
     await admin.call('CLIENT', 'PAUSE', '200', 'WRITE');
     try {
       await expect(store.consume(request())).rejects.toBeInstanceOf(StoreTimeoutError);
+      // A concurrency slot is a script call like any other: it waits no longer.
+      const slot = { ...request(), algorithm: 'concurrency' as const, limits: [{ limit: 2, windowMs: 10_000 }] };
+      await expect(store.consume(slot)).rejects.toBeInstanceOf(StoreTimeoutError);
     } finally {
       await admin.call('CLIENT', 'UNPAUSE');
       admin.disconnect();

@@ -157,13 +157,8 @@ export class RedisRateLimitStore implements RateLimitStore {
   private async acquire({ key, limits, cost }: ConsumeRequest): Promise<ConsumeResult> {
     const { limit, windowMs } = limits[0]!;
     const leaseId = cost > 0 ? this.leaseIds.next() : '';
-    const reply = await this.acquireScript.call(
-      this.client,
-      limitKey(key, 'concurrency', windowMs),
-      cost,
-      limit,
-      windowMs,
-      leaseId,
+    const reply = await this.timed(
+      this.acquireScript.call(this.client, limitKey(key, 'concurrency', windowMs), cost, limit, windowMs, leaseId),
     );
     const result = parseConsumeReply(reply, limits);
     return result.allowed && cost > 0 ? { ...result, leaseId } : result;
