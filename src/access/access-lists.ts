@@ -115,22 +115,28 @@ export class AccessLists {
 
   verdict(caller: AccessCaller, now = Date.now()): AccessVerdict {
     let allowedBy: AllowType | undefined;
-    if (caller.ip !== undefined) {
-      const block = this.rangeBlock(caller.ip, now);
-      const allow = this.allows.byRange.match(caller.ip);
+    // Parsed once for both maps, and only when either holds a range (none usually does).
+    const host =
+      caller.ip !== undefined && (this.blocks.byRange.size > 0 || this.allows.byRange.size > 0)
+        ? parseIpRange(caller.ip)
+        : undefined;
+    if (host !== undefined) {
+      const block = this.rangeBlock(host, now);
+      const allow = this.allows.byRange.match(host);
       if (block !== undefined && (allow === undefined || block.prefixLength >= allow.prefixLength)) {
         return { kind: 'blocked', block: block.block };
       }
       if (allow !== undefined) allowedBy = 'ip';
     }
-    for (const [type, value] of [
-      ['clientId', caller.clientId],
-      ['apiKey', caller.apiKeyId],
-    ] as const) {
-      if (value === undefined) continue;
-      const block = active(this.blocks.byId[type].get(value), now);
+    if (caller.clientId !== undefined) {
+      const block = active(this.blocks.byId.clientId.get(caller.clientId), now);
       if (block !== undefined) return { kind: 'blocked', block };
-      if (this.allows.byId[type].has(value)) allowedBy ??= type;
+      if (this.allows.byId.clientId.has(caller.clientId)) allowedBy ??= 'clientId';
+    }
+    if (caller.apiKeyId !== undefined) {
+      const block = active(this.blocks.byId.apiKey.get(caller.apiKeyId), now);
+      if (block !== undefined) return { kind: 'blocked', block };
+      if (this.allows.byId.apiKey.has(caller.apiKeyId)) allowedBy ??= 'apiKey';
     }
     if (allowedBy === undefined && caller.route !== undefined && this.allows.byId.route.has(caller.route)) {
       allowedBy = 'route';
@@ -138,9 +144,9 @@ export class AccessLists {
     return allowedBy === undefined ? NONE : { kind: 'allowed', by: allowedBy };
   }
 
-  /** The most specific range block in force covering `ip` (a narrower one that expired uncovers a wider one). */
-  private rangeBlock(ip: string, now: number): { block: ActiveBlock; prefixLength: number } | undefined {
-    for (const match of this.blocks.byRange.matches(ip)) {
+  /** The most specific range block in force covering `host` (a narrower one that expired uncovers a wider one). */
+  private rangeBlock(host: IpRange, now: number): { block: ActiveBlock; prefixLength: number } | undefined {
+    for (const match of this.blocks.byRange.matches(host)) {
       const block = active(match.value, now);
       if (block !== undefined) return { block, prefixLength: match.prefixLength };
     }

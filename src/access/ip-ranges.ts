@@ -65,16 +65,19 @@ export class IpRangeMap<T> {
 
   readonly size: number;
 
-  /** The most specific range covering `address` with its prefix length, or undefined (also for a non-address). */
-  match(address: string): { readonly value: T; readonly prefixLength: number } | undefined {
+  /**
+   * The most specific range covering `address` with its prefix length, or undefined (also for a
+   * non-address). `address` may come parsed (`parseIpRange`), for a caller asking several maps.
+   */
+  match(address: string | IpRange): { readonly value: T; readonly prefixLength: number } | undefined {
     for (const match of this.matches(address)) return match;
     return undefined;
   }
 
-  /** Every range covering `address`, the most specific first. */
-  *matches(address: string): Generator<{ readonly value: T; readonly prefixLength: number }> {
+  /** Every range covering `address` (text, or parsed by `parseIpRange`), the most specific first. */
+  *matches(address: string | IpRange): Generator<{ readonly value: T; readonly prefixLength: number }> {
     if (this.size === 0) return;
-    const host = parseIpRange(address);
+    const host = typeof address === 'string' ? parseIpRange(address) : address;
     if (host === undefined) return;
     const ip = ipaddr.parse(host.network);
     for (const [length, networks] of this.byLength[host.family]) {

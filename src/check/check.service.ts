@@ -93,12 +93,7 @@ export class CheckService {
 
   private gateVerdict({ clientId, resource = DEFAULT_RESOURCE, apiKey, ip }: CheckRequestDto): CallerVerdict {
     if (this.gate === undefined) return LIMIT_AS_USUAL;
-    return this.gate.check({
-      resource,
-      clientId,
-      ...(apiKey === undefined ? {} : { apiKey }),
-      ...(ip === undefined ? {} : { ip }),
-    });
+    return this.gate.check({ resource, clientId, apiKey, ip });
   }
 
   /** The policy of the request; a valid API key's tier is the caller's tier, whatever the body says. */

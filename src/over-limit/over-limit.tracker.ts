@@ -51,6 +51,9 @@ export class OverLimitTracker implements RateLimiterObserver, OnModuleInit, OnAp
     if (decision.remaining > 0 || origin.dryRun || decision.source === 'none') return;
     const key = `${policy.name}\n${identity}`;
     const until = Date.now() + Math.max(decision.resetMs, decision.retryAfterMs);
+    // A caller refused again and again (from the denial cache, under attack) is already noted
+    // until then: nothing to write per request.
+    if ((this.pending.get(key)?.until ?? -1) >= until) return;
     this.pending.delete(key);
     if (this.pending.size >= MAX_OVER_LIMIT_ENTRIES) this.pending.delete(this.pending.keys().next().value!);
     this.pending.set(key, { rule: policy.rule ?? policy.name, policy: policy.name, identity, until });
