@@ -1,4 +1,4 @@
-import type { Algorithm, LimitSpec, Penalty } from '../algorithms.js';
+import { type Algorithm, type LimitSpec, MAX_LIMITS, type Penalty } from '../algorithms.js';
 
 /** Who and what a store operation is about: one caller under one policy. */
 export interface StoreTarget {
@@ -124,3 +124,11 @@ export interface RateLimitStore {
   close(): Promise<void>;
 }
 export const RateLimitStore = Symbol('RateLimitStore');
+
+/** Every store's check of a request's limits: 1 to MAX_LIMITS, and exactly 1 for concurrency. Their number. */
+export function checkLimits({ algorithm, limits }: StoreTarget): number {
+  const n = limits.length;
+  if (n < 1 || n > MAX_LIMITS) throw new Error(`A consume takes 1 to ${MAX_LIMITS} limits, got ${n}`);
+  if (algorithm === 'concurrency' && n !== 1) throw new Error(`A concurrency limit is exactly 1 limit, got ${n}`);
+  return n;
+}

@@ -1,13 +1,14 @@
-import { MAX_LIMITS, type LimitSpec, type Penalty } from '../../algorithms.js';
+import type { LimitSpec, Penalty } from '../../algorithms.js';
 import { LeaseIds } from '../lease-ids.js';
-import type {
-  ConsumeRequest,
-  ConsumeResult,
-  LimitStatus,
-  RateLimitStore,
-  RefundRequest,
-  ReleaseRequest,
-  StoreTarget,
+import {
+  checkLimits,
+  type ConsumeRequest,
+  type ConsumeResult,
+  type LimitStatus,
+  type RateLimitStore,
+  type RefundRequest,
+  type ReleaseRequest,
+  type StoreTarget,
 } from '../rate-limit.store.js';
 import { limitKey, penaltyKey } from '../store-key.js';
 import { leaseStatus, leaseWait, trimLeases, type LeaseState } from './leases.js';
@@ -198,13 +199,6 @@ export class MemoryRateLimitStore implements RateLimitStore {
     }
     this.entries.set(key, state);
   }
-}
-
-/** 1 to MAX_LIMITS limits, and exactly 1 for concurrency (the Redis store checks the same). */
-function checkLimits({ algorithm, limits }: StoreTarget): void {
-  const n = limits.length;
-  if (n < 1 || n > MAX_LIMITS) throw new Error(`A consume takes 1 to ${MAX_LIMITS} limits, got ${n}`);
-  if (algorithm === 'concurrency' && n !== 1) throw new Error(`A concurrency limit is exactly 1 limit, got ${n}`);
 }
 
 /** The result as it is without a block in force (no allocation), else with `blockedUntil`. */

@@ -1,13 +1,14 @@
 import type { Cluster, Redis } from 'ioredis';
 import { MAX_LIMITS, RATE_ALGORITHMS, type RateAlgorithm } from '../../algorithms.js';
 import { LeaseIds } from '../lease-ids.js';
-import type {
-  ConsumeRequest,
-  ConsumeResult,
-  RateLimitStore,
-  RefundRequest,
-  ReleaseRequest,
-  StoreTarget,
+import {
+  checkLimits,
+  type ConsumeRequest,
+  type ConsumeResult,
+  type RateLimitStore,
+  type RefundRequest,
+  type ReleaseRequest,
+  type StoreTarget,
 } from '../rate-limit.store.js';
 import { limitKey, penaltyKey } from '../store-key.js';
 import { parseConsumeReply, parseRefundReply, parseReleaseReply } from './consume-reply.js';
@@ -163,14 +164,6 @@ export class RedisRateLimitStore implements RateLimitStore {
     const result = parseConsumeReply(reply, limits);
     return result.allowed && cost > 0 ? { ...result, leaseId } : result;
   }
-}
-
-/** The number of limits, checked: 1 to MAX_LIMITS, and exactly 1 for concurrency. */
-function checkLimits({ algorithm, limits }: StoreTarget): number {
-  const n = limits.length;
-  if (n < 1 || n > MAX_LIMITS) throw new Error(`A consume takes 1 to ${MAX_LIMITS} limits, got ${n}`);
-  if (algorithm === 'concurrency' && n !== 1) throw new Error(`A concurrency limit is exactly 1 limit, got ${n}`);
-  return n;
 }
 
 function hasEnded(client: Redis | Cluster): boolean {
