@@ -13,6 +13,46 @@ const CONNECT_TIMEOUT_MS = 1_000;
 const reconnectDelay = (times: number): number => Math.min(times * 50, RECONNECT_CAP_MS);
 
 /**
+ * ioredis' client of a sentinel-managed master, mended so it only ends when its owner closes it.
+ *
+ * ioredis gives up for good (status "end", every command "Connection is closed") when its connect
+ * attempt is aborted, and the failover detector aborts one whenever the sentinel announces
+ * +switch-master while the client is asking the sentinel where the master is: exactly what happens
+ * after the master crashes. test/store/redis-sentinel.spec.ts hit it in CI: the limiter then failed
+ * open (or closed) until a restart, and a rules subscriber would have stopped hearing changes.
+ * The same holds for any other aborted connect (for example a `sentinelRetryStrategy` that gives up).
+ * So an end that the owner did not ask for (disconnect() or QUIT) is followed by a new connect.
+ */
+class SentinelRedis extends Redis {
+  private closedByOwner = false;
+
+  constructor(options: RedisOptions) {
+    super(options);
+    this.on('end', () => {
+      if (this.closedByOwner) return;
+      setTimeout(() => {
+        if (!this.closedByOwner && this.status === 'end') this.connect().catch(() => undefined);
+      }, RECONNECT_CAP_MS).unref();
+    });
+  }
+
+  override disconnect(reconnect = false): void {
+    if (!reconnect) this.closedByOwner = true;
+    super.disconnect(reconnect);
+  }
+
+  override sendCommand(...args: Parameters<Redis['sendCommand']>): unknown {
+    if (args[0].name === 'quit') this.closedByOwner = true;
+    return super.sendCommand(...args);
+  }
+
+  /** A subscriber duplicated from this client (the rules bus's) needs the same mend. */
+  override duplicate(override?: Partial<RedisOptions>): SentinelRedis {
+    return new SentinelRedis({ ...this.options, ...override });
+  }
+}
+
+/**
  * Creates the ioredis client the limiter uses, tuned to fail fast: a request never waits for a
  * reconnect (no offline queue, no retries, a per-command timeout), so a Redis outage becomes an
  * immediate store failure handled by the fail mode, while reconnection goes on in the background.
@@ -24,7 +64,8 @@ const reconnectDelay = (times: number): number => Math.min(times * 50, RECONNECT
  *
  * Settings forced on every client: `enableOfflineQueue: false`, `maxRetriesPerRequest: 0`,
  * `commandTimeout`, and no auto-pipelining (see below); defaults you may override with an options object:
- * `connectTimeout` 1 s and a reconnect backoff capped at 200 ms.
+ * `connectTimeout` 1 s and a reconnect backoff capped at 200 ms. A sentinel client (by URL or with
+ * `sentinels` in the options) connects again after any end its owner did not ask for.
  *
  * @example
  * const client = createRedisClient('redis-sentinel://10.0.0.1:26379,10.0.0.2:26379/mymaster', { commandTimeoutMs: 50 });
@@ -43,7 +84,10 @@ export function createRedisClient(source: string | RedisOptions, options: RedisC
   };
   const defaults: RedisOptions = { connectTimeout: CONNECT_TIMEOUT_MS, retryStrategy: reconnectDelay };
 
-  if (typeof source !== 'string') return new Redis({ ...defaults, ...source, ...failFast });
+  if (typeof source !== 'string') {
+    const merged: RedisOptions = { ...defaults, ...source, ...failFast };
+    return merged.sentinels ? new SentinelRedis(merged) : new Redis(merged);
+  }
 
   const connection = parseRedisUrl(source);
   switch (connection.kind) {
@@ -53,7 +97,7 @@ export function createRedisClient(source: string | RedisOptions, options: RedisC
       return new Redis({ ...defaults, host, port, db: connection.db, ...connection.credentials, ...tls, ...failFast });
     }
     case 'sentinel':
-      return new Redis({
+      return new SentinelRedis({
         ...defaults,
         ...connection.credentials,
         ...failFast,
