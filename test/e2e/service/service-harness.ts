@@ -149,15 +149,29 @@ export async function logLinesWhere(
   }
 }
 
-/** A loopback port nothing listens on right now (the OS picks it), for servers a test starts or expects closed. */
+/** Ports this worker handed out: their server may not have bound them yet. */
+const handedOutPorts = new Set<number>();
+
+/**
+ * A loopback port nothing listens on right now, for servers a test starts or expects closed. It is
+ * drawn from 10000-19999: below Linux's ephemeral range (32768+), where a port the OS hands out is
+ * free again once probed and an outgoing connection of a parallel worker may take it as its local
+ * port before the test's server binds it, and clear of the fixed ports some tests use (6389-7103,
+ * 26397-26398).
+ */
 export async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+  const canBind = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
-  });
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 10_000 + Math.floor(Math.random() * 10_000);
+    if (handedOutPorts.has(port) || !(await canBind(port))) continue;
+    handedOutPorts.add(port);
+    return port;
+  }
+  throw new Error('no free loopback port in 10000-19999');
 }
