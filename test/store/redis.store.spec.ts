@@ -9,6 +9,7 @@ import { describeStoreContract } from '../../src/limiter/store/store.contract.js
 import type { Penalty } from '../../src/limiter/algorithms.js';
 import { baseKey, limitKey, penaltyKey } from '../../src/limiter/store/store-key.js';
 import { createRedisClient, waitUntilReady } from '../../src/limiter/store/redis/redis-connection.js';
+import { MAX_BATCH } from '../../src/limiter/store/redis/consume-lanes.js';
 import { scriptCommand } from '../../src/limiter/store/redis/redis-scripts.js';
 import { RedisRateLimitStore } from '../../src/limiter/store/redis/redis.store.js';
 import { freePort } from '../e2e/service/service-harness.js';
@@ -299,7 +300,7 @@ describe.each([
   });
 });
 
-describe('the no-penalty path (a redis-server of its own, for exact command counts)', () => {
+describe('command counts (a redis-server of its own)', () => {
   let server: Awaited<ReturnType<typeof startRedisServer>>;
   let store: RedisRateLimitStore;
   let admin: Redis;
@@ -322,6 +323,11 @@ describe('the no-penalty path (a redis-server of its own, for exact command coun
       [...stats.matchAll(/cmdstat_(\w+):calls=(\d+)/g)].map(([, name, n]) => [name, Number(n)]),
     );
   };
+  /** Script calls: EVALSHA, and EVAL where ioredis loaded a script the server did not have yet. */
+  const scriptCalls = async () => {
+    const { evalsha = 0, eval: evalCalls = 0 } = await calls();
+    return evalsha + evalCalls;
+  };
   const limits: LimitSpec[] = [{ limit: 100, windowMs: HOUR }];
 
   it('runs exactly the commands it ran before penalties: TIME, GET, SET per allowed consume', async () => {
@@ -331,6 +337,45 @@ describe('the no-penalty path (a redis-server of its own, for exact command coun
     for (let i = 0; i < 10; i++) await store.consume({ key, algorithm: 'fixed_window', limits, cost: 1 });
     const { info: _info, ...byCommand } = await calls();
     expect(byCommand).toEqual({ evalsha: 10, time: 10, get: 10, set: 10 });
+  });
+
+  it.each(RATE_ALGORITHMS)(
+    '%s: 300 consumes of one caller at once go in a few calls, answered as if sent one at a time',
+    async (algorithm) => {
+      const key = freshKey();
+      await admin.config('RESETSTAT');
+      const results = await Promise.all(
+        Array.from({ length: 300 }, () => store.consume({ key, algorithm, limits, cost: 1 })),
+      );
+      // The first goes alone; the 299 that queued behind it go in batches of at most MAX_BATCH.
+      expect(await scriptCalls()).toBe(1 + Math.ceil(299 / MAX_BATCH));
+      const allowed = results.filter((r) => r.allowed);
+      const remaining = allowed.map((r) => r.limits[0]!.remaining).sort((a, b) => b - a);
+      if (algorithm === 'gcra') {
+        expect(allowed.length).toBeLessThanOrEqual(100);
+        expect(new Set(remaining).size).toBe(allowed.length);
+      } else {
+        expect(remaining).toEqual(Array.from({ length: 100 }, (_, i) => 99 - i));
+      }
+      expect(results.slice(allowed.length).every((r) => !r.allowed)).toBe(true);
+    },
+  );
+
+  it('answers a batch with mixed costs in order: a refusal in the middle takes nothing, reports take nothing', async () => {
+    const key = freshKey();
+    const five: LimitSpec[] = [{ limit: 5, windowMs: HOUR }];
+    const consume = (cost: number) => store.consume({ key, algorithm: 'fixed_window', limits: five, cost });
+    await admin.config('RESETSTAT');
+    const results = await Promise.all([1, 2, 0, 3, 2, 0].map(consume));
+    expect(await scriptCalls()).toBe(2);
+    expect(results.map((r) => [r.allowed, r.limits[0]!.remaining])).toEqual([
+      [true, 4],
+      [true, 2],
+      [true, 2],
+      [false, 2],
+      [true, 0],
+      [true, 0],
+    ]);
   });
 
   it('with a penalty, reads one key more (and writes nothing more while allowed)', async () => {

@@ -24,11 +24,18 @@ const REFUND_FILE: Readonly<Record<RateAlgorithm, string>> = {
 
 const RELEASE_FILE = 'concurrency-release-1.lua';
 
+/** Wraps a rate algorithm's consume script into one that runs several consumes: see the file. */
+const BATCH_FILE = 'batch.lua';
+const BATCH_SLOT = /^--- @consume\n/m;
+/** The prelude's line that reads a single consume's cost, dropped inside a batch. */
+const COST_LINE = /^local cost = tonumber\(ARGV\[1\]\)\n/m;
+
 /** Every script file the store runs, beside this module under `scripts/`. */
 export const SCRIPT_FILES: readonly string[] = [
   ...Object.values(CONSUME_FILE),
   ...Object.values(REFUND_FILE),
   RELEASE_FILE,
+  BATCH_FILE,
 ];
 
 const COMMAND_STEM: Readonly<Record<Algorithm, string>> = {
@@ -52,6 +59,11 @@ export function scriptCommand(algorithm: Algorithm, keys: number): string {
 /** The command running `algorithm`'s refund script over `keys` limits, e.g. `floodgateGcraRefund-2`. */
 export function refundCommand(algorithm: RateAlgorithm, keys: number): string {
   return `${COMMAND_STEM[algorithm]}Refund-${keys}`;
+}
+
+/** The command running `algorithm`'s batch of consumes over `keys` keys, e.g. `floodgateGcraBatch-2`. */
+export function batchCommand(algorithm: RateAlgorithm, keys: number): string {
+  return `${COMMAND_STEM[algorithm]}Batch-${keys}`;
 }
 
 /** The command releasing a concurrency lease. */
@@ -110,6 +122,27 @@ export function scriptSource(file: string): string {
   return source;
 }
 
+/**
+ * `algorithm`'s batch script as Redis runs it: batch.lua around the consume script. Throws when the
+ * consume script does not read its cost on the prelude's one line, or batch.lua lost its slot.
+ */
+export function batchScriptSource(algorithm: RateAlgorithm): string {
+  const file = CONSUME_FILE[algorithm];
+  let source = expanded.get(`batch:${file}`);
+  if (source === undefined) {
+    const consume = scriptSource(file);
+    const costLines = consume.match(new RegExp(COST_LINE.source, 'gm'))?.length ?? 0;
+    if (costLines !== 1)
+      throw new Error(`Lua script ${file}: ${costLines} prelude cost lines, not 1, for ${BATCH_FILE}`);
+    const wrapper = scriptSource(BATCH_FILE);
+    if (!BATCH_SLOT.test(wrapper)) throw new Error(`Lua script ${BATCH_FILE} has no --- @consume line`);
+    // A function as the replacement: `$` in a script must stay as it is.
+    source = wrapper.replace(BATCH_SLOT, () => `${consume.replace(COST_LINE, '')}\n`);
+    expanded.set(`batch:${file}`, source);
+  }
+  return source;
+}
+
 /** The consume script of every algorithm as Redis runs it (`concurrency`'s acquires a lease). */
 export function scriptSources(): Readonly<Record<Algorithm, string>> {
   return Object.fromEntries(
@@ -134,6 +167,9 @@ export function defineScripts(client: Redis | Cluster): void {
         lua: scriptSource(CONSUME_FILE[algorithm]),
         numberOfKeys: keys,
       });
+    }
+    for (let keys = 1; keys <= MAX_LIMITS + 1; keys++) {
+      client.defineCommand(batchCommand(algorithm, keys), { lua: batchScriptSource(algorithm), numberOfKeys: keys });
     }
     for (let keys = 1; keys <= MAX_LIMITS; keys++) {
       client.defineCommand(refundCommand(algorithm, keys), {

@@ -12,8 +12,9 @@ import {
 } from '../rate-limit.store.js';
 import { limitKey, penaltyKey } from '../store-key.js';
 import { parseConsumeReply, parseRefundReply, parseReleaseReply } from './consume-reply.js';
+import { ConsumeLanes } from './consume-lanes.js';
 import { withDeadline } from './deadline.js';
-import { defineScripts, refundCommand, RELEASE_COMMAND, scriptCommand } from './redis-scripts.js';
+import { batchCommand, defineScripts, refundCommand, RELEASE_COMMAND, scriptCommand } from './redis-scripts.js';
 
 export interface RedisRateLimitStoreOptions {
   /** Whether `close()` quits the client. Default false: a client you pass in stays yours. */
@@ -29,8 +30,9 @@ type ScriptCall = (...args: (string | number)[]) => Promise<unknown>;
 
 /**
  * The distributed store: one Lua script per algorithm, run atomically by Redis (single server or
- * Cluster: every key of one caller shares a hash tag), one round trip per consume. Time is Redis's
- * own (`TIME`), so nodes with skewed clocks still agree.
+ * Cluster: every key of one caller shares a hash tag), one round trip per consume, or per batch of
+ * consumes of one caller that arrived while its previous call was in flight (`ConsumeLanes`). Time
+ * is Redis's own (`TIME`), so nodes with skewed clocks still agree.
  *
  * @example
  * const store = new RedisRateLimitStore(createRedisClient('redis://127.0.0.1:6379', { commandTimeoutMs: 1_000 }),
@@ -39,11 +41,14 @@ type ScriptCall = (...args: (string | number)[]) => Promise<unknown>;
 export class RedisRateLimitStore implements RateLimitStore {
   /** The consume commands by algorithm, then by number of keys (index 0 unused). */
   private readonly consumeScripts: Readonly<Record<RateAlgorithm, readonly ScriptCall[]>>;
+  /** The batch commands (several consumes of one lane in one call), indexed as `consumeScripts`. */
+  private readonly batchScripts: Readonly<Record<RateAlgorithm, readonly ScriptCall[]>>;
   /** The refund commands by algorithm, then by number of limits (index 0 unused). */
   private readonly refundScripts: Readonly<Record<RateAlgorithm, readonly ScriptCall[]>>;
   private readonly acquireScript: ScriptCall;
   private readonly releaseScript: ScriptCall;
   private readonly leaseIds = new LeaseIds();
+  private readonly lanes = new ConsumeLanes((call) => this.timed(call));
   private closed = false;
 
   constructor(
@@ -60,6 +65,7 @@ export class RedisRateLimitStore implements RateLimitStore {
       ) as Record<RateAlgorithm, ScriptCall[]>;
     // One more key than limits with a penalty.
     this.consumeScripts = table(scriptCommand, MAX_LIMITS + 1);
+    this.batchScripts = table(batchCommand, MAX_LIMITS + 1);
     this.refundScripts = table(refundCommand, MAX_LIMITS);
     this.acquireScript = commands[scriptCommand('concurrency', 1)]!;
     this.releaseScript = commands[RELEASE_COMMAND]!;
@@ -73,7 +79,6 @@ export class RedisRateLimitStore implements RateLimitStore {
     // the layout the scripts document.
     const keys = penalty === undefined ? n : n + 1;
     const args: (string | number)[] = new Array(keys + 1 + 3 * n + (penalty === undefined ? 0 : 4));
-    args[keys] = cost;
     for (let i = 0; i < n; i++) {
       const spec = limits[i]!;
       args[i] = limitKey(key, algorithm, spec.windowMs);
@@ -89,7 +94,23 @@ export class RedisRateLimitStore implements RateLimitStore {
       args[at + 2] = penalty.decayMs;
       args[at + 3] = penalty.maxBlockMs;
     }
-    const reply = await this.timed(this.consumeScripts[algorithm][keys]!.apply(this.client, args));
+    // Consumes that differ only in cost share a lane (see ConsumeLanes): the cost's slot is blanked
+    // in the lane's name.
+    args[keys] = '';
+    const lane = `${algorithm}\0${args.join('\0')}`;
+    // A copy per call: a lane's batches reuse the first consume's arguments, and a Cluster client
+    // may send a command again (MOVED) after a later one was built.
+    const send = (script: ScriptCall, costs: number | string) => {
+      const call = args.slice();
+      call[keys] = costs;
+      return script.apply(this.client, call);
+    };
+    const reply = await this.lanes.run(
+      lane,
+      cost,
+      (one) => send(this.consumeScripts[algorithm][keys]!, one),
+      (costs) => send(this.batchScripts[algorithm][keys]!, costs.join(',')),
+    );
     return parseConsumeReply(reply, limits, penalty !== undefined);
   }
 
