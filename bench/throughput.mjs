@@ -37,16 +37,22 @@ const settings = {
 };
 const CHART = new URL('./chart.svg', import.meta.url);
 
-/** Script calls (EVAL, EVALSHA, FCALL) and all commands Redis ran, those inside scripts included. */
+/**
+ * Script calls (EVAL, EVALSHA, FCALL), all commands Redis ran (those inside scripts included), and
+ * TIME calls: every Floodgate consume reads Redis's clock once, alone or in a batch, so these count
+ * the decisions Floodgate made on Redis (the peers' scripts do not read it).
+ */
 async function commandCounts(port) {
   let scripts = 0;
   let commands = 0;
+  let clock = 0;
   for (const [, name, calls] of (await cli(port, 'info', 'commandstats')).matchAll(/^cmdstat_(\S+?):calls=(\d+)/gm)) {
     if (name === 'info') continue;
     commands += Number(calls);
     if (/^(eval|evalsha|fcall)(_ro)?$/.test(name)) scripts += Number(calls);
+    if (name === 'time') clock += Number(calls);
   }
-  return { scripts, commands };
+  return { scripts, commands, clock };
 }
 
 /**
@@ -64,6 +70,7 @@ async function onTarget(redis, start, measure) {
     const perRequest = {
       scripts: (after.scripts - before.scripts) / requests,
       commands: (after.commands - before.commands) / requests,
+      decisions: (after.clock - before.clock) / requests,
     };
     return rows.map((row) => row && { ...row, ...perRequest });
   } finally {
