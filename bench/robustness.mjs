@@ -1,5 +1,5 @@
 // `node bench/robustness.mjs [--quick] [--runs <n>] [--seed <n>] [--redis <url>]` (run by
-// `npm run bench`): the robustness run at full length, 10,000 hostile inputs (`--quick`: 1,000)
+// `npm run bench`): the robustness run at full length, 10,000 hostile inputs (`--quick`: 500)
 // across every route, with the generators and properties of test/robustness/robustness.mjs (the
 // same ones `npm test` runs a few hundred of).
 //
@@ -39,7 +39,7 @@ import { freePort } from './support/ports.mjs';
 import { createDatabase } from './support/postgres.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const RUNS = Number(option('runs', quick ? 1_000 : 10_000));
+const RUNS = Number(option('runs', quick ? 500 : 10_000));
 const SEED = Number(option('seed', 20_260_601));
 const REDIS_URL = redisOption ?? 'redis://127.0.0.1:6379';
 const BODY_LIMIT = 65_536;
@@ -55,7 +55,7 @@ const CELL_TIME_LIMIT_MS = 120_000;
  * and this run is rarely refused), metrics whose labels are bounded (routes, statuses, rule
  * names): a few MiB at most. A leak of anything a request carries (its body, its Fastify request
  * and reply, its socket: several KiB each) over 10,000 inputs is tens of MiB; 8 MiB is 840 bytes
- * per input. With --quick (1,000 inputs) only leaks of 8 KiB or more per request stand out.
+ * per input. With --quick (500 inputs) only leaks of 16 KiB or more per request stand out.
  */
 const HEAP_GROWTH_LIMIT = 8 * MiB;
 
