@@ -103,7 +103,7 @@ describe('ConsumeLanes', () => {
     }
   });
 
-  it(`sends at most ${MAX_BATCH} consumes per batch, the rest in the next`, async () => {
+  it(`sends at most ${MAX_BATCH} consumes per batch call, the rest in another call of the same wave`, async () => {
     const lanes = new ConsumeLanes(untimed);
     const { calls, sendOne, sendBatch } = recorder();
 
@@ -111,12 +111,21 @@ describe('ConsumeLanes', () => {
     const queued = Array.from({ length: MAX_BATCH + 3 }, (_, i) => lanes.run('a', i, sendOne, sendBatch));
     calls[0]!.answer('first');
     await settle();
-    expect(calls[1]!.costs).toHaveLength(MAX_BATCH);
-    calls[1]!.answer(Array.from({ length: MAX_BATCH }, (_, i) => i));
-    await settle();
+    // Both calls are out before either is answered: nobody waits behind another batch.
+    expect(calls).toHaveLength(3);
+    expect(calls[1]!.costs).toEqual(Array.from({ length: MAX_BATCH }, (_, i) => i));
     expect(calls[2]!.costs).toEqual([MAX_BATCH, MAX_BATCH + 1, MAX_BATCH + 2]);
+    // The next wave waits for the whole wave in flight.
+    const later = lanes.run('a', 9, sendOne, sendBatch);
     calls[2]!.answer([MAX_BATCH, MAX_BATCH + 1, MAX_BATCH + 2]);
+    await settle();
+    expect(calls).toHaveLength(3);
+    calls[1]!.answer(Array.from({ length: MAX_BATCH }, (_, i) => i));
     await expect(Promise.all(queued)).resolves.toEqual(Array.from({ length: MAX_BATCH + 3 }, (_, i) => i));
+    await settle();
+    expect(calls[3]!.costs).toEqual([9]);
+    calls[3]!.answer(['nine']);
+    await expect(later).resolves.toBe('nine');
   });
 
   it('times each consume from its submission, and moves on when the call in flight times out', async () => {

@@ -13,21 +13,26 @@ interface Lane {
   readonly waiting: Waiting[];
 }
 
-/** At most this many consumes per batch call: a bounded script run, a bounded reply. */
+/**
+ * At most this many consumes per batch call: a bounded script run (Redis serves nobody else while
+ * a script runs) and a bounded reply. More waiting go in several calls at once.
+ */
 export const MAX_BATCH = 100;
 
 /**
- * Coalesces consumes of the same keys, limits and penalty (a "lane"): at most one script call per
- * lane is in flight from this node. A consume that finds its lane idle is sent at once, alone, as
- * before; one that finds a call in flight waits for it, then goes with every other consume that
- * arrived meanwhile in one batch script call, which Redis runs as if each had been sent alone, in
+ * Coalesces consumes of the same keys, limits and penalty (a "lane"). A consume that finds its lane
+ * idle is sent at once, alone, as before; one that finds calls in flight waits for them, then goes
+ * with every other consume that arrived meanwhile in one batch script call (several, of at most
+ * MAX_BATCH each, when many are waiting), which Redis runs as if each had been sent alone, in
  * order. Exactness is unchanged (the batch is as atomic as a single consume), and a hot key costs
  * one round trip per batch instead of one per request: Redis's and the node's work per decision
  * drops with the load, where it mattered most.
  *
- * Every consume gets its own deadline from the moment it is submitted (`timed`), and so does every
- * call: a lane moves on to its next batch when the call in flight is answered or times out, so a
- * consume never waits on a call older than itself for longer than the deadline.
+ * The calls of one wave go out in order on the one connection (one slot's master on a Cluster), so
+ * Redis runs them in arrival order too. Every consume gets its own deadline from the moment it is
+ * submitted (`timed`), and so does every call: a lane moves on to its next wave when the calls in
+ * flight are answered or time out, so a consume never waits on a call older than itself for longer
+ * than the deadline.
  */
 export class ConsumeLanes {
   private readonly lanes = new Map<string, Lane>();
@@ -60,14 +65,27 @@ export class ConsumeLanes {
     return call;
   }
 
-  /** The lane's next batch, or the lane closed when nobody is waiting. */
+  /**
+   * Everyone waiting in the lane, at once: one batch call per MAX_BATCH of them, all in flight
+   * together (so none waits behind another batch, only behind the call that was in flight when it
+   * arrived); then the next wave once they are all answered, or the lane closed when nobody waits.
+   */
   private next(name: string, lane: Lane): void {
-    const batch = lane.waiting.splice(0, MAX_BATCH);
-    if (batch.length === 0) {
+    const waiting = lane.waiting.splice(0);
+    if (waiting.length === 0) {
       this.lanes.delete(name);
       return;
     }
-    this.timed(attempt(() => lane.sendBatch(batch.map((w) => w.cost)))).then(
+    const calls: Promise<void>[] = [];
+    for (let at = 0; at < waiting.length; at += MAX_BATCH) {
+      calls.push(this.send(lane, waiting.slice(at, at + MAX_BATCH)));
+    }
+    void Promise.all(calls).then(() => this.next(name, lane));
+  }
+
+  /** One batch call; settles every consume in it, and never rejects. */
+  private send(lane: Lane, batch: readonly Waiting[]): Promise<void> {
+    return this.timed(attempt(() => lane.sendBatch(batch.map((w) => w.cost)))).then(
       (replies) => {
         if (!Array.isArray(replies) || replies.length !== batch.length) {
           const got = Array.isArray(replies) ? `an array of length ${replies.length}` : typeof replies;
@@ -78,11 +96,9 @@ export class ConsumeLanes {
         } else {
           for (let i = 0; i < batch.length; i++) batch[i]!.resolve(replies[i]);
         }
-        this.next(name, lane);
       },
       (error: unknown) => {
         for (const waiting of batch) waiting.reject(error);
-        this.next(name, lane);
       },
     );
   }
