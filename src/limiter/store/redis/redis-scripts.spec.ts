@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RATE_ALGORITHMS } from '../../algorithms.js';
-import { expandIncludes, SCRIPT_FILES, scriptSource, scriptSources } from './redis-scripts.js';
+import { batchScriptSource, expandIncludes, SCRIPT_FILES, scriptSource, scriptSources } from './redis-scripts.js';
 
 const SCRIPTS = new URL('./scripts/', import.meta.url);
 const INCLUDES = new URL('./scripts/includes/', import.meta.url);
@@ -60,6 +60,21 @@ describe('scriptSources', () => {
       expect(lua).not.toContain(include('prelude.lua'));
     }
   });
+});
+
+describe('batchScriptSource', () => {
+  it.each(RATE_ALGORITHMS)(
+    'wraps the whole %s consume script, taking its cost from the batch, not ARGV[1]',
+    (algorithm) => {
+      const consume = scriptSources()[algorithm];
+      const costLine = 'local cost = tonumber(ARGV[1])\n';
+      const batch = batchScriptSource(algorithm);
+      expect(batch).not.toContain(costLine);
+      expect(batch).toContain(`local function consume(cost)\n${consume.replace(costLine, '')}\nend`);
+      expect(batch).not.toMatch(/^--- @(include|consume)/m);
+      expect(batch.trimEnd().endsWith('return replies')).toBe(true);
+    },
+  );
 });
 
 describe('expandIncludes', () => {

@@ -1,8 +1,8 @@
 --[[
   Batch: several consumes of the same keys, limits and penalty, as if each had been sent alone,
-  one after the other, with nothing in between. A node sends one while a consume of the same keys
-  is in flight, for every consume that arrived meanwhile: under a hot key that is one round trip
-  for many requests instead of one each, and exactly the same answers.
+  one after the other, with nothing in between. A node sends it for the consumes that arrived
+  while its calls for the same keys were in flight (consume-lanes.ts): under a hot key that is one
+  round trip for many requests instead of one each, and exactly the same answers.
 
   Input: KEYS[i] and ARGV as the algorithm's consume script, except ARGV[1]: the costs, in order,
   comma-separated ("1,1,0,2").
