@@ -11,12 +11,13 @@
 // stdout and writes the chart to bench/chart.svg.
 import { writeFileSync } from 'node:fs';
 import { runScript } from './support/cleanup.mjs';
-import { createDatabase } from './support/nodes.mjs';
+import { createDatabase } from './support/postgres.mjs';
 import { commandLine, option, progress, quick, redisOption } from './support/options.mjs';
 import { cli, startRedis } from './support/redis.mjs';
+import { wrkVersion } from './support/wrk.mjs';
 import { chart } from './throughput/chart.mjs';
 import { measureFloor } from './throughput/floor.mjs';
-import { closedLoop, openLoop, wrkVersion } from './throughput/load.mjs';
+import { closedLoop, openLoop } from './throughput/load.mjs';
 import { startOtlpSink } from './throughput/otlp-sink.mjs';
 import { report } from './throughput/report.mjs';
 import { CHECK_VARIANTS, ROUTE_VARIANTS, loadRequest, probe, startCheck, startRoute } from './throughput/targets.mjs';

@@ -10,8 +10,6 @@ import { progress } from './options.mjs';
 import { freePort } from './ports.mjs';
 import { createDatabase } from './postgres.mjs';
 
-export { createDatabase };
-
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const PORTS = [4700, 4899];
 

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import { defer } from './cleanup.mjs';
 
-export const POSTGRES = 'postgresql://postgres@127.0.0.1:5432';
+const POSTGRES = 'postgresql://postgres@127.0.0.1:5432';
 
 /**
  * Names a template database that `npm run bench` migrated once for all its sections; a section
@@ -20,7 +20,7 @@ export const TEMPLATE_VARIABLE = 'FLOODGATE_BENCH_TEMPLATE_DB';
 const RUN_ID = randomBytes(4).toString('hex');
 
 /** Runs one statement on the `postgres` database. */
-export async function postgres(sql) {
+async function postgres(sql) {
   const client = new pg.Client({ connectionString: `${POSTGRES}/postgres` });
   await client.connect();
   try {

@@ -6,9 +6,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { wrk, wrkVersion } from '../support/wrk.mjs';
-
-export { wrkVersion };
+import { wrk } from '../support/wrk.mjs';
 
 const run = promisify(execFile);
 const script = (name) => fileURLToPath(new URL(`./${name}`, import.meta.url));

@@ -149,15 +149,20 @@ describe('a sentinel client that ends without its owner closing it', () => {
       },
       { commandTimeoutMs: 50 },
     );
-    client.on('error', () => undefined);
+    // A duplicate (what the rules bus subscribes on) has the same options, and must mend the same way.
+    const duplicate = (client as Redis).duplicate();
+    for (const c of [client, duplicate]) c.on('error', () => undefined);
     let ends = 0;
     client.on('end', () => ends++);
+    let duplicateEnded = false;
+    duplicate.on('end', () => (duplicateEnded = true));
     let late: SentinelHandle | undefined;
     try {
-      await waitFor(async () => ends > 0, 'the client to give up on the missing sentinel');
+      await waitFor(async () => ends > 0 && duplicateEnded, 'both clients to give up on the missing sentinel');
       late = await startSentinel(1, LATE_SENTINEL_PORT, LATE_NAME);
       await waitFor(async () => (await client.ping()) === 'PONG', 'the client to connect again');
       expect(/tcp_port:(\d+)/.exec(await (client as Redis).info('server'))?.[1]).toBe(String(MASTER_PORT));
+      await waitFor(async () => (await duplicate.ping()) === 'PONG', 'its duplicate to connect again');
 
       await client.quit();
       // quit() resolves on Redis's OK; the client ends when the socket closes, just after.
@@ -168,6 +173,7 @@ describe('a sentinel client that ends without its owner closing it', () => {
       expect(ends).toBe(endsAtQuit);
     } finally {
       client.disconnect();
+      duplicate.disconnect();
       await late?.stop();
     }
   }, 30_000);

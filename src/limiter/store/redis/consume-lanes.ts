@@ -58,10 +58,8 @@ export class ConsumeLanes {
     this.lanes.set(lane, idle);
     const call = this.timed(attempt(() => sendOne(cost)));
     // Whatever the first call's fate, the consumes that queued behind it go next.
-    call.then(
-      () => this.next(lane, idle),
-      () => this.next(lane, idle),
-    );
+    const next = () => this.next(lane, idle);
+    call.then(next, next);
     return call;
   }
 

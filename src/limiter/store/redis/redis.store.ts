@@ -98,18 +98,18 @@ export class RedisRateLimitStore implements RateLimitStore {
     // in the lane's name.
     args[keys] = '';
     const lane = `${algorithm}\0${args.join('\0')}`;
-    // A copy per call: a lane's batches reuse the first consume's arguments, and a Cluster client
-    // may send a command again (MOVED) after a later one was built.
-    const send = (script: ScriptCall, costs: number | string) => {
-      const call = args.slice();
-      call[keys] = costs;
-      return script.apply(this.client, call);
-    };
+    args[keys] = cost;
     const reply = await this.lanes.run(
       lane,
       cost,
-      (one) => send(this.consumeScripts[algorithm][keys]!, one),
-      (costs) => send(this.batchScripts[algorithm][keys]!, costs.join(',')),
+      () => this.consumeScripts[algorithm][keys]!.apply(this.client, args),
+      (costs) => {
+        // A copy: the lane's later batches reuse these arguments, and a Cluster client may send a
+        // command again (MOVED) after a later one was built.
+        const batch = args.slice();
+        batch[keys] = costs.join(',');
+        return this.batchScripts[algorithm][keys]!.apply(this.client, batch);
+      },
     );
     return parseConsumeReply(reply, limits, penalty !== undefined);
   }
