@@ -2,7 +2,6 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Re
 import { AdminActor, AdminRoute } from '../admin/index.js';
 import { oneOf, orBadRequest, parseListQuery } from '../http/list-query.js';
 import { uuidParam } from '../http/path-id.js';
-import { RulesRefresher } from '../rules/index.js';
 import { ALLOW_TYPES } from './access-lists.js';
 import type { AllowEntryResponse } from './access-responses.js';
 import { AllowlistRepository } from './allowlist.repository.js';
@@ -18,10 +17,7 @@ export const ALLOWLIST_PATH = '/v1/admin/allowlist';
  */
 @Controller(ALLOWLIST_PATH.slice(1))
 export class AllowlistController {
-  constructor(
-    @Inject(AllowlistRepository) private readonly allowlist: AllowlistRepository,
-    @Inject(RulesRefresher) private readonly refresher: RulesRefresher,
-  ) {}
+  constructor(@Inject(AllowlistRepository) private readonly allowlist: AllowlistRepository) {}
 
   @Post()
   @AdminRoute('write')
@@ -31,7 +27,6 @@ export class AllowlistController {
     @Res({ passthrough: true }) reply: { header(name: string, value: string): unknown },
   ): Promise<AllowEntryResponse & { rulesVersion: number }> {
     const entry = await this.allowlist.create(body, actor);
-    await this.refresher.reload();
     reply.header('Location', `${ALLOWLIST_PATH}/${entry.id}`);
     return entry;
   }
@@ -49,6 +44,5 @@ export class AllowlistController {
   @HttpCode(204)
   async remove(@Param('id') id: string, @AdminActor() actor: string): Promise<void> {
     await this.allowlist.remove(uuidParam(id), actor);
-    await this.refresher.reload();
   }
 }

@@ -6,7 +6,6 @@ import {
   RateLimiter,
   type RateLimitPolicy,
 } from '../limiter/index.js';
-import { RulesRefresher } from '../rules/index.js';
 import { BlocksRepository } from './blocks.repository.js';
 import {
   ACCESS_OPTIONS,
@@ -38,7 +37,6 @@ export class ApiKeyFailures {
   constructor(
     @Inject(RateLimiter) private readonly limiter: RateLimiter,
     @Inject(BlocksRepository) private readonly blocks: BlocksRepository,
-    @Inject(RulesRefresher) private readonly refresher: RulesRefresher,
     @Inject(ACCESS_OPTIONS) options: AccessModuleOptions,
   ) {
     const limit = options.apiKeyFailureLimit ?? DEFAULT_API_KEY_FAILURE_LIMIT;
@@ -73,7 +71,6 @@ export class ApiKeyFailures {
         },
         'system',
       );
-      await this.refresher.reload();
       this.logger.warn(`Blocked ${ip} until ${block.expiresAt}: ${block.reason} (block ${block.id})`);
     } catch (error) {
       this.logger.error({ err: error }, `Could not block ${ip} after repeated invalid API keys`);

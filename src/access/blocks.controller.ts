@@ -2,7 +2,6 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Re
 import { AdminActor, AdminRoute } from '../admin/index.js';
 import { oneOf, orBadRequest, parseListQuery } from '../http/list-query.js';
 import { uuidParam } from '../http/path-id.js';
-import { RulesRefresher } from '../rules/index.js';
 import { BLOCK_TYPES } from './access-lists.js';
 import type { BlockResponse } from './access-responses.js';
 import { BlocksRepository } from './blocks.repository.js';
@@ -19,10 +18,7 @@ export const BLOCKS_PATH = '/v1/admin/blocks';
  */
 @Controller(BLOCKS_PATH.slice(1))
 export class BlocksController {
-  constructor(
-    @Inject(BlocksRepository) private readonly blocks: BlocksRepository,
-    @Inject(RulesRefresher) private readonly refresher: RulesRefresher,
-  ) {}
+  constructor(@Inject(BlocksRepository) private readonly blocks: BlocksRepository) {}
 
   @Post()
   @AdminRoute('write')
@@ -32,7 +28,6 @@ export class BlocksController {
     @Res({ passthrough: true }) reply: { header(name: string, value: string): unknown },
   ): Promise<BlockResponse & { rulesVersion: number }> {
     const block = await this.blocks.create(body, actor);
-    await this.refresher.reload();
     reply.header('Location', `${BLOCKS_PATH}/${block.id}`);
     return block;
   }
@@ -57,6 +52,5 @@ export class BlocksController {
   @HttpCode(204)
   async remove(@Param('id') id: string, @AdminActor() actor: string): Promise<void> {
     await this.blocks.remove(uuidParam(id), actor);
-    await this.refresher.reload();
   }
 }

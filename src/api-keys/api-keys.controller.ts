@@ -2,7 +2,6 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Patch, Post, Query, Res
 import { AdminActor, AdminRoute } from '../admin/index.js';
 import { booleanFilter, orBadRequest, parseListQuery, text } from '../http/list-query.js';
 import { uuidParam } from '../http/path-id.js';
-import { RulesRefresher } from '../rules/index.js';
 import type { ApiKeyResponse, CreatedApiKeyResponse } from './api-key.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
 // Value imports on purpose: the validation pipe reads the DTO classes from the emitted parameter types.
@@ -20,10 +19,7 @@ export const API_KEYS_PATH = '/v1/admin/api-keys';
  */
 @Controller(API_KEYS_PATH.slice(1))
 export class ApiKeysController {
-  constructor(
-    @Inject(ApiKeysRepository) private readonly keys: ApiKeysRepository,
-    @Inject(RulesRefresher) private readonly refresher: RulesRefresher,
-  ) {}
+  constructor(@Inject(ApiKeysRepository) private readonly keys: ApiKeysRepository) {}
 
   @Post()
   @AdminRoute('write')
@@ -33,7 +29,6 @@ export class ApiKeysController {
     @Res({ passthrough: true }) reply: { header(name: string, value: string): unknown },
   ): Promise<CreatedApiKeyResponse> {
     const key = await this.keys.create(body, actor);
-    await this.refresher.reload();
     reply.header('Location', `${API_KEYS_PATH}/${key.id}`);
     // The secret must not linger in caches between here and the admin.
     reply.header('Cache-Control', 'no-store');
@@ -59,7 +54,6 @@ export class ApiKeysController {
   @AdminRoute('write')
   async update(@Param('id') id: string, @Body() body: UpdateApiKeyDto, @AdminActor() actor: string) {
     const key = await this.keys.update(uuidParam(id), body, actor);
-    await this.refresher.reload();
     return key;
   }
 
@@ -69,7 +63,6 @@ export class ApiKeysController {
   @HttpCode(200)
   async revoke(@Param('id') id: string, @AdminActor() actor: string) {
     const key = await this.keys.revoke(uuidParam(id), actor);
-    await this.refresher.reload();
     return key;
   }
 }

@@ -18,6 +18,11 @@ export const MetricNames = {
   rulesVersion: 'floodgate_rules_version',
   /** Counter{result}: rules snapshot loads (success) and failed loads or version checks (failure). */
   rulesReloads: 'floodgate_rules_reloads_total',
+  /**
+   * Counter{result}: reads of the snapshot stored in Redis when catching up with an announced
+   * version: applied, stale or failed (the node then loads from Postgres).
+   */
+  rulesSnapshotReads: 'floodgate_rules_snapshot_reads_total',
   /** Gauge: nodes alive at this node's last heartbeat. */
   nodesLive: 'floodgate_nodes_live',
   /** Gauge: seconds since this node's last successful heartbeat. */

@@ -52,6 +52,12 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = [
     labelNames: ['result'],
   },
   {
+    type: 'counter',
+    name: MetricNames.rulesSnapshotReads,
+    help: 'Reads of the rules snapshot stored in Redis when catching up with an announced version, by result: applied, stale (none, or older than announced) or failed (unreadable or Redis down); the node then loads from Postgres.',
+    labelNames: ['result'],
+  },
+  {
     type: 'gauge',
     name: MetricNames.nodesLive,
     help: "Floodgate nodes alive at this node's last heartbeat.",

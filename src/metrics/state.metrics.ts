@@ -22,12 +22,14 @@ export class StateMetrics {
   private reportedLoads = 0;
   private reportedFailures = 0;
   private readonly reportedSwitches = new Map<string, number>();
+  private readonly reportedSnapshotReads = new Map<string, number>();
 
   constructor(
     @Inject(RateLimitStore) private readonly store: RateLimitStore,
     @InjectMetric(MetricNames.breakerState) private readonly breakerState: Gauge,
     @InjectMetric(MetricNames.rulesVersion) private readonly rulesVersion: Gauge,
     @InjectMetric(MetricNames.rulesReloads) private readonly rulesReloads: Counter,
+    @InjectMetric(MetricNames.rulesSnapshotReads) private readonly rulesSnapshotReads: Counter,
     @InjectMetric(MetricNames.nodesLive) private readonly nodesLive: Gauge,
     @InjectMetric(MetricNames.heartbeatAge) private readonly heartbeatAge: Gauge,
     @InjectMetric(MetricNames.systemState) private readonly systemState: Gauge,
@@ -49,6 +51,10 @@ export class StateMetrics {
       this.rulesReloads.labels('failure').inc(this.rules.failures - this.reportedFailures);
       this.reportedLoads = this.rules.loads;
       this.reportedFailures = this.rules.failures;
+      for (const [result, count] of this.rules.snapshotReads) {
+        this.rulesSnapshotReads.labels(result).inc(count - (this.reportedSnapshotReads.get(result) ?? 0));
+        this.reportedSnapshotReads.set(result, count);
+      }
     }
     if (this.system !== undefined) {
       const current = this.system.state;

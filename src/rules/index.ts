@@ -66,7 +66,7 @@ export {
   DEFAULT_RULES_REFRESH_INTERVAL_MS,
   type RulesModuleOptions,
 } from './rules.options.js';
-export { RulesRefresher } from './rules.refresher.js';
+export { RulesRefresher, type SnapshotReadResult } from './rules.refresher.js';
 export { isStorageUnavailable } from './storage-unavailable.js';
 export { type SnapshotChange, SnapshotWrites, storageError } from './snapshot-writes.js';
 export type { SnapshotSection } from './snapshot-section.js';

@@ -3,6 +3,7 @@ import { PrismaService } from '../db/index.js';
 import type { RulesBus } from './rules-bus.js';
 import { RULES_BUS, RULES_OPTIONS } from './rules.constants.js';
 import { DEFAULT_OUTBOX_INTERVAL_MS, type RulesModuleOptions } from './rules.options.js';
+import { RulesRefresher } from './rules.refresher.js';
 import { SnapshotWrites } from './snapshot-writes.js';
 import { CoalescedRun } from './coalesced-run.js';
 
@@ -10,7 +11,8 @@ import { CoalescedRun } from './coalesced-run.js';
 const BATCH_SIZE = 100;
 
 /**
- * Announces committed rule writes: after every local write, and every `outboxIntervalMs` for rows a
+ * Announces committed rule writes: after every local write, once this node has loaded it (and so
+ * stored it in Redis, where the other nodes then take it from), and every `outboxIntervalMs` for rows a
  * write could not announce (Redis was down, or the writer stopped first). Rows go out oldest first,
  * each marked `published_at` once Redis took its PUBLISH; a pass stops at the first failure so the
  * rest wait for the next pass. Two nodes may announce one row twice: a version a node already
@@ -29,9 +31,13 @@ export class OutboxPublisher implements OnModuleInit, OnModuleDestroy {
     @Inject(RULES_BUS) private readonly bus: RulesBus | null,
     @Inject(RULES_OPTIONS) options: RulesModuleOptions,
     @Inject(SnapshotWrites) writes: SnapshotWrites,
+    @Inject(RulesRefresher) refresher: RulesRefresher,
   ) {
     this.intervalMs = options.outboxIntervalMs ?? DEFAULT_OUTBOX_INTERVAL_MS;
-    if (bus !== null) writes.onCommit(() => void this.flush());
+    if (bus !== null) {
+      // An announcement that came before the snapshot was stored would send every node to Postgres.
+      writes.onCommit((version) => void refresher.loadAtLeast(version).then(() => this.flush()));
+    }
   }
 
   onModuleInit(): void {

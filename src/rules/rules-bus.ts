@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { deserialize, serialize } from 'node:v8';
 import type { Logger } from '@nestjs/common';
 import { Cluster, type Redis, type RedisOptions } from 'ioredis';
 import { createRedisClient, waitUntilReady } from '../limiter/store/redis/redis-connection.js';
 import type { StoredRule } from './rule.js';
-import type { RulesLoad } from './rules.repository.js';
+import type { RulesLoad, SnapshotLoad } from './rules.repository.js';
 
 /** The channel rules versions are announced on when none is configured. */
 export const DEFAULT_RULES_CHANNEL = 'floodgate:rules';
@@ -14,7 +15,7 @@ export interface RulesBusOptions {
   readonly redis: string | RedisOptions;
   /** Pub/sub channel of rules versions (default `floodgate:rules`). */
   readonly channel?: string;
-  /** Hash holding the compiled rule set for library nodes (default `<channel>:snapshot`). */
+  /** Hash holding the newest snapshot for library nodes and nodes catching up (default `<channel>:snapshot`). */
   readonly snapshotKey?: string;
   /** Per-command timeout of PUBLISH and the snapshot reads and writes (ms, default 1000). */
   readonly commandTimeoutMs?: number;
@@ -37,23 +38,18 @@ export interface CounterReset {
 const DEFAULT_COMMAND_TIMEOUT_MS = 1_000;
 const READY_TIMEOUT_MS = 5_000;
 
-/**
- * Stores the snapshot unless the stored one is as new or newer, so a node that reloads late never
- * takes library nodes back to an older rule set.
- * KEYS[1] the snapshot hash (fields `version`, `rules`); ARGV[1] version; ARGV[2] rules as JSON.
- * Returns 1 when stored, 0 when the stored one is as new.
- */
 /** Read once: the script is a file beside this module, like the limiter's. */
 const STORE_SNAPSHOT_LUA = readFileSync(new URL('./scripts/store-snapshot-1.lua', import.meta.url), 'utf8');
 const STORE_SNAPSHOT_COMMAND = 'floodgateStoreRulesSnapshot';
 
 type SnapshotClient = (Redis | Cluster) & {
-  [STORE_SNAPSHOT_COMMAND](key: string, version: string, rules: string): Promise<number>;
+  [STORE_SNAPSHOT_COMMAND](key: string, version: string, rules: string, sections: Buffer): Promise<number>;
 };
 
 /**
  * The rules' Redis side: the channel where a new rules version is announced and the hash holding
- * the compiled rule set of the newest version (for library nodes, which have no Postgres). Two
+ * the snapshot of the newest version: its rules as JSON (for library nodes, which have no
+ * Postgres) and its other sections (for service nodes catching up with an announcement). Two
  * connections: commands fail fast like the limiter's (no offline queue), while the subscriber
  * queues its SUBSCRIBE until connected and resubscribes after every reconnect.
  */
@@ -108,14 +104,28 @@ export class RulesBus {
     this.resetHandlers.push(handler);
   }
 
-  /** Stores `load` for library nodes; true when it is newer than the stored one (and replaced it). */
-  async storeSnapshot(load: RulesLoad): Promise<boolean> {
+  /** Stores `load` for the other nodes; true when it is newer than the stored one (and replaced it). */
+  async storeSnapshot(load: SnapshotLoad): Promise<boolean> {
     const stored = await this.client[STORE_SNAPSHOT_COMMAND](
       this.snapshotKey,
       String(load.version),
       JSON.stringify(load.rules),
+      encodeSections(load),
     );
     return stored === 1;
+  }
+
+  /**
+   * The stored snapshot whole (rules and sections), so a node can catch up with an announcement
+   * without querying Postgres. Undefined when none is stored or its sections are not of its version
+   * (written by an older node that stored rules only). Rejects when it cannot be decoded.
+   */
+  async loadFullSnapshot(): Promise<SnapshotLoad | undefined> {
+    const [version, rules, sections] = await this.client.hmgetBuffer(this.snapshotKey, 'version', 'rules', 'sections');
+    if (!version || !rules || !sections) return undefined;
+    const load = decodeSnapshot(version.toString(), rules.toString());
+    const stored = decodeSections(sections);
+    return stored.version === load.version ? { ...load, ...stored } : undefined;
   }
 
   /**
@@ -204,6 +214,23 @@ function decodeSnapshot(version: string, rules: string): RulesLoad {
     return { ...(rule as unknown as StoredRule), createdAt, updatedAt };
   });
   return { rules: revived, version: parsedVersion };
+}
+
+/**
+ * The sections' rows in V8's serialization (what `structuredClone` uses): it keeps their `Date`s and
+ * `BigInt`s as they came from Prisma, so a section compiles the same rows whichever way they came.
+ * The version goes inside: an older node's script rewrites `version` and `rules`, never this field.
+ */
+function encodeSections({ version, databaseId, sections }: SnapshotLoad): Buffer {
+  return serialize({ version, databaseId, sections });
+}
+
+function decodeSections(buffer: Buffer): Pick<SnapshotLoad, 'version' | 'databaseId' | 'sections'> {
+  const { version, databaseId, sections } = (deserialize(buffer) ?? {}) as Record<string, unknown>;
+  if (typeof version !== 'number' || typeof databaseId !== 'string' || typeof sections !== 'object' || !sections) {
+    throw new Error('the stored snapshot sections are not a version, a database id and sections by name');
+  }
+  return { version, databaseId, sections: sections as Record<string, unknown> };
 }
 
 /** A reset message, or undefined when it is not one (anyone may publish on a Redis channel). */

@@ -4,8 +4,8 @@ import { RULES_BUS } from './rules.constants.js';
 import { RulesRefresher } from './rules.refresher.js';
 
 /**
- * Reloads this node's rules as soon as another node announces a newer version on the rules
- * channel; after a Redis reconnect (messages sent meanwhile are lost) it checks the version at once
+ * Catches up as soon as another node announces a newer version on the rules channel (from the
+ * snapshot it stored in Redis, or from Postgres: `RulesRefresher.catchUp()`); after a Redis reconnect (messages sent meanwhile are lost) it checks the version at once
  * instead of waiting for the periodic check. Without Redis it does nothing.
  */
 @Injectable()
@@ -22,9 +22,7 @@ export class RulesSubscriber implements OnModuleInit {
     if (this.bus === null) return;
     await this.bus.subscribe(
       {
-        version: (version) => {
-          if (!this.refresher.loaded || version > this.refresher.version) void this.refresher.reload();
-        },
+        version: (version) => void this.refresher.catchUp(version),
         resubscribed: () => void this.refresher.check(),
       },
       this.logger,

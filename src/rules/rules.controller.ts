@@ -17,7 +17,6 @@ import type { FieldError } from '../http/error-body.js';
 import type { RuleHistoryEntry, RuleResponse, RuleWriteResponse } from './rule-response.js';
 import { parseIfMatch, parseListQuery, parseRollbackBody, parseRuleId } from './rules-request.js';
 import { InvalidRuleInputException } from './rules.exceptions.js';
-import { RulesRefresher } from './rules.refresher.js';
 import { type RuleList, RulesRepository } from './rules.repository.js';
 import { validateRuleBody } from './validate-rule-body.js';
 
@@ -31,10 +30,7 @@ export const RULES_PATH = '/v1/admin/rules';
  */
 @Controller(RULES_PATH.slice(1))
 export class RulesController {
-  constructor(
-    @Inject(RulesRepository) private readonly rules: RulesRepository,
-    @Inject(RulesRefresher) private readonly refresher: RulesRefresher,
-  ) {}
+  constructor(@Inject(RulesRepository) private readonly rules: RulesRepository) {}
 
   @Post()
   @AdminRoute('write')
@@ -44,7 +40,6 @@ export class RulesController {
     @Res({ passthrough: true }) reply: HeaderSink,
   ): Promise<RuleWriteResponse> {
     const rule = await this.rules.create(valid(validateRuleBody(body, 'create')), actor);
-    await this.refresher.reload();
     reply.header('Location', `${RULES_PATH}/${rule.id}`);
     return withETag(reply, rule);
   }
@@ -79,7 +74,6 @@ export class RulesController {
     const ruleId = valid(parseRuleId(id));
     const patch = valid(validateRuleBody(body, 'update'));
     const rule = await this.rules.update(ruleId, patch, actor, valid(parseIfMatch(ifMatch)));
-    await this.refresher.reload();
     return withETag(reply, rule);
   }
 
@@ -92,7 +86,6 @@ export class RulesController {
     @AdminActor() actor: string,
   ): Promise<void> {
     await this.rules.delete(valid(parseRuleId(id)), actor, valid(parseIfMatch(ifMatch)));
-    await this.refresher.reload();
   }
 
   @Get(':id/history')
@@ -115,7 +108,6 @@ export class RulesController {
     const ruleId = valid(parseRuleId(id));
     const version = valid(parseRollbackBody(body));
     const rule = await this.rules.rollback(ruleId, version, actor, valid(parseIfMatch(ifMatch)));
-    await this.refresher.reload();
     return withETag(reply, rule);
   }
 }

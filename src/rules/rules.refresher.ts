@@ -1,18 +1,33 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { RulesBus } from './rules-bus.js';
 import { RulesPolicyResolver } from './rules-policy.resolver.js';
 import { RulesSnapshot } from './rules-snapshot.js';
-import { RULES_OPTIONS } from './rules.constants.js';
+import { RULES_BUS, RULES_OPTIONS } from './rules.constants.js';
 import { DEFAULT_RULES_REFRESH_INTERVAL_MS, type RulesModuleOptions } from './rules.options.js';
-import { RulesRepository, type RulesLoad } from './rules.repository.js';
+import { RulesRepository, type SnapshotLoad } from './rules.repository.js';
 import type { SnapshotSection } from './snapshot-section.js';
+import { SnapshotWrites } from './snapshot-writes.js';
 import { CoalescedRun } from './coalesced-run.js';
 
 /**
- * Keeps this node's `RulesSnapshot` current: loads it when the module starts, again right after
- * every local write (`reload()`), and whenever the periodic read of `rules_version` shows another
- * node wrote. A load that fails (database down, a stored rule or a section that does not compile)
- * keeps the last good snapshot, is logged and counted in `failures`. The snapshot's other sections
- * (API keys, blocks, ...: `addSection()`) are loaded and swapped in with the rules.
+ * How a node's read of the snapshot stored in Redis ended, when it catches up with an announcement:
+ * - `applied`;
+ * - `stale`: none stored, older than announced, stored by a node that writes rules only, or read
+ *   from another database (a fleet sharing the channel); the node reads Postgres instead;
+ * - `failed`: Redis did not answer, or the snapshot did not decode or compile; logged, and the node
+ *   reads Postgres instead.
+ */
+export type SnapshotReadResult = 'applied' | 'stale' | 'failed';
+
+/**
+ * Keeps this node's `RulesSnapshot` current. It loads from Postgres when the module starts, after
+ * every local write (before the write is answered), and whenever the periodic read of
+ * `rules_version` shows another node wrote. A version announced on the rules channel is taken from
+ * the snapshot the announcing node stored in Redis (`catchUp()`): one Redis read instead of a
+ * Postgres transaction per node and change, which is most of a change's propagation time on a busy
+ * node. A load that fails (database down, a stored rule or a section that does not compile) keeps
+ * the last good snapshot, is logged and counted in `failures`. The snapshot's other sections (API
+ * keys, blocks, ...: `addSection()`) are loaded and swapped in with the rules.
  */
 @Injectable()
 export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
@@ -23,15 +38,22 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
   private failureCount = 0;
   private loadCount = 0;
   private stopped = false;
-  private readonly loadListeners: ((load: RulesLoad) => void)[] = [];
+  private readonly loadListeners: ((load: SnapshotLoad) => Promise<unknown>)[] = [];
   private readonly sections: SnapshotSection[] = [];
+  private readonly reads = new Map<SnapshotReadResult, number>();
+  /** The database this node last loaded from: a snapshot in Redis read from another is not ours. */
+  private databaseId: string | undefined;
 
   constructor(
     @Inject(RulesRepository) private readonly repository: RulesRepository,
     @Inject(RulesPolicyResolver) private readonly resolver: RulesPolicyResolver,
     @Inject(RULES_OPTIONS) private readonly options: RulesModuleOptions,
+    @Inject(SnapshotWrites) writes: SnapshotWrites,
+    @Inject(RULES_BUS) private readonly bus: RulesBus | null,
   ) {
     this.intervalMs = options.refreshIntervalMs ?? DEFAULT_RULES_REFRESH_INTERVAL_MS;
+    // A write is answered once this node enforces it.
+    writes.onCommit((version) => this.loadAtLeast(version));
   }
 
   /** Whether a snapshot of the stored rules is in force (the node is not ready before). */
@@ -44,7 +66,10 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
     return this.failureCount;
   }
 
-  /** Loads that read and compiled the stored rules since start, whether or not they were newer (for metrics). */
+  /**
+   * Loads that read and compiled the stored rules since start (from Postgres, or from Redis when
+   * catching up), whether or not they were newer (for metrics).
+   */
   get loads(): number {
     return this.loadCount;
   }
@@ -54,13 +79,21 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
     return this.resolver.current.version;
   }
 
+  /** Reads of the snapshot stored in Redis since start, by how they ended (for metrics). */
+  get snapshotReads(): ReadonlyMap<SnapshotReadResult, number> {
+    return this.reads;
+  }
+
   /** Loads `section` with the rules from the next load on (call it before the module starts). */
   addSection<Rows, Compiled>(section: SnapshotSection<Rows, Compiled>): void {
     this.sections.push(section as SnapshotSection);
   }
 
-  /** Calls `listener` after every load that put a snapshot in force (to pass it on to library nodes). */
-  onLoad(listener: (load: RulesLoad) => void): void {
+  /**
+   * Calls `listener` after every load from Postgres that put a snapshot in force (to store it in
+   * Redis for the other nodes); the load resolves once every listener settled.
+   */
+  onLoad(listener: (load: SnapshotLoad) => Promise<unknown>): void {
     this.loadListeners.push(listener);
   }
 
@@ -89,6 +122,29 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
     return this.runs.run();
   }
 
+  /**
+   * Resolves once this node enforces `version` or a newer one, loading from Postgres unless the load
+   * in progress brings it. Resolves false when no load got there; never rejects.
+   */
+  async loadAtLeast(version: number): Promise<boolean> {
+    if (this.enforces(version)) return true;
+    await this.runs.settled();
+    if (!this.enforces(version)) await this.reload();
+    return this.enforces(version);
+  }
+
+  /**
+   * Catches up with `version`, announced on the rules channel: from the snapshot stored in Redis
+   * when it is that version or newer, otherwise from Postgres. Never rejects.
+   */
+  async catchUp(version: number): Promise<boolean> {
+    if (this.enforces(version)) return true;
+    // A load in progress (the periodic check's, say) may already bring it.
+    await this.runs.settled();
+    if (this.enforces(version)) return true;
+    return (await this.applyStored(version)) || this.loadAtLeast(version);
+  }
+
   /** The periodic check: one small read, and a load only when the version moved (or none loaded yet). */
   async check(): Promise<void> {
     try {
@@ -103,24 +159,59 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
     await this.reload();
   }
 
+  private enforces(version: number): boolean {
+    return this.loaded && this.version >= version;
+  }
+
   private async load(): Promise<boolean> {
     try {
       const load = await this.repository.loadAll(this.sections);
-      const { rules, version } = load;
-      const snapshot = new RulesSnapshot(rules, version, { defaultPolicy: this.options.defaultPolicy });
-      const compiled = this.sections.map((section, i) => compileSection(section, load.sections[i]));
-      this.loadCount++;
-      const swapped = this.resolver.swap(snapshot);
-      if (swapped) {
-        this.sections.forEach((section, i) => section.swap(compiled[i], version));
-        this.logger.debug(`rules version ${version} loaded (${snapshot.enabledRuleCount} enabled rules)`);
-        for (const listener of this.loadListeners) listener(load);
-      }
+      this.databaseId = load.databaseId;
+      const swapped = this.apply(load, 'Postgres');
+      if (swapped) await Promise.allSettled(this.loadListeners.map((listener) => listener(load)));
       return swapped;
     } catch (error) {
       this.fail('rules snapshot load failed; the last good snapshot stays', error);
       return false;
     }
+  }
+
+  /** Takes the snapshot stored in Redis when it brings `version`; false sends the caller to Postgres. */
+  private async applyStored(version: number): Promise<boolean> {
+    if (this.bus === null) return false;
+    try {
+      const stored = await this.bus.loadFullSnapshot();
+      if (stored === undefined || stored.version < version || stored.databaseId !== this.databaseId) {
+        return this.read('stale');
+      }
+      // Another announcement's catch-up may have put it in force while this one read.
+      if (!this.enforces(stored.version)) this.apply(stored, 'Redis');
+      this.read('applied');
+      return true;
+    } catch (error) {
+      this.logger.warn({ err: error, version }, 'rules snapshot in Redis not usable; loading from Postgres');
+      return this.read('failed');
+    }
+  }
+
+  /** Compiles `load` and swaps it in unless a newer snapshot is in force; throws when it does not compile. */
+  private apply(load: SnapshotLoad, source: string): boolean {
+    const { rules, version } = load;
+    const snapshot = new RulesSnapshot(rules, version, { defaultPolicy: this.options.defaultPolicy });
+    const compiled = this.sections.map((section) => compileSection(section, load.sections[section.name]));
+    this.loadCount++;
+    const swapped = this.resolver.swap(snapshot);
+    if (swapped) {
+      this.sections.forEach((section, i) => section.swap(compiled[i], version));
+      this.logger.debug(`rules version ${version} loaded from ${source} (${snapshot.enabledRuleCount} enabled rules)`);
+    }
+    return swapped;
+  }
+
+  /** Counts a read of the stored snapshot that ended in `result`; true when it was applied. */
+  private read(result: SnapshotReadResult): boolean {
+    this.reads.set(result, (this.reads.get(result) ?? 0) + 1);
+    return result === 'applied';
   }
 
   private fail(message: string, error: unknown): void {
@@ -131,6 +222,7 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
 
 function compileSection(section: SnapshotSection, rows: unknown): unknown {
   try {
+    if (rows === undefined) throw new Error('no rows');
     return section.compile(rows);
   } catch (error) {
     throw new Error(`snapshot section "${section.name}" does not compile: ${(error as Error).message}`, {

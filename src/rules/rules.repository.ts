@@ -43,9 +43,11 @@ export interface RulesLoad {
   readonly version: number;
 }
 
-/** A load with the rows of the snapshot's other sections, in the order the sections were given. */
+/** A load with the rows of the snapshot's other sections, by section name. */
 export interface SnapshotLoad extends RulesLoad {
-  readonly sections: readonly unknown[];
+  readonly sections: Readonly<Record<string, unknown>>;
+  /** The database it was read from (`rules_version.database_id`). */
+  readonly databaseId: string;
 }
 
 type Tx = Prisma.TransactionClient;
@@ -217,7 +219,12 @@ export class RulesRepository {
         { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead },
       ),
     );
-    return { rules: rows.map(toStoredRule), version: Number(version.version), sections: sectionRows };
+    return {
+      rules: rows.map(toStoredRule),
+      version: Number(version.version),
+      databaseId: version.databaseId,
+      sections: Object.fromEntries(sections.map((section, i) => [section.name, sectionRows[i]])),
+    };
   }
 
   /** The rule as it is now, checked against the caller's `If-Match`. */

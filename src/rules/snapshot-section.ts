@@ -4,7 +4,9 @@ import type { Prisma, PrismaService } from '../db/index.js';
  * A part of what the nodes enforce besides the rules (API keys, blocks, the allow list, the system
  * state). Sections are read in the same repeatable-read transaction as the rules and put in force
  * with them, so a node never enforces rules of one version with keys or blocks of another; a
- * section that fails to compile fails the whole load, and the last good snapshot stays.
+ * section that fails to compile fails the whole load, and the last good snapshot stays. The rows
+ * also reach the other nodes through Redis (`RulesBus.storeSnapshot`), serialized as
+ * `structuredClone` would: `read()` must return plain rows (dates and big integers are kept).
  *
  * Register a section with `RulesRefresher.addSection()` from a provider's constructor: the first
  * load runs when the rules module starts, before other modules' init hooks.

@@ -25,19 +25,23 @@ class NothingChanged extends Error {
  * system state) runs through `write()`: one transaction bumps the cluster-wide rules version first
  * (its row lock serializes these writes, so versions commit in order), does the write, and queues
  * the announcement as an outbox row; a failure leaves nothing behind. After the commit the commit
- * listeners run (the outbox publisher announces the new version at once). So every kind of change
- * reaches every node the same way, within the same bound, as rule changes do.
+ * listeners run, in turn: this node loads the new version (so the write is answered once this node
+ * enforces it) and the outbox publisher announces it. So every kind of change reaches every node
+ * the same way, within the same bound, as rule changes do.
  *
  * Errors: HTTP exceptions pass through; an unreachable Postgres becomes a 503.
  */
 @Injectable()
 export class SnapshotWrites {
-  private readonly commitListeners: (() => void)[] = [];
+  private readonly commitListeners: ((rulesVersion: number) => unknown)[] = [];
 
   constructor(@Inject(PrismaService) private readonly prisma: PrismaService) {}
 
-  /** Calls `listener` after every write that committed (its outbox row is then there to announce). */
-  onCommit(listener: () => void): void {
+  /**
+   * Calls `listener` with the new rules version after every write that committed (its outbox row is
+   * then there to announce); the write resolves once every listener did. A listener must not reject.
+   */
+  onCommit(listener: (rulesVersion: number) => unknown): void {
     this.commitListeners.push(listener);
   }
 
@@ -52,9 +56,9 @@ export class SnapshotWrites {
     work: (tx: Prisma.TransactionClient, rulesVersion: bigint) => Promise<{ result: T; change: SnapshotChange | null }>,
     translate: (error: unknown) => unknown = (error) => error,
   ): Promise<T> {
-    let result: T;
+    let committed: { result: T; rulesVersion: number };
     try {
-      result = await this.prisma.$transaction(async (tx) => {
+      committed = await this.prisma.$transaction(async (tx) => {
         const rulesVersion = await bumpRulesVersion(tx);
         const done = await work(tx, rulesVersion);
         if (done.change === null) throw new NothingChanged(done.result);
@@ -64,14 +68,14 @@ export class SnapshotWrites {
             payload: { type: `${done.change.target}.changed`, rulesVersion: Number(rulesVersion), ...done.change },
           },
         });
-        return done.result;
+        return { result: done.result, rulesVersion: Number(rulesVersion) };
       }, TRANSACTION_OPTIONS);
     } catch (error) {
       if (error instanceof NothingChanged) return error.result as T;
       throw storageError(translate(error));
     }
-    for (const listener of this.commitListeners) listener();
-    return result;
+    for (const listener of this.commitListeners) await listener(committed.rulesVersion);
+    return committed.result;
   }
 }
 

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { RulesRefresher } from '../rules/index.js';
 import { LoadSignal, type LoadSample } from './load-signal.js';
 import { SystemStateHolder } from './system-state.holder.js';
 import { SystemStateRepository } from './system-state.repository.js';
@@ -43,7 +42,6 @@ export class LoadShedder implements OnApplicationBootstrap, OnApplicationShutdow
     @Inject(LoadSignal) private readonly signal: LoadSignal,
     @Inject(SystemStateHolder) private readonly holder: SystemStateHolder,
     @Inject(SystemStateRepository) private readonly states: SystemStateRepository,
-    @Inject(RulesRefresher) private readonly refresher: RulesRefresher,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -98,7 +96,6 @@ export class LoadShedder implements OnApplicationBootstrap, OnApplicationShutdow
     this.hot = 0;
     this.calm = 0;
     if (done === undefined) return;
-    await this.refresher.reload();
     this.logger.warn(`Switched the fleet to ${state}: ${reason}`);
   }
 }

@@ -1,6 +1,5 @@
 import { Body, Controller, Get, Inject, Put } from '@nestjs/common';
 import { AdminActor, AdminRoute } from '../admin/index.js';
-import { RulesRefresher } from '../rules/index.js';
 // A value import on purpose: the validation pipe reads the DTO class from the emitted parameter types.
 // eslint-disable-next-line @typescript-eslint/consistent-type-imports
 import { PutSystemStateDto } from './dto/put-system-state.dto.js';
@@ -13,10 +12,7 @@ import { SystemStateRepository } from './system-state.repository.js';
  */
 @Controller('v1/admin/system/state')
 export class SystemStateController {
-  constructor(
-    @Inject(SystemStateRepository) private readonly states: SystemStateRepository,
-    @Inject(RulesRefresher) private readonly refresher: RulesRefresher,
-  ) {}
+  constructor(@Inject(SystemStateRepository) private readonly states: SystemStateRepository) {}
 
   @Get()
   @AdminRoute('read')
@@ -28,7 +24,6 @@ export class SystemStateController {
   @AdminRoute('write')
   async put(@Body() body: PutSystemStateDto, @AdminActor() actor: string) {
     const state = await this.states.set(body.state, actor, body.reason);
-    await this.refresher.reload();
     return state;
   }
 }

@@ -405,11 +405,13 @@ describe('Rules API: /v1/admin/rules on Postgres, enforced through the rules sna
 
 describe('Rules storage unavailable', () => {
   let prisma: PrismaService;
+  let writes: SnapshotWrites;
   let repository: RulesRepository;
 
   beforeAll(() => {
     prisma = new PrismaService({ url: UNREACHABLE_URL });
-    repository = new RulesRepository(prisma, new SnapshotWrites(prisma));
+    writes = new SnapshotWrites(prisma);
+    repository = new RulesRepository(prisma, writes);
   });
   afterAll(() => prisma.$disconnect());
 
@@ -438,7 +440,8 @@ describe('Rules storage unavailable', () => {
       shadow: false,
     } as const;
     resolver.swap(new RulesSnapshot([], 4, { defaultPolicy: policy }));
-    const refresher = new RulesRefresher(repository, resolver, { defaultPolicy: undefined, refreshIntervalMs: 60_000 });
+    const options = { defaultPolicy: undefined, refreshIntervalMs: 60_000 };
+    const refresher = new RulesRefresher(repository, resolver, options, writes, null);
 
     await refresher.onModuleInit();
     await refresher.check();
@@ -450,10 +453,8 @@ describe('Rules storage unavailable', () => {
   });
 
   it('is not loaded until a first snapshot arrives', async () => {
-    const refresher = new RulesRefresher(repository, new RulesPolicyResolver(), {
-      defaultPolicy: undefined,
-      refreshIntervalMs: 60_000,
-    });
+    const options = { defaultPolicy: undefined, refreshIntervalMs: 60_000 };
+    const refresher = new RulesRefresher(repository, new RulesPolicyResolver(), options, writes, null);
     expect(await refresher.reload()).toBe(false);
     expect(refresher.loaded).toBe(false);
     expect(refresher.failures).toBe(1);

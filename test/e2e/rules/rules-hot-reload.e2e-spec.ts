@@ -1,9 +1,10 @@
 import { Redis } from 'ioredis';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { serialize } from 'node:v8';
 import { applyMigrations } from '../../../src/db/index.js';
-import { RedisRulesResolver } from '../../../src/rules/index.js';
-import { createTestDatabase, query, type TestDatabase } from '../../db/support/test-database.js';
+import { RedisRulesResolver, type SnapshotReadResult } from '../../../src/rules/index.js';
+import { createTestDatabase, POSTGRES_ADMIN_URL, query, type TestDatabase } from '../../db/support/test-database.js';
 import { type RedisServerHandle, startRedisServer } from '../../support/redis-server.js';
 import { type RedisRulesNode, startRedisRulesNode } from './redis-rules-app.js';
 
@@ -170,6 +171,135 @@ describe('Rules hot reload over Redis pub/sub', () => {
       expect(library.resolve({ resource: 'GET /library' })).toMatchObject({ name: 'library' });
     } finally {
       await library.close();
+    }
+  });
+});
+
+describe('Catching up from the snapshot stored in Redis', () => {
+  const channel = uniqueChannel();
+  /** The reader signs in to Postgres as a role of its own, so a test can take its database away. */
+  const readerRole = `floodgate_reader_${randomBytes(4).toString('hex')}`;
+  let db: TestDatabase;
+  let writer: RedisRulesNode;
+  let reader: RedisRulesNode;
+  /** On a channel of its own: it hears nothing, and a test hands it what to catch up with. */
+  let isolated: RedisRulesNode;
+  let redis: Redis;
+
+  const readerCanConnect = async (allowed: boolean) => {
+    await query(POSTGRES_ADMIN_URL, `ALTER ROLE ${readerRole} ${allowed ? 'LOGIN' : 'NOLOGIN'}`);
+    if (!allowed) {
+      await query(POSTGRES_ADMIN_URL, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [
+        readerRole,
+      ]);
+    }
+  };
+  const reads = (node: RedisRulesNode, result: SnapshotReadResult) => node.refresher.snapshotReads.get(result) ?? 0;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await applyMigrations(db.url);
+    await query(POSTGRES_ADMIN_URL, `CREATE ROLE ${readerRole} LOGIN SUPERUSER`);
+    const options = {
+      redisUrl: SHARED_REDIS_URL,
+      rulesChannel: channel,
+      refreshIntervalMs: REFRESH_INTERVAL_MS,
+      outboxIntervalMs: OUTBOX_INTERVAL_MS,
+    };
+    writer = await startRedisRulesNode(db.url, options);
+    reader = await startRedisRulesNode(db.url.replace('postgres@', `${readerRole}@`), options);
+    // No outbox passes either: they would announce the writer's versions on its channel.
+    isolated = await startRedisRulesNode(db.url, {
+      ...options,
+      rulesChannel: `${channel}:isolated`,
+      outboxIntervalMs: REFRESH_INTERVAL_MS,
+    });
+    redis = new Redis(SHARED_REDIS_URL);
+  }, SETUP_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await writer?.close();
+    await reader?.close();
+    await isolated?.close();
+    await redis?.del(`${channel}:snapshot`, `${channel}:isolated:snapshot`);
+    redis?.disconnect();
+    await db?.drop();
+    await query(POSTGRES_ADMIN_URL, `DROP ROLE IF EXISTS ${readerRole}`);
+  });
+
+  it('takes an announced change from Redis, with its own Postgres unreachable', async () => {
+    await readerCanConnect(false);
+    try {
+      const applied = reads(reader, 'applied');
+      const { rulesVersion } = await created(await writer.post(RULES, ruleBody('from-redis')));
+      expect(await waitUntil(() => reader.refresher.version === rulesVersion, PROPAGATION_BOUND_MS)).toBe(true);
+      expect(reads(reader, 'applied')).toBe(applied + 1);
+      const statuses: number[] = [];
+      for (let i = 0; i < 2; i++)
+        statuses.push((await reader.check({ clientId: 'c1', resource: 'GET /from-redis' })).status);
+      expect(statuses).toEqual([200, 429]);
+    } finally {
+      await readerCanConnect(true);
+    }
+  });
+
+  /**
+   * A rule written on the writer, then `fields` put into the isolated node's snapshot (given the
+   * writer's stored snapshot of that write), then the isolated node told of the version: how its
+   * read ended, and whether it enforced the rule after.
+   */
+  async function catchUpWith(name: string, fields: (stored: Record<string, Buffer>, version: number) => object) {
+    const { rulesVersion } = await created(await writer.post(RULES, ruleBody(name)));
+    const stored = await redis.hgetallBuffer(`${channel}:snapshot`);
+    await redis.hset(`${channel}:isolated:snapshot`, fields(stored, rulesVersion));
+    const before = new Map(isolated.refresher.snapshotReads);
+    const caughtUp = await isolated.refresher.catchUp(rulesVersion);
+    const result = [...isolated.refresher.snapshotReads].find(([key, count]) => count !== (before.get(key) ?? 0));
+    const statuses: number[] = [];
+    for (let i = 0; i < 2; i++)
+      statuses.push((await isolated.check({ clientId: 'c1', resource: `GET /${name}` })).status);
+    return { caughtUp, result: result?.[0], version: isolated.refresher.version, rulesVersion, statuses };
+  }
+
+  it("applies another node's stored snapshot of the announced version", async () => {
+    const outcome = await catchUpWith('copied', (stored) => stored);
+    expect(outcome).toMatchObject({ caughtUp: true, result: 'applied', statuses: [200, 429] });
+    expect(outcome.version).toBe(outcome.rulesVersion);
+  });
+
+  it('loads from Postgres instead when the stored snapshot is older, of another database, or written without sections', async () => {
+    const older = await catchUpWith('older', (stored, version) => ({
+      ...stored,
+      version: String(version - 1),
+      sections: serialize({ version: version - 1, databaseId: randomUUID(), sections: {} }),
+    }));
+    const foreign = await catchUpWith('foreign', (stored, version) => ({
+      ...stored,
+      sections: serialize({ version, databaseId: randomUUID(), sections: {} }),
+    }));
+    const rulesOnly = await catchUpWith('rules-only', (stored, version) => ({
+      ...stored,
+      sections: serialize({ version: version - 1, databaseId: randomUUID(), sections: {} }),
+    }));
+    for (const outcome of [older, foreign, rulesOnly]) {
+      expect(outcome).toMatchObject({ caughtUp: true, result: 'stale', statuses: [200, 429] });
+      expect(outcome.version).toBe(outcome.rulesVersion);
+    }
+  });
+
+  it('loads from Postgres instead when the stored snapshot does not decode or compile', async () => {
+    const undecodable = await catchUpWith('undecodable', (stored) => ({
+      ...stored,
+      sections: Buffer.from('not a snapshot'),
+    }));
+    const invalidRule = await catchUpWith('invalid-rule', (stored) => ({
+      ...stored,
+      // Dates that decode, a body that does not compile.
+      rules: JSON.stringify([{ name: 'Not A Rule', createdAt: new Date(), updatedAt: new Date() }]),
+    }));
+    for (const outcome of [undecodable, invalidRule]) {
+      expect(outcome).toMatchObject({ caughtUp: true, result: 'failed', statuses: [200, 429] });
+      expect(outcome.version).toBe(outcome.rulesVersion);
     }
   });
 });
