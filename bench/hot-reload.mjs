@@ -9,7 +9,15 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runScript } from './support/cleanup.mjs';
-import { SERVICE_KEY_PATTERNS, check, createRule, patchRule, startService } from './support/nodes.mjs';
+import {
+  SERVICE_KEY_PATTERNS,
+  check,
+  createRule,
+  metricSum,
+  metrics,
+  patchRule,
+  startService,
+} from './support/nodes.mjs';
 import { commandLine, option, progress, quick, redisOption } from './support/options.mjs';
 import { serviceRedis } from './support/redis.mjs';
 import { percentile, table } from './support/stats.mjs';
@@ -25,25 +33,36 @@ const GOAL_MS = 50;
  */
 const POLL_MS = 2;
 
-/** Milliseconds from `since` until `node` reports `limit`. */
+/**
+ * Milliseconds from `since` until `node` reports `limit`, whether its first probe already did, and
+ * that probe's round trip.
+ */
 async function enforcedAfter(node, limit, since) {
-  for (;;) {
+  for (let probe = 0; ; probe++) {
+    const sent = performance.now();
     const { body } = await check(node, { clientId: 'probe', resource: RESOURCE, cost: 0 });
-    if (body.limit === limit) return performance.now() - since;
+    const now = performance.now();
+    if (body.limit === limit) return { ms: now - since, atFirstProbe: probe === 0, roundTrip: now - sent };
     await sleep(POLL_MS);
   }
 }
 
-/** One change: `{ fromAnswer, fromWrite }` in ms, until the slowest node enforces it. */
+/** One change: `{ fromAnswer, fromWrite }` in ms until the slowest node enforces it, and what the probes saw. */
 async function change(nodes, id, limit) {
   const sent = performance.now();
   await patchRule(nodes[0], id, { limits: [{ limit, windowMs: 60_000 }] });
   const answered = performance.now();
-  const slowest = Math.max(...(await Promise.all(nodes.map((node) => enforcedAfter(node, limit, answered)))));
-  return { fromAnswer: slowest, fromWrite: slowest + (answered - sent) };
+  const seen = await Promise.all(nodes.map((node) => enforcedAfter(node, limit, answered)));
+  const slowest = Math.max(...seen.map((s) => s.ms));
+  return {
+    fromAnswer: slowest,
+    fromWrite: slowest + (answered - sent),
+    atFirstProbe: seen.every((s) => s.atFirstProbe),
+    roundTrips: seen.map((s) => s.roundTrip),
+  };
 }
 
-function report(fromAnswer, fromWrite) {
+function report({ fromAnswer, fromWrite, atFirstProbe, roundTrips, reads }) {
   const ms = (x) => x.toFixed(1);
   const row = (what, xs) => [what, ms(percentile(xs, 50)), ms(percentile(xs, 99)), ms(Math.max(...xs))];
   const verdict = (xs) => (percentile(xs, 99) < GOAL_MS ? 'met' : 'not met');
@@ -61,6 +80,10 @@ function report(fromAnswer, fromWrite) {
     ),
     '',
     `Goal p99 under ${GOAL_MS} ms on loopback: ${verdict(fromAnswer)} from the write's answer, ${verdict(fromWrite)} from sending the write.`,
+    '',
+    `In ${atFirstProbe} of ${changes} changes the first probe of every node already saw the new limit: the change was in force everywhere before the probes were sent, and the time is the probes' own round trip (one probe: p50 ${ms(percentile(roundTrips, 50))} ms, p99 ${ms(percentile(roundTrips, 99))} ms), the floor of this measurement.`,
+    '',
+    `How nodes 2 and 3 caught up (\`floodgate_rules_snapshot_reads_total\`): ${reads.applied} times from the snapshot node 1 stored in Redis, ${reads.stale + reads.failed} times from Postgres (${reads.stale} stale, ${reads.failed} failed).`,
   ].join('\n');
 }
 
@@ -74,13 +97,21 @@ await runScript(async () => {
   });
   await Promise.all(nodes.map((node) => enforcedAfter(node, 1000, performance.now())));
 
-  const fromAnswer = [];
-  const fromWrite = [];
+  const results = { fromAnswer: [], fromWrite: [], atFirstProbe: 0, roundTrips: [] };
   for (let i = 1; i <= changes; i++) {
     const times = await change(nodes, rule.id, 1000 + i);
-    fromAnswer.push(times.fromAnswer);
-    fromWrite.push(times.fromWrite);
+    results.fromAnswer.push(times.fromAnswer);
+    results.fromWrite.push(times.fromWrite);
+    results.roundTrips.push(...times.roundTrips);
+    if (times.atFirstProbe) results.atFirstProbe++;
     if (i % 10 === 0) progress(`hot reload: ${i}/${changes} changes`);
   }
-  console.log(report(fromAnswer, fromWrite));
+  results.reads = { applied: 0, stale: 0, failed: 0 };
+  for (const node of nodes.slice(1)) {
+    const text = await metrics(node);
+    for (const result of Object.keys(results.reads)) {
+      results.reads[result] += metricSum(text, 'floodgate_rules_snapshot_reads_total', `result="${result}"`);
+    }
+  }
+  console.log(report(results));
 });

@@ -43,6 +43,8 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
   private readonly reads = new Map<SnapshotReadResult, number>();
   /** The database this node last loaded from: a snapshot in Redis read from another is not ours. */
   private databaseId: string | undefined;
+  /** The read of the stored snapshot in progress: announcements arriving meanwhile wait for it. */
+  private storedRead: Promise<boolean> | undefined;
 
   constructor(
     @Inject(RulesRepository) private readonly repository: RulesRepository,
@@ -139,8 +141,11 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
    */
   async catchUp(version: number): Promise<boolean> {
     if (this.enforces(version)) return true;
-    // A load in progress (the periodic check's, say) may already bring it.
+    // A load in progress (the periodic check's, say) or a read for another announcement of the
+    // same change (the outbox announces it too) may already bring it.
     await this.runs.settled();
+    while (this.storedRead !== undefined) await this.storedRead;
+    // No await from the check above to applyStored() marking its read: one read per change.
     if (this.enforces(version)) return true;
     return (await this.applyStored(version)) || this.loadAtLeast(version);
   }
@@ -177,14 +182,22 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Takes the snapshot stored in Redis when it brings `version`; false sends the caller to Postgres. */
-  private async applyStored(version: number): Promise<boolean> {
+  private applyStored(version: number): Promise<boolean> {
+    const read = this.readStored(version).finally(() => {
+      if (this.storedRead === read) this.storedRead = undefined;
+    });
+    this.storedRead = read;
+    return read;
+  }
+
+  private async readStored(version: number): Promise<boolean> {
     if (this.bus === null) return false;
     try {
       const stored = await this.bus.loadFullSnapshot();
       if (stored === undefined || stored.version < version || stored.databaseId !== this.databaseId) {
         return this.read('stale');
       }
-      // Another announcement's catch-up may have put it in force while this one read.
+      // A load from Postgres may have put it in force while this read was on its way.
       if (!this.enforces(stored.version)) this.apply(stored, 'Redis');
       this.read('applied');
       return true;

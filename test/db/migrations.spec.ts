@@ -21,6 +21,7 @@ describe('applyMigrations (Postgres 15 on 127.0.0.1:5432)', () => {
       expect(migrationNames()).toEqual([
         expect.stringMatching(/^\d{14}_init$/),
         expect.stringMatching(/^\d{14}_control_plane$/),
+        expect.stringMatching(/^\d{14}_database_id$/),
       ]);
       expect(await pendingMigrations(db.url)).toEqual(migrationNames());
 
@@ -77,7 +78,7 @@ describe('applyMigrations (Postgres 15 on 127.0.0.1:5432)', () => {
       'rules_version bigint',
       'at timestamp with time zone',
     ]);
-    expect(describe('rules_version')).toEqual(['id integer', 'version bigint']);
+    expect(describe('rules_version')).toEqual(['id integer', 'version bigint', 'database_id uuid']);
     expect(describe('outbox')).toEqual([
       'id bigint',
       'rules_version bigint',
@@ -87,12 +88,27 @@ describe('applyMigrations (Postgres 15 on 127.0.0.1:5432)', () => {
     ]);
   });
 
-  it('starts the rule set at version 0 in its single row, and keeps it single', async () => {
-    expect(await query(db.url, 'SELECT id, version::text FROM rules_version')).toEqual([{ id: 1, version: '0' }]);
-    await expect(query(db.url, 'INSERT INTO rules_version (id, version) VALUES (2, 0)')).rejects.toThrow(
-      /rules_version_single_row/,
-    );
-  });
+  it(
+    'starts the rule set at version 0 in its single row, with a database id of its own, and keeps it single',
+    async () => {
+      expect(await query(db.url, 'SELECT id, version::text, database_id FROM rules_version')).toEqual([
+        { id: 1, version: '0', database_id: expect.stringMatching(/^[0-9a-f-]{36}$/) },
+      ]);
+      const other = await createTestDatabase();
+      try {
+        await applyMigrations(other.url);
+        const [ours] = await query<{ database_id: string }>(db.url, 'SELECT database_id FROM rules_version');
+        const [theirs] = await query<{ database_id: string }>(other.url, 'SELECT database_id FROM rules_version');
+        expect(theirs!.database_id).not.toBe(ours!.database_id);
+      } finally {
+        await other.drop();
+      }
+      await expect(query(db.url, 'INSERT INTO rules_version (id, version) VALUES (2, 0)')).rejects.toThrow(
+        /rules_version_single_row/,
+      );
+    },
+    MIGRATE_TIMEOUT_MS,
+  );
 
   it('gives rules their defaults and a unique name, and keeps audit rows for deleted rules', async () => {
     const [rule] = await query<{ id: string; version: number; per_resource: boolean }>(

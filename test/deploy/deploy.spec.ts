@@ -43,7 +43,8 @@ const LABEL_VALUES: Record<string, readonly string[]> = {
   state: ['closed', 'half_open', 'open', 'NORMAL', 'DEGRADED'],
   to: ['NORMAL', 'DEGRADED'],
   by: ['admin', 'auto'],
-  result: ['success', 'failure'],
+  // Rule reloads' results and reads of the snapshot in Redis'.
+  result: ['success', 'failure', 'applied', 'stale', 'failed'],
 };
 
 /** The metrics the service exports (src/metrics) and their labels. The dashboard may use these, prom-client's default metrics and nothing else. */

@@ -199,7 +199,9 @@ describe('Floodgate service process', () => {
   it('runs without DATABASE_URL on the embedded Postgres, prints a generated token once, and keeps the data', async () => {
     const dataDir = tempDataDir();
     const first = await startEmbedded(dataDir);
-    expect(first.migrations).toMatch(/^Migrations: applied 2 \(\d{14}_init, \d{14}_control_plane\)$/);
+    expect(first.migrations).toMatch(
+      /^Migrations: applied 3 \(\d{14}_init, \d{14}_control_plane, \d{14}_database_id\)$/,
+    );
     const health = await fetch(`http://127.0.0.1:${first.port}/health`);
     expect(health.status).toBe(200);
     expect(((await health.json()) as Record<string, unknown>).details).toEqual({
