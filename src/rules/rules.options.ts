@@ -7,8 +7,8 @@ export interface RulesModuleOptions {
   /** How often `rules_version` is read to catch writes made on other nodes (ms, default 5000). */
   refreshIntervalMs?: number;
   /**
-   * `REDIS_URL`: writes are announced on a pub/sub channel so other nodes reload at once, and the
-   * compiled rule set is stored for library nodes. Unset (one node): the local reload suffices.
+   * `REDIS_URL`: writes are announced on a pub/sub channel so other nodes catch up at once, from the
+   * snapshot stored beside it (which library nodes read too). Unset (one node): the local reload suffices.
    */
   redisUrl?: string | undefined;
   /** Pub/sub channel of rules versions (default `floodgate:rules`); its snapshot key is `<channel>:snapshot`. */

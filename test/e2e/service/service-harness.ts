@@ -152,12 +152,18 @@ export async function logLinesWhere(
 /** Ports this worker handed out: their server may not have bound them yet. */
 const handedOutPorts = new Set<number>();
 
+/** Ports per Jest worker: the workers draw from bands of their own in 10000-19999. */
+const WORKER_BAND = 1_000;
+
 /**
  * A loopback port nothing listens on right now, for servers a test starts or expects closed. It is
  * drawn from 10000-19999: below Linux's ephemeral range (32768+), where a port the OS hands out is
  * free again once probed and an outgoing connection of a parallel worker may take it as its local
  * port before the test's server binds it, and clear of the fixed ports some tests use (6389-7103,
- * 26397-26398).
+ * 26397-26398). Each Jest worker (`JEST_WORKER_ID`) draws from a band of 1,000 of its own: two
+ * workers that drew the same port before either bound it would start two redis-servers there, and
+ * a start shuts down what answers on its port. That is the likeliest cause of a full run whose
+ * metrics spec lost its Redis during setup ("Connection is closed"; it passed alone, 3 of 3).
  */
 export async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');
@@ -167,8 +173,10 @@ export async function freePort(): Promise<number> {
       server.once('error', () => resolve(false));
       server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
+  const worker = Number(process.env.JEST_WORKER_ID ?? '1');
+  const band = 10_000 + ((Number.isSafeInteger(worker) && worker > 0 ? worker - 1 : 0) % 10) * WORKER_BAND;
   for (let attempt = 0; attempt < 100; attempt++) {
-    const port = 10_000 + Math.floor(Math.random() * 10_000);
+    const port = band + Math.floor(Math.random() * WORKER_BAND);
     if (handedOutPorts.has(port) || !(await canBind(port))) continue;
     handedOutPorts.add(port);
     return port;
