@@ -62,6 +62,9 @@ async function change(nodes, id, limit) {
   };
 }
 
+/** `1 time`, `2 times`. */
+const times = (n) => `${n} time${n === 1 ? '' : 's'}`;
+
 function report({ fromAnswer, fromWrite, atFirstProbe, roundTrips, reads }) {
   const ms = (x) => x.toFixed(1);
   const row = (what, xs) => [what, ms(percentile(xs, 50)), ms(percentile(xs, 99)), ms(Math.max(...xs))];
@@ -83,7 +86,7 @@ function report({ fromAnswer, fromWrite, atFirstProbe, roundTrips, reads }) {
     '',
     `In ${atFirstProbe} of ${changes} changes the first probe of every node already saw the new limit: the change was in force everywhere before the probes were sent, and the time is the probes' own round trip (one probe: p50 ${ms(percentile(roundTrips, 50))} ms, p99 ${ms(percentile(roundTrips, 99))} ms), the floor of this measurement.`,
     '',
-    `How nodes 2 and 3 caught up (\`floodgate_rules_snapshot_reads_total\`): ${reads.applied} times from the snapshot node 1 stored in Redis, ${reads.stale + reads.failed} times from Postgres (${reads.stale} stale, ${reads.failed} failed).`,
+    `How nodes 2 and 3 caught up (\`floodgate_rules_snapshot_reads_total\`): ${times(reads.applied)} from the snapshot node 1 stored in Redis, ${times(reads.stale + reads.failed)} from Postgres (${reads.stale} stale, ${reads.failed} failed).`,
   ].join('\n');
 }
 

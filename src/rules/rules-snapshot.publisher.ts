@@ -33,7 +33,7 @@ export class RulesSnapshotPublisher {
     } catch (error) {
       // Library nodes keep the last set and catch up on the next load that gets through; service
       // nodes hear the outbox's announcement and read Postgres.
-      this.logger.warn({ err: error, version: load.version }, 'rules snapshot not stored for library nodes');
+      this.logger.warn({ err: error, version: load.version }, 'rules snapshot not stored in Redis for the other nodes');
       return false;
     }
   }

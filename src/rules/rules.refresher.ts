@@ -147,6 +147,7 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
     while (this.storedRead !== undefined) await this.storedRead;
     // No await from the check above to applyStored() marking its read: one read per change.
     if (this.enforces(version)) return true;
+    if (this.stopped) return false;
     return (await this.applyStored(version)) || this.loadAtLeast(version);
   }
 
