@@ -52,17 +52,15 @@ export class ApiKeysController {
 
   @Patch(':id')
   @AdminRoute('write')
-  async update(@Param('id') id: string, @Body() body: UpdateApiKeyDto, @AdminActor() actor: string) {
-    const key = await this.keys.update(uuidParam(id), body, actor);
-    return key;
+  update(@Param('id') id: string, @Body() body: UpdateApiKeyDto, @AdminActor() actor: string) {
+    return this.keys.update(uuidParam(id), body, actor);
   }
 
   /** Revokes the key for good (a revoked key takes no further change; its record stays). */
   @Post(':id/revoke')
   @AdminRoute('write')
   @HttpCode(200)
-  async revoke(@Param('id') id: string, @AdminActor() actor: string) {
-    const key = await this.keys.revoke(uuidParam(id), actor);
-    return key;
+  revoke(@Param('id') id: string, @AdminActor() actor: string) {
+    return this.keys.revoke(uuidParam(id), actor);
   }
 }

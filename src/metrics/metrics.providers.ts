@@ -54,7 +54,7 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = [
   {
     type: 'counter',
     name: MetricNames.rulesSnapshotReads,
-    help: 'Reads of the rules snapshot stored in Redis when catching up with an announced version, by result: applied, stale (none, or older than announced) or failed (unreadable or Redis down); the node then loads from Postgres.',
+    help: 'Reads of the rules snapshot stored in Redis when catching up with an announced version, by result: applied, stale (none, older than announced, or read from another database) or failed (unreadable, or Redis down); on stale and failed the node loads from Postgres.',
     labelNames: ['result'],
   },
   {

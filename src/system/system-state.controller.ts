@@ -22,8 +22,7 @@ export class SystemStateController {
 
   @Put()
   @AdminRoute('write')
-  async put(@Body() body: PutSystemStateDto, @AdminActor() actor: string) {
-    const state = await this.states.set(body.state, actor, body.reason);
-    return state;
+  put(@Body() body: PutSystemStateDto, @AdminActor() actor: string) {
+    return this.states.set(body.state, actor, body.reason);
   }
 }
