@@ -16,8 +16,8 @@ import { fmt, median, range, table } from './support/stats.mjs';
 import { requireWrk, wrk } from './support/wrk.mjs';
 
 const ROUNDS = quick ? 1 : 3;
-const SECONDS = quick ? 2 : 10;
-const WARM_UP_SECONDS = 1;
+const SECONDS = quick ? 1 : 10;
+const WARM_UP_SECONDS = quick ? 0 : 1;
 // Once per node before the rounds, so the first round does not measure a cold JIT.
 const FIRST_WARM_UP_SECONDS = quick ? 0 : 5;
 const CONNECTIONS = 50;
@@ -48,7 +48,7 @@ async function throughput(variants) {
   const runs = { single: [], cluster: [] };
   for (let round = 1; round <= ROUNDS; round++) {
     for (const [name, node] of Object.entries(variants)) {
-      await load(node, WARM_UP_SECONDS);
+      if (WARM_UP_SECONDS > 0) await load(node, WARM_UP_SECONDS);
       const run = await load(node, SECONDS);
       runs[name].push(run);
       progress(
@@ -77,7 +77,7 @@ function throughputReport(runs) {
   return [
     '### Throughput',
     '',
-    `\`POST /v1/check\` on one service node per Redis (\`node dist/main.js\`; a default rule never reached, so every check runs a script; \`RATE_LIMIT_TIMEOUT_MS=10000\` and \`RATE_LIMIT_FAIL_MODE=closed\`, so that every decision is Redis's: with the default 50 ms a saturated node fails open on a share of decisions, skipping Redis, which would flatter whichever variant times out more; see the accuracy section). wrk (1 thread, ${CONNECTIONS} connections, \`bench/post-check-clients.lua\`: clients picked at random out of ${fmt(CLIENTS)}, the same sequence for both) for ${SECONDS} s after a ${WARM_UP_SECONDS} s warm-up${firstWarmUp}, single and cluster interleaved in ${ROUNDS} round${ROUNDS > 1 ? 's' : ''}. Load generator, nodes and Redis share the machine.`,
+    `\`POST /v1/check\` on one service node per Redis (\`node dist/main.js\`; a default rule never reached, so every check runs a script; \`RATE_LIMIT_TIMEOUT_MS=10000\` and \`RATE_LIMIT_FAIL_MODE=closed\`, so that every decision is Redis's: with the default 50 ms a saturated node fails open on a share of decisions, skipping Redis, which would flatter whichever variant times out more; see the accuracy section). wrk (1 thread, ${CONNECTIONS} connections, \`bench/post-check-clients.lua\`: clients picked at random out of ${fmt(CLIENTS)}, the same sequence for both) for ${SECONDS} s${WARM_UP_SECONDS > 0 ? ` after a ${WARM_UP_SECONDS} s warm-up` : ''}${firstWarmUp}, single and cluster interleaved in ${ROUNDS} round${ROUNDS > 1 ? 's' : ''}. Load generator, nodes and Redis share the machine.`,
     '',
     table(
       ['Redis', 'checks/s (median)', 'min-max', 'p50 ms', 'p99 ms', 'non-2xx and errors'],

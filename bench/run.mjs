@@ -1,5 +1,6 @@
-// `npm run bench [-- --quick] [-- <throughput options>]`: every benchmark section in one run,
-// written to BENCHMARKS.md with the machine, the date and the command.
+// `npm run bench [-- --quick] [-- <throughput options>]`: builds (`npm run build`; with --quick
+// only when dist/ is older than a source), then every benchmark section in one run, written to
+// BENCHMARKS.md with the machine, the date and the command.
 //
 // Each section is a script of its own with one contract: `node bench/<name>.mjs [--quick]
 // [--redis <url>]` prints its markdown section (from a `## ` heading) on stdout, its progress on
@@ -7,7 +8,7 @@
 // section that is missing or fails gets a line in the report instead, and the others still run.
 // The throughput section also takes this script's other options (see bench/throughput.mjs).
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -42,6 +43,44 @@ function runSection(name, redisUrl) {
   });
 }
 
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** What the build reads: a change to any of them makes dist/ stale. */
+const BUILD_INPUTS = [
+  'src',
+  'prisma/schema.prisma',
+  'package-lock.json',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'nest-cli.json',
+];
+
+/** The newest modification time under `path` (a file or a folder), in ms. */
+function newestMtime(path) {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(`${path}/${entry}`));
+  return newest;
+}
+
+/**
+ * Builds, except with --quick when dist/main.js is newer than every build input: the build is
+ * 12-14 s of a quick run, and a quick run after `npm test` or `npm start` would only repeat it.
+ * Resolves whether it built.
+ */
+async function buildUnlessFresh() {
+  const main = `${ROOT}dist/main.js`;
+  const fresh =
+    existsSync(main) && statSync(main).mtimeMs > Math.max(...BUILD_INPUTS.map((p) => newestMtime(ROOT + p)));
+  if (quick && fresh) {
+    progress('dist/ is newer than every source: not rebuilt (--quick)');
+    return false;
+  }
+  progress('npm run build');
+  await run('npm', ['run', 'build'], { cwd: ROOT });
+  return true;
+}
+
 /** What `lookUp()` resolves to, or `unknown` when it fails: the report must not be lost for it. */
 const orUnknown = (lookUp) => lookUp().catch(() => 'unknown');
 
@@ -64,7 +103,7 @@ function measuredCommit() {
   });
 }
 
-async function header(redisPort, minutes, commit) {
+async function header(redisPort, minutes, commit, built) {
   const cpus = os.cpus();
   const redis = await orUnknown(async () => /redis_version:(\S+)/.exec(await cli(redisPort, 'info', 'server'))[1]);
   const postgres = await orUnknown(postgresVersion);
@@ -74,12 +113,13 @@ async function header(redisPort, minutes, commit) {
     '',
     `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpus.length} x ${cpus[0]?.model.trim()}, ${fmt(os.totalmem() / 2 ** 30)} GiB, ${os.type()} ${os.release()}, Node ${process.version}, Redis ${redis} (a redis-server of the run's own on a loopback port), Postgres ${postgres} (127.0.0.1:5432, fresh databases per section, copied from one migrated at the start), at commit ${commit}.`,
     '',
-    `Command: \`npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}\` (builds, then runs \`node bench/run.mjs\`). Sections took (minutes): ${took.join(', ')}.`,
+    `Command: \`npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}\` (${built ? 'builds' : 'dist/ newer than every source, so not rebuilt'}, then runs \`node bench/run.mjs\`). Sections took (minutes): ${took.join(', ')}.`,
   ].join('\n');
 }
 
 await runScript(async () => {
   const commit = await measuredCommit();
+  const built = await buildUnlessFresh();
   if ((await wrkVersion()) === undefined) {
     progress(
       'wrk is not installed (apt-get install wrk): throughput falls back to autocannon, the cluster section fails',
@@ -103,7 +143,7 @@ await runScript(async () => {
     sections.push(markdown);
     failed ||= !ok;
   }
-  const report = [await header(redis.port, minutes, commit), ...sections].join('\n\n') + '\n';
+  const report = [await header(redis.port, minutes, commit, built), ...sections].join('\n\n') + '\n';
   writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), report);
   progress('wrote BENCHMARKS.md');
   if (failed) process.exitCode = 1;
