@@ -102,11 +102,11 @@ await runScript(async () => {
 
   const results = { fromAnswer: [], fromWrite: [], atFirstProbe: 0, roundTrips: [] };
   for (let i = 1; i <= changes; i++) {
-    const times = await change(nodes, rule.id, 1000 + i);
-    results.fromAnswer.push(times.fromAnswer);
-    results.fromWrite.push(times.fromWrite);
-    results.roundTrips.push(...times.roundTrips);
-    if (times.atFirstProbe) results.atFirstProbe++;
+    const seen = await change(nodes, rule.id, 1000 + i);
+    results.fromAnswer.push(seen.fromAnswer);
+    results.fromWrite.push(seen.fromWrite);
+    results.roundTrips.push(...seen.roundTrips);
+    if (seen.atFirstProbe) results.atFirstProbe++;
     if (i % 10 === 0) progress(`hot reload: ${i}/${changes} changes`);
   }
   results.reads = { applied: 0, stale: 0, failed: 0 };
