@@ -162,8 +162,7 @@ const WORKER_BAND = 1_000;
  * port before the test's server binds it, and clear of the fixed ports some tests use (6389-7103,
  * 26397-26398). Each Jest worker (`JEST_WORKER_ID`) draws from a band of 1,000 of its own: two
  * workers that drew the same port before either bound it would start two redis-servers there, and
- * a start shuts down what answers on its port. That is the likeliest cause of a full run whose
- * metrics spec lost its Redis during setup ("Connection is closed"; it passed alone, 3 of 3).
+ * a start shuts down what answers on its port.
  */
 export async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');
