@@ -1,5 +1,7 @@
 /** createRedisClient's URL forms and settings, and waitUntilReady, against the shared Redis. */
+import { jest } from '@jest/globals';
 import { Cluster, Redis } from 'ioredis';
+import { type AddressInfo, createServer } from 'node:net';
 import { createRedisClient, waitUntilReady } from '../../src/limiter/store/redis/redis-connection.js';
 import { InvalidRedisUrlError } from '../../src/limiter/store/redis/redis-url.js';
 
@@ -34,6 +36,29 @@ describe('createRedisClient', () => {
     expect([1, 2, 10, 1_000].map((times) => retry(times))).toEqual([50, 100, 200, 200]);
     await waitUntilReady(client, 5_000);
     await expect(client.ping()).resolves.toBe('PONG');
+  });
+
+  it('prints nothing to the console when its connection fails: the owner sees the failed commands', async () => {
+    // A server that takes each connection and drops it at once: ioredis' ready check then fails,
+    // which it reports as an 'error' event (printed to the console when nobody listens).
+    const dropping = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => dropping.listen(0, '127.0.0.1', resolve));
+    const { port } = dropping.address() as AddressInfo;
+    const printed = jest.spyOn(global.console, 'error').mockImplementation(() => undefined);
+    // No listener of the test's own (unlike open()): what ioredis would print is the client's.
+    const client = createRedisClient(`redis://127.0.0.1:${port}`, { commandTimeoutMs: 50 });
+    try {
+      await expect(waitUntilReady(client, 300)).rejects.toThrow(/not ready within 300 ms/);
+      await expect(client.ping()).rejects.toThrow();
+      // Reconnect attempts go on (every 200 ms at most) and fail, with nobody else listening.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(printed).not.toHaveBeenCalled();
+    } finally {
+      // Between two attempts a disconnect ends it without an 'end' event to wait for.
+      client.disconnect();
+      printed.mockRestore();
+      await new Promise((resolve) => dropping.close(resolve));
+    }
   });
 
   it('reads host, port, database and credentials from a redis:// URL', () => {

@@ -262,7 +262,9 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
 
       it('lengthen each repeat offence by the multiplier, up to maxBlockMs', async () => {
         const key = freshKey();
-        const limits = [{ limit: 1, windowMs: MINUTE }];
+        // An hour: a fixed window ends on the clock's hour, and a minute's end fell within a block
+        // of a run once (the limit's wait was then no longer than the block).
+        const limits = [{ limit: 1, windowMs: 60 * MINUTE }];
         // Short blocks: the test only waits them out, so a slow machine can only make it wait longer.
         const penalty: Penalty = { blockDurationMs: 40, multiplier: 3, decayMs: MINUTE, maxBlockMs: 200 };
         const take = () => penalized(key, 'fixed_window', limits, penalty);
@@ -271,7 +273,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
         for (let offence = 1; offence <= 3; offence++) {
           const refused = await take();
           expect(refused.allowed).toBe(false);
-          // The limit's own wait (the rest of the minute) is the longer one, and is announced.
+          // The limit's own wait (the rest of the hour) is the longer one, and is announced.
           expect(refused.retryAfterMs).toBeGreaterThan(refused.blockedUntil! - refused.nowMs);
           blocks.push(refused.blockedUntil! - refused.nowMs);
           await wait(blocks[blocks.length - 1]! + 30);

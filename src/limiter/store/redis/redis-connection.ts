@@ -72,6 +72,15 @@ class SentinelRedis extends Redis {
  * await waitUntilReady(client, 5_000);
  */
 export function createRedisClient(source: string | RedisOptions, options: RedisConnectionOptions): Redis | Cluster {
+  const client = newClient(source, options);
+  // Without a listener ioredis prints every connection error to the console, outside the JSON logs.
+  // Errors reach the owner anyway: as the commands that fail (counted, and logged by their callers)
+  // and on /health.
+  client.on('error', () => undefined);
+  return client;
+}
+
+function newClient(source: string | RedisOptions, options: RedisConnectionOptions): Redis | Cluster {
   const failFast: RedisOptions = {
     // Auto-pipelining batches a turn's commands into one write, then the node waits while Redis runs
     // the batch and Redis waits while the node handles the replies. Sending each script as it comes
