@@ -12,7 +12,6 @@ describe('createRedisClient', () => {
   const opened: (Redis | Cluster)[] = [];
   const open = (...args: Parameters<typeof createRedisClient>) => {
     const client = createRedisClient(...args);
-    client.on('error', () => undefined);
     opened.push(client);
     return client;
   };
@@ -45,7 +44,6 @@ describe('createRedisClient', () => {
     await new Promise<void>((resolve) => dropping.listen(0, '127.0.0.1', resolve));
     const { port } = dropping.address() as AddressInfo;
     const printed = jest.spyOn(global.console, 'error').mockImplementation(() => undefined);
-    // No listener of the test's own (unlike open()): what ioredis would print is the client's.
     const client = createRedisClient(`redis://127.0.0.1:${port}`, { commandTimeoutMs: 50 });
     try {
       await expect(waitUntilReady(client, 300)).rejects.toThrow(/not ready within 300 ms/);
@@ -123,7 +121,6 @@ describe('createRedisClient', () => {
 describe('waitUntilReady', () => {
   it('rejects with the last connection error when Redis never answers', async () => {
     const client = createRedisClient('redis://127.0.0.1:1', { commandTimeoutMs: 50 });
-    client.on('error', () => undefined);
     await expect(waitUntilReady(client, 300)).rejects.toThrow(/^Redis was not ready within 300 ms .*ECONNREFUSED/);
     client.disconnect();
   });

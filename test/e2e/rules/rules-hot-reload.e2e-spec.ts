@@ -21,6 +21,14 @@ const RULES = '/v1/admin/rules';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** Every node here: announced on `channel` of the Redis at `redisUrl`, its periodic check far off. */
+const nodeOptions = (redisUrl: string, channel: string) => ({
+  redisUrl,
+  rulesChannel: channel,
+  refreshIntervalMs: REFRESH_INTERVAL_MS,
+  outboxIntervalMs: OUTBOX_INTERVAL_MS,
+});
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const uniqueChannel = () => `floodgate-test:rules:${randomBytes(6).toString('hex')}`;
 
@@ -63,12 +71,7 @@ describe('Rules hot reload over Redis pub/sub', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     await applyMigrations(db.url);
-    const options = {
-      redisUrl: SHARED_REDIS_URL,
-      rulesChannel: channel,
-      refreshIntervalMs: REFRESH_INTERVAL_MS,
-      outboxIntervalMs: OUTBOX_INTERVAL_MS,
-    };
+    const options = nodeOptions(SHARED_REDIS_URL, channel);
     writer = await startRedisRulesNode(db.url, options);
     reader = await startRedisRulesNode(db.url, options);
     redis = new Redis(SHARED_REDIS_URL);
@@ -200,12 +203,7 @@ describe('Catching up from the snapshot stored in Redis', () => {
     db = await createTestDatabase();
     await applyMigrations(db.url);
     await query(POSTGRES_ADMIN_URL, `CREATE ROLE ${readerRole} LOGIN SUPERUSER`);
-    const options = {
-      redisUrl: SHARED_REDIS_URL,
-      rulesChannel: channel,
-      refreshIntervalMs: REFRESH_INTERVAL_MS,
-      outboxIntervalMs: OUTBOX_INTERVAL_MS,
-    };
+    const options = nodeOptions(SHARED_REDIS_URL, channel);
     writer = await startRedisRulesNode(db.url, options);
     reader = await startRedisRulesNode(db.url.replace('postgres@', `${readerRole}@`), options);
     // No outbox passes either: they would announce the writer's versions on its channel.
@@ -315,12 +313,7 @@ describe('Rules announcements while Redis is down', () => {
     db = await createTestDatabase();
     await applyMigrations(db.url);
     server = await startRedisServer(KILLABLE_REDIS_PORT);
-    const options = {
-      redisUrl: server.url,
-      rulesChannel: channel,
-      refreshIntervalMs: REFRESH_INTERVAL_MS,
-      outboxIntervalMs: OUTBOX_INTERVAL_MS,
-    };
+    const options = nodeOptions(server.url, channel);
     writer = await startRedisRulesNode(db.url, options);
     reader = await startRedisRulesNode(db.url, options);
   }, SETUP_TIMEOUT_MS);
