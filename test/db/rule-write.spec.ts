@@ -1,13 +1,7 @@
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { Test, type TestingModule } from '@nestjs/testing';
-import {
-  DatabaseHealthIndicator,
-  DbModule,
-  PrismaService,
-  applyMigrations,
-  bumpRulesVersion,
-} from '../../src/db/index.js';
-import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import { DatabaseHealthIndicator, DbModule, PrismaService, bumpRulesVersion } from '../../src/db/index.js';
+import { createMigratedDatabase, type TestDatabase } from './support/test-database.js';
 
 const MIGRATE_TIMEOUT_MS = 30_000;
 
@@ -30,8 +24,7 @@ describe('PrismaService: a rule write and its audit, version bump and outbox in 
   let prisma: PrismaService;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    await applyMigrations(db.url);
+    db = await createMigratedDatabase();
     moduleRef = await Test.createTestingModule({
       imports: [DbModule.forRoot({ url: db.url, poolSize: 4 })],
       providers: [HealthIndicatorService, DatabaseHealthIndicator],

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { applyMigrations } from '../../../src/db/index.js';
 
 /** The machine's Postgres (trust auth), where each test file gets a database of its own. */
 export const POSTGRES_ADMIN_URL = 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -21,6 +22,18 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     url: `postgresql://postgres@127.0.0.1:5432/${name}`,
     drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
   };
+}
+
+/** A fresh database (see `createTestDatabase`) with every migration applied; the caller drops it. */
+export async function createMigratedDatabase(): Promise<TestDatabase> {
+  const database = await createTestDatabase();
+  try {
+    await applyMigrations(database.url);
+  } catch (error) {
+    await database.drop();
+    throw error;
+  }
+  return database;
 }
 
 async function admin(sql: string): Promise<void> {

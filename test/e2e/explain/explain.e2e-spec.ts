@@ -1,5 +1,4 @@
-import { applyMigrations } from '../../../src/db/index.js';
-import { createTestDatabase, type TestDatabase } from '../../db/support/test-database.js';
+import { createMigratedDatabase, type TestDatabase } from '../../db/support/test-database.js';
 import { DEFAULT_POLICY, type ExplainNode, startExplainNode } from './explain-app.js';
 
 const SETUP_TIMEOUT_MS = 60_000;
@@ -18,8 +17,7 @@ describe('POST /v1/admin/explain', () => {
   let narrow: Json;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    await applyMigrations(db.url);
+    db = await createMigratedDatabase();
     node = await startExplainNode(db.url);
     const create = async (body: Json) => {
       const response = await node.send('POST', '/v1/admin/rules', { body });

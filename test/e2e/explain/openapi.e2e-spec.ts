@@ -1,5 +1,4 @@
-import { applyMigrations } from '../../../src/db/index.js';
-import { createTestDatabase, type TestDatabase } from '../../db/support/test-database.js';
+import { createMigratedDatabase, type TestDatabase } from '../../db/support/test-database.js';
 import { type ExplainNode, startExplainNode } from './explain-app.js';
 
 const SETUP_TIMEOUT_MS = 60_000;
@@ -12,8 +11,7 @@ describe('OpenAPI at /docs', () => {
   let document: Json;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    await applyMigrations(db.url);
+    db = await createMigratedDatabase();
     node = await startExplainNode(db.url);
     const response = await node.send('GET', '/docs/json', { token: null });
     expect(response.status).toBe(200);

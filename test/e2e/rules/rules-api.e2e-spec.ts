@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { applyMigrations, PrismaService } from '../../../src/db/index.js';
+import { PrismaService } from '../../../src/db/index.js';
 import {
   RulesPolicyResolver,
   RulesRefresher,
@@ -9,7 +9,7 @@ import {
   RulesSnapshot,
   SnapshotWrites,
 } from '../../../src/rules/index.js';
-import { createTestDatabase, query, type TestDatabase } from '../../db/support/test-database.js';
+import { createMigratedDatabase, query, type TestDatabase } from '../../db/support/test-database.js';
 import { READONLY_TOKEN, type RulesNode, startRulesNode } from './rules-app.js';
 
 const SETUP_TIMEOUT_MS = 60_000;
@@ -40,8 +40,7 @@ describe('Rules API: /v1/admin/rules on Postgres, enforced through the rules sna
   let other: RulesNode;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    await applyMigrations(db.url);
+    db = await createMigratedDatabase();
     node = await startRulesNode(db.url, REFRESH_INTERVAL_MS);
     other = await startRulesNode(db.url, REFRESH_INTERVAL_MS);
   }, SETUP_TIMEOUT_MS);

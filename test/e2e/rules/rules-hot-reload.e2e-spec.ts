@@ -2,9 +2,13 @@ import { Redis } from 'ioredis';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { serialize } from 'node:v8';
-import { applyMigrations } from '../../../src/db/index.js';
 import { RedisRulesResolver, type SnapshotReadResult } from '../../../src/rules/index.js';
-import { createTestDatabase, POSTGRES_ADMIN_URL, query, type TestDatabase } from '../../db/support/test-database.js';
+import {
+  createMigratedDatabase,
+  POSTGRES_ADMIN_URL,
+  query,
+  type TestDatabase,
+} from '../../db/support/test-database.js';
 import { type RedisServerHandle, startRedisServer } from '../../support/redis-server.js';
 import { type RedisRulesNode, startRedisRulesNode } from './redis-rules-app.js';
 
@@ -69,8 +73,7 @@ describe('Rules hot reload over Redis pub/sub', () => {
   let redis: Redis;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    await applyMigrations(db.url);
+    db = await createMigratedDatabase();
     const options = nodeOptions(SHARED_REDIS_URL, channel);
     writer = await startRedisRulesNode(db.url, options);
     reader = await startRedisRulesNode(db.url, options);
@@ -200,8 +203,7 @@ describe('Catching up from the snapshot stored in Redis', () => {
   const reads = (node: RedisRulesNode, result: SnapshotReadResult) => node.refresher.snapshotReads.get(result) ?? 0;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    await applyMigrations(db.url);
+    db = await createMigratedDatabase();
     await query(POSTGRES_ADMIN_URL, `CREATE ROLE ${readerRole} LOGIN SUPERUSER`);
     const options = nodeOptions(SHARED_REDIS_URL, channel);
     writer = await startRedisRulesNode(db.url, options);
@@ -310,8 +312,7 @@ describe('Rules announcements while Redis is down', () => {
   let reader: RedisRulesNode;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    await applyMigrations(db.url);
+    db = await createMigratedDatabase();
     server = await startRedisServer(KILLABLE_REDIS_PORT);
     const options = nodeOptions(server.url, channel);
     writer = await startRedisRulesNode(db.url, options);

@@ -1,10 +1,8 @@
 import pg from 'pg';
-import type { TestDatabase } from '../../db/support/test-database.js';
-import { POSTGRES_ADMIN_URL } from '../../db/support/test-database.js';
 import { RulesRefresher } from '../../../src/rules/index.js';
 import { startRedisServer, type RedisServerHandle } from '../../support/redis-server.js';
+import { createMigratedDatabase, POSTGRES_ADMIN_URL, type TestDatabase } from '../../db/support/test-database.js';
 import {
-  createServiceDatabase,
   freePort,
   postCheck,
   type RunningService,
@@ -67,7 +65,7 @@ describe('Floodgate service: health when the database goes away', () => {
   let service: RunningService;
 
   beforeAll(async () => {
-    database = await createServiceDatabase();
+    database = await createMigratedDatabase();
     service = await startService({ DATABASE_URL: database.url, DEFAULT_LIMIT: '100' });
   }, 60_000);
   afterAll(async () => {
@@ -157,7 +155,7 @@ describe('Floodgate service: not ready before its first rules snapshot', () => {
   let service: RunningService;
 
   beforeAll(async () => {
-    database = await createServiceDatabase();
+    database = await createMigratedDatabase();
     // A stored rule that cannot compile (an empty match): every load fails and keeps the default.
     await onDatabase(
       database.url,

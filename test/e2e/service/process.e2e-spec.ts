@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import type { TestDatabase } from '../../db/support/test-database.js';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '../../support/otlp-receiver.js';
-import { createServiceDatabase, freePort, TEST_ADMIN_TOKEN, uniquePrefix } from './service-harness.js';
+import { createMigratedDatabase, type TestDatabase } from '../../db/support/test-database.js';
+import { freePort, TEST_ADMIN_TOKEN, uniquePrefix } from './service-harness.js';
 
 const root = process.cwd();
 let buildDir: string;
@@ -118,7 +118,7 @@ describe('Floodgate service process', () => {
   it('drains an in-flight request on SIGTERM, then exits 0', async () => {
     const port = await freePort();
     // A database migrated here (quicker than the embedded one's first start), so the node skips migrating.
-    database = await createServiceDatabase();
+    database = await createMigratedDatabase();
     const { child, exited, output } = run({
       PORT: String(port),
       NODE_ID: 'proc-test',
@@ -286,7 +286,7 @@ describe('Floodgate service process, traced (OTEL_EXPORTER_OTLP_ENDPOINT set)', 
   let output: () => string;
 
   beforeAll(async () => {
-    database = await createServiceDatabase();
+    database = await createMigratedDatabase();
     receiver = await startOtlpReceiver();
     port = await freePort();
     const started = run({

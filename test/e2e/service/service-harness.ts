@@ -9,8 +9,7 @@ import type { ModuleMetadata } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../../src/bootstrap.js';
 import { loadConfig } from '../../../src/config/index.js';
-import { applyMigrations } from '../../../src/db/index.js';
-import { createTestDatabase, type TestDatabase } from '../../db/support/test-database.js';
+import { createMigratedDatabase, type TestDatabase } from '../../db/support/test-database.js';
 
 /** The ADMIN_TOKEN of every in-process service (the config requires one with DATABASE_URL). */
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -21,25 +20,13 @@ const DATABASE_SETUP_TIMEOUT_MS = 60_000;
 /** This test file's database (Jest gives each test file its own copy of this module). */
 let fileDatabase: TestDatabase | undefined;
 
-/** A fresh database on 127.0.0.1:5432 with the migrations applied; the caller drops it. */
-export async function createServiceDatabase(): Promise<TestDatabase> {
-  const database = await createTestDatabase();
-  try {
-    await applyMigrations(database.url);
-  } catch (error) {
-    await database.drop();
-    throw error;
-  }
-  return database;
-}
-
 /**
  * Call once at the top level of a test file: creates this file's database before its first test
  * and drops it after its last; `startService()` uses it unless given a DATABASE_URL.
  */
 export function useServiceDatabase(): void {
   beforeAll(async () => {
-    fileDatabase = await createServiceDatabase();
+    fileDatabase = await createMigratedDatabase();
   }, DATABASE_SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await fileDatabase?.drop();
