@@ -3,7 +3,6 @@ import { PrismaService } from '../db/index.js';
 import type { RulesBus } from './rules-bus.js';
 import { RULES_BUS, RULES_OPTIONS } from './rules.constants.js';
 import { DEFAULT_OUTBOX_INTERVAL_MS, type RulesModuleOptions } from './rules.options.js';
-import { RulesRefresher } from './rules.refresher.js';
 import { SnapshotWrites } from './snapshot-writes.js';
 import { CoalescedRun } from './coalesced-run.js';
 
@@ -31,13 +30,11 @@ export class OutboxPublisher implements OnModuleInit, OnModuleDestroy {
     @Inject(RULES_BUS) private readonly bus: RulesBus | null,
     @Inject(RULES_OPTIONS) options: RulesModuleOptions,
     @Inject(SnapshotWrites) writes: SnapshotWrites,
-    @Inject(RulesRefresher) refresher: RulesRefresher,
   ) {
     this.intervalMs = options.outboxIntervalMs ?? DEFAULT_OUTBOX_INTERVAL_MS;
-    if (bus !== null) {
-      // An announcement that came before the snapshot was stored would send every node to Postgres.
-      writes.onCommit((version) => void refresher.loadAtLeast(version).then(() => this.flush()));
-    }
+    // After this node stored the snapshot: an announcement that came before would send every node
+    // to Postgres.
+    if (bus !== null) writes.onEnforced(() => void this.flush());
   }
 
   onModuleInit(): void {

@@ -24,16 +24,18 @@ class NothingChanged extends Error {
  * Every write that changes what the nodes enforce (rules, API keys, blocks, the allow list, the
  * system state) runs through `write()`: one transaction bumps the cluster-wide rules version first
  * (its row lock serializes these writes, so versions commit in order), does the write, and queues
- * the announcement as an outbox row; a failure leaves nothing behind. After the commit the commit
- * listeners run, in turn: this node loads the new version (so the write is answered once this node
- * enforces it) and the outbox publisher announces it. So every kind of change reaches every node
- * the same way, within the same bound, as rule changes do.
+ * the announcement as an outbox row; a failure leaves nothing behind. After the commit, two
+ * phases: the commit listeners (this node loads the new version and stores it in Redis, so the
+ * write is answered once this node enforces it), then the enforced listeners (the outbox publisher
+ * announces it, so no node hears of a version before its snapshot is in Redis). So every kind of
+ * change reaches every node the same way, within the same bound, as rule changes do.
  *
  * Errors: HTTP exceptions pass through; an unreachable Postgres becomes a 503.
  */
 @Injectable()
 export class SnapshotWrites {
   private readonly commitListeners: ((rulesVersion: number) => unknown)[] = [];
+  private readonly enforcedListeners: ((rulesVersion: number) => void)[] = [];
 
   constructor(@Inject(PrismaService) private readonly prisma: PrismaService) {}
 
@@ -43,6 +45,14 @@ export class SnapshotWrites {
    */
   onCommit(listener: (rulesVersion: number) => unknown): void {
     this.commitListeners.push(listener);
+  }
+
+  /**
+   * Calls `listener` with the new rules version once every commit listener of a write is done, as
+   * the write is answered (not awaited by it). A listener must not throw.
+   */
+  onEnforced(listener: (rulesVersion: number) => void): void {
+    this.enforcedListeners.push(listener);
   }
 
   /**
@@ -75,6 +85,7 @@ export class SnapshotWrites {
       throw storageError(translate(error));
     }
     for (const listener of this.commitListeners) await listener(committed.rulesVersion);
+    for (const listener of this.enforcedListeners) listener(committed.rulesVersion);
     return committed.result;
   }
 }

@@ -179,6 +179,27 @@ describe('Rules hot reload over Redis pub/sub', () => {
       await library.close();
     }
   });
+
+  it('announces a version only once its snapshot is stored in Redis', async () => {
+    const subscriber = new Redis(SHARED_REDIS_URL);
+    const seen: { announced: number; stored: number }[] = [];
+    try {
+      await subscriber.subscribe(channel);
+      // Read at once, on another connection: what a node told of the version would find.
+      subscriber.on('message', (_channel: string, message: string) => {
+        void redis.hget(`${channel}:snapshot`, 'version').then((stored) => {
+          seen.push({ announced: Number(message), stored: Number(stored) });
+        });
+      });
+      const versions: number[] = [];
+      for (let i = 0; i < 5; i++)
+        versions.push((await created(await writer.post(RULES, ruleBody(`ordered-${i}`)))).rulesVersion);
+      expect(await waitUntil(() => versions.every((v) => seen.some((s) => s.announced === v)), 2_000)).toBe(true);
+      for (const { announced, stored } of seen) expect(stored).toBeGreaterThanOrEqual(announced);
+    } finally {
+      subscriber.disconnect();
+    }
+  });
 });
 
 describe('Catching up from the snapshot stored in Redis', () => {
