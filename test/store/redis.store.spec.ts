@@ -378,6 +378,31 @@ describe('command counts (a redis-server of its own)', () => {
     ]);
   });
 
+  it('never batches consumes of one caller made under different limits or penalties', async () => {
+    const key = freshKey();
+    const five: LimitSpec[] = [{ limit: 5, windowMs: HOUR }];
+    const hundred: LimitSpec[] = [{ limit: 100, windowMs: HOUR }];
+    // The first goes alone; the others arrive while it is in flight (a rule changed meanwhile).
+    const [, ...later] = await Promise.all([
+      store.consume({ key, algorithm: 'fixed_window', limits: five, cost: 1 }),
+      store.consume({ key, algorithm: 'fixed_window', limits: hundred, cost: 1 }),
+      store.consume({ key, algorithm: 'fixed_window', limits: hundred, cost: 1 }),
+    ]);
+    expect(later.map((r) => r.limits[0]!.remaining).sort((a, b) => a - b)).toEqual([97, 98]);
+
+    const penalized = freshKey();
+    const one: LimitSpec[] = [{ limit: 1, windowMs: HOUR }];
+    const penalty: Penalty = { blockDurationMs: HOUR, multiplier: 1, decayMs: HOUR, maxBlockMs: HOUR };
+    const [first, second] = await Promise.all([
+      store.consume({ key: penalized, algorithm: 'fixed_window', limits: one, cost: 1 }),
+      store.consume({ key: penalized, algorithm: 'fixed_window', limits: one, cost: 1, penalty }),
+    ]);
+    expect(first!.allowed).toBe(true);
+    // Refused under its own penalty, which blocks: it went in a call of its own.
+    expect(second!.allowed).toBe(false);
+    expect(second!.blockedUntil).toBeGreaterThan(Date.now());
+  });
+
   it('with a penalty, reads one key more (and writes nothing more while allowed)', async () => {
     const key = freshKey();
     const penalty: Penalty = { blockDurationMs: 1_000, multiplier: 1, decayMs: 1_000, maxBlockMs: 1_000 };

@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { MAX_LIMITS, RATE_ALGORITHMS, type RateAlgorithm } from '../../algorithms.js';
+import { type LimitSpec, MAX_LIMITS, type Penalty, RATE_ALGORITHMS, type RateAlgorithm } from '../../algorithms.js';
 import { LeaseIds } from '../lease-ids.js';
 import {
   checkLimits,
@@ -28,6 +28,13 @@ export interface RedisRateLimitStoreOptions {
 
 type ScriptCall = (...args: (string | number)[]) => Promise<unknown>;
 
+/** A lane's name past the caller's key, and what it was spelled from. */
+interface LaneSuffix {
+  readonly algorithm: RateAlgorithm;
+  readonly penalty: Penalty | undefined;
+  readonly suffix: string;
+}
+
 /**
  * The distributed store: one Lua script per algorithm, run atomically by Redis (single server or
  * Cluster: every key of one caller shares a hash tag), one round trip per consume, or per batch of
@@ -49,6 +56,11 @@ export class RedisRateLimitStore implements RateLimitStore {
   private readonly releaseScript: ScriptCall;
   private readonly leaseIds = new LeaseIds();
   private readonly lanes = new ConsumeLanes((call) => this.timed(call));
+  /**
+   * By limits array: a policy's limits and penalty are fixed once compiled, so its lanes' suffix is
+   * spelled once, not per consume (formatting its numbers was the store's largest cost per call).
+   */
+  private readonly laneSuffixes = new WeakMap<readonly LimitSpec[], LaneSuffix>();
   private closed = false;
 
   constructor(
@@ -94,11 +106,10 @@ export class RedisRateLimitStore implements RateLimitStore {
       args[at + 2] = penalty.decayMs;
       args[at + 3] = penalty.maxBlockMs;
     }
-    // Consumes that differ only in cost share a lane (see ConsumeLanes): the cost's slot is blanked
-    // in the lane's name.
-    args[keys] = '';
-    const lane = `${algorithm}\0${args.join('\0')}`;
     args[keys] = cost;
+    // Consumes that differ only in cost share a lane (see ConsumeLanes): the caller's key with
+    // everything else the arguments are made of.
+    const lane = `${key}\0${this.laneSuffix(algorithm, limits, penalty)}`;
     const reply = await this.lanes.run(
       lane,
       cost,
@@ -147,6 +158,20 @@ export class RedisRateLimitStore implements RateLimitStore {
 
   async ping(): Promise<void> {
     await this.client.ping();
+  }
+
+  /** Names the algorithm, every limit and the penalty: what the arguments hold besides the key and cost. */
+  private laneSuffix(algorithm: RateAlgorithm, limits: readonly LimitSpec[], penalty: Penalty | undefined): string {
+    const known = this.laneSuffixes.get(limits);
+    if (known !== undefined && known.algorithm === algorithm && known.penalty === penalty) return known.suffix;
+    const parts: (string | number)[] = [algorithm];
+    for (const { limit, windowMs, burst } of limits) parts.push(limit, windowMs, burst ?? -1);
+    if (penalty !== undefined) {
+      parts.push(penalty.blockDurationMs, penalty.multiplier, penalty.decayMs, penalty.maxBlockMs);
+    }
+    const suffix = parts.join('\0');
+    this.laneSuffixes.set(limits, { algorithm, penalty, suffix });
+    return suffix;
   }
 
   private timed<T>(call: Promise<T>): Promise<T> {
