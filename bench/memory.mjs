@@ -15,7 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { runScript } from './support/cleanup.mjs';
-import { SERVICE_KEY_PATTERNS, metrics, metricSum, startService } from './support/nodes.mjs';
+import { SERVICE_KEY_PATTERNS, metrics, metricsAfterFullGc, metricSum, startService } from './support/nodes.mjs';
 import { commandLine, progress, quick, redisOption } from './support/options.mjs';
 import { serviceRedis, startRedis } from './support/redis.mjs';
 import { fmt, table } from './support/stats.mjs';
@@ -154,9 +154,8 @@ async function manyClientsSection(client) {
   ].join('\n');
 }
 
-/** The node's heap and GC counters from its /metrics. */
-async function heapOf(node) {
-  const text = await metrics(node);
+/** The node's heap and GC counters from its /metrics text. */
+function heapIn(text) {
   return {
     used: metricSum(text, 'nodejs_heap_size_used_bytes'),
     total: metricSum(text, 'nodejs_heap_size_total_bytes'),
@@ -166,17 +165,10 @@ async function heapOf(node) {
   };
 }
 
+const heapOf = async (node) => heapIn(await metrics(node));
+
 /** A full GC in the node (SIGUSR2, see support/gc-on-signal.mjs), then its heap. */
-async function heapAfterGc(node) {
-  const { majorGcs } = await heapOf(node);
-  node.proc.kill('SIGUSR2');
-  for (let i = 0; i < 100; i++) {
-    const heap = await heapOf(node);
-    if (heap.majorGcs > majorGcs) return heap;
-    await sleep(50);
-  }
-  throw new Error('the node reported no full GC after SIGUSR2');
-}
+const heapAfterGc = async (node) => heapIn(await metricsAfterFullGc(node));
 
 /**
  * One check for each of `clients` distinct callers (autocannon: IN_FLIGHT connections kept alive,

@@ -35,6 +35,7 @@ import {
 } from '../test/robustness/robustness.mjs';
 import { defer, runScript } from './support/cleanup.mjs';
 import { commandLine, option, progress, quick, redisOption } from './support/options.mjs';
+import { metrics, metricsAfterFullGc, metricSum } from './support/nodes.mjs';
 import { freePort } from './support/ports.mjs';
 import { createDatabase } from './support/postgres.mjs';
 
@@ -145,33 +146,8 @@ function isRunning(proc) {
   return proc.exitCode === null && proc.signalCode === null;
 }
 
-async function metricsOf(node) {
-  return (await fetch(`${node.url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
-}
-
-/** The sum of a metric's samples (those whose labels contain `labels`). */
-function metric(text, name, labels = '') {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name) || !line.includes(labels)) continue;
-    if (line[name.length] !== ' ' && line[name.length] !== '{') continue;
-    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return sum;
-}
-
 /** The node's used heap after a full GC (SIGUSR2, see support/gc-on-signal.mjs). */
-async function heapAfterGc(node) {
-  const majorGcs = (text) => metric(text, 'nodejs_gc_duration_seconds_count', 'kind="major"');
-  const before = majorGcs(await metricsOf(node));
-  node.proc.kill('SIGUSR2');
-  for (let i = 0; i < 100; i++) {
-    const text = await metricsOf(node);
-    if (majorGcs(text) > before) return metric(text, 'nodejs_heap_size_used_bytes');
-    await sleep(50);
-  }
-  throw new Error('the node reported no full GC after SIGUSR2');
-}
+const heapAfterGc = async (node) => metricSum(await metricsAfterFullGc(node), 'nodejs_heap_size_used_bytes');
 
 const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits });
 const mib = (bytes) => `${fmt(bytes / MiB, 1)} MiB`;
@@ -277,7 +253,7 @@ await runScript(async () => {
   let heapAfter = NaN;
   if (alive) {
     health = String((await fetch(`${node.url}/health`)).status);
-    reloadFailures = metric(await metricsOf(node), 'floodgate_rules_reloads_total', 'result="failure"');
+    reloadFailures = metricSum(await metrics(node), 'floodgate_rules_reloads_total', 'result="failure"');
     stored = await storedRuleProblems(ctx);
     heapAfter = await heapAfterGc(node);
   }

@@ -181,3 +181,23 @@ export function metricSum(text, name, ...labels) {
 export async function metrics(node) {
   return (await fetch(`${node.url}/metrics`)).text();
 }
+
+/**
+ * Runs a full GC in `node` (started with `--import bench/support/gc-on-signal.mjs`) and resolves
+ * its `/metrics` text once the node reports one more major GC than before. The signal goes again
+ * every second until then (5 at most): in one full run the node reported no major GC within 5 s of
+ * a single signal, and the section failed.
+ */
+export async function metricsAfterFullGc(node) {
+  const majorGcs = (text) => metricSum(text, 'nodejs_gc_duration_seconds_count', 'kind="major"');
+  const before = majorGcs(await metrics(node));
+  for (let signal = 0; signal < 5; signal++) {
+    node.proc.kill('SIGUSR2');
+    for (let poll = 0; poll < 20; poll++) {
+      const text = await metrics(node);
+      if (majorGcs(text) > before) return text;
+      await sleep(50);
+    }
+  }
+  throw new Error('the node reported no full GC after 5 SIGUSR2 signals, a second apart');
+}
