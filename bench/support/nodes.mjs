@@ -177,9 +177,9 @@ export function metricSum(text, name, ...labels) {
   return sum;
 }
 
-/** The node's Prometheus metrics text (`GET /metrics`). */
+/** The node's Prometheus metrics text (`GET /metrics`); a node that does not answer in 10 s fails the run. */
 export async function metrics(node) {
-  return (await fetch(`${node.url}/metrics`)).text();
+  return (await fetch(`${node.url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
 }
 
 /**
