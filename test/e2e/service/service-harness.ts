@@ -143,6 +143,12 @@ const handedOutPorts = new Set<number>();
 const WORKER_BAND = 1_000;
 
 /**
+ * fetch() refuses to connect to the Fetch standard's "bad ports" ("bad port" error); of them only
+ * 10080 lies in 10000-19999. A CI run drew it once.
+ */
+const FETCH_BAD_PORTS = new Set([10_080]);
+
+/**
  * A loopback port nothing listens on right now, for servers a test starts or expects closed. It is
  * drawn from 10000-19999: below Linux's ephemeral range (32768+), where a port the OS hands out is
  * free again once probed and an outgoing connection of a parallel worker may take it as its local
@@ -163,7 +169,7 @@ export async function freePort(): Promise<number> {
   const band = 10_000 + ((Number.isSafeInteger(worker) && worker > 0 ? worker - 1 : 0) % 10) * WORKER_BAND;
   for (let attempt = 0; attempt < 100; attempt++) {
     const port = band + Math.floor(Math.random() * WORKER_BAND);
-    if (handedOutPorts.has(port) || !(await canBind(port))) continue;
+    if (FETCH_BAD_PORTS.has(port) || handedOutPorts.has(port) || !(await canBind(port))) continue;
     handedOutPorts.add(port);
     return port;
   }
