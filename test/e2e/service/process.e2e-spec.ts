@@ -78,11 +78,16 @@ interface Exited {
   stderr: string;
 }
 
+/** Every node a test started and that has not exited: killed after the test, whatever its outcome. */
+const running = new Set<ChildProcess>();
+
 function run(env: Record<string, string>): { child: ChildProcess; exited: Promise<Exited>; output: () => string } {
   const child = spawn(process.execPath, [mainJs], {
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', DATA_DIR: env.DATA_DIR ?? tempDataDir(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk) => (stdout += chunk));
@@ -104,6 +109,14 @@ async function waitForOutput(output: () => string, text: string, timeoutMs = 30_
 describe('Floodgate service process', () => {
   let database: TestDatabase | undefined;
   afterEach(async () => {
+    // A test that failed before stopping its node would otherwise leave it running, and Jest with it.
+    await Promise.all(
+      [...running].map((child) => {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        return exited;
+      }),
+    );
     await database?.drop();
     database = undefined;
   });
