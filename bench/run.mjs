@@ -70,9 +70,9 @@ function newestMtime(path) {
  */
 async function buildUnlessFresh() {
   const main = `${ROOT}dist/main.js`;
-  const fresh =
+  const fresh = () =>
     existsSync(main) && statSync(main).mtimeMs > Math.max(...BUILD_INPUTS.map((p) => newestMtime(ROOT + p)));
-  if (quick && fresh) {
+  if (quick && fresh()) {
     progress('dist/ is newer than every source: not rebuilt (--quick)');
     return false;
   }

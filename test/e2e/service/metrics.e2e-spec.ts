@@ -6,7 +6,7 @@
 import { Controller, Get, Module } from '@nestjs/common';
 import { RateLimit } from '../../../src/limiter/index.js';
 import { parseExposition, promtoolCheckMetrics, type Sample, valueOf } from '../../support/prometheus.js';
-import { startRedisServer, type RedisServerHandle } from '../../support/redis-server.js';
+import { startRedisServer, type RedisServerHandle, waitFor } from '../../support/redis-server.js';
 import {
   freePort,
   postCheck,
@@ -157,11 +157,8 @@ describe('Floodgate service: GET /metrics', () => {
     await redis.start();
     // Back before the suite closes the service: a close while the clients reconnect failed the whole
     // file twice in full runs ("Connection is closed"), never when the spec ran alone.
-    let status = 0;
-    for (const deadline = Date.now() + 5_000; status !== 200 && Date.now() < deadline;) {
-      status = (await fetch(`${service.url}/health`)).status;
-      if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(status).toBe(200);
+    const healthy = async () => (await fetch(`${service.url}/health`)).status === 200;
+    await waitFor(healthy, 'the service healthy again', 5_000);
+    expect(await healthy()).toBe(true);
   });
 });
