@@ -64,13 +64,10 @@ describe('scriptSources', () => {
 
 describe('batchScriptSource', () => {
   it.each(RATE_ALGORITHMS)(
-    'wraps the whole %s consume script, taking its cost from the batch, not ARGV[1]',
+    "wraps the whole %s consume script in a function of one consume's keys and arguments",
     (algorithm) => {
-      const consume = scriptSources()[algorithm];
-      const costLine = 'local cost = tonumber(ARGV[1])\n';
       const batch = batchScriptSource(algorithm);
-      expect(batch).not.toContain(costLine);
-      expect(batch).toContain(`local function consume(cost)\n${consume.replace(costLine, '')}\nend`);
+      expect(batch).toContain(`local function consume(KEYS, ARGV)\n${scriptSources()[algorithm]}\nend`);
       expect(batch).not.toMatch(/^--- @(include|consume)/m);
       expect(batch.trimEnd().endsWith('return replies')).toBe(true);
     },

@@ -27,8 +27,6 @@ const RELEASE_FILE = 'concurrency-release-1.lua';
 /** Wraps a rate algorithm's consume script into one that runs several consumes: see the file. */
 const BATCH_FILE = 'batch.lua';
 const BATCH_SLOT = /^--- @consume\n/m;
-/** The prelude's line that reads a single consume's cost, dropped inside a batch. */
-const COST_LINE = /^local cost = tonumber\(ARGV\[1\]\)\n/m;
 
 /** Every script file the store runs, beside this module under `scripts/`. */
 export const SCRIPT_FILES: readonly string[] = [
@@ -61,7 +59,10 @@ export function refundCommand(algorithm: RateAlgorithm, keys: number): string {
   return `${COMMAND_STEM[algorithm]}Refund-${keys}`;
 }
 
-/** The command running `algorithm`'s batch of consumes over `keys` keys, e.g. `floodgateGcraBatch-2`. */
+/**
+ * The command running `algorithm`'s batch of consumes over `keys` keys (every batched consume's
+ * keys together), e.g. `floodgateGcraBatch-12`.
+ */
 export function batchCommand(algorithm: RateAlgorithm, keys: number): string {
   return `${COMMAND_STEM[algorithm]}Batch-${keys}`;
 }
@@ -123,21 +124,17 @@ export function scriptSource(file: string): string {
 }
 
 /**
- * `algorithm`'s batch script as Redis runs it: batch.lua around the consume script. Throws when the
- * consume script does not read its cost on the prelude's one line, or batch.lua lost its slot.
+ * `algorithm`'s batch script as Redis runs it: batch.lua around the consume script. Throws when
+ * batch.lua lost its slot.
  */
 export function batchScriptSource(algorithm: RateAlgorithm): string {
   const file = CONSUME_FILE[algorithm];
   let source = expanded.get(`batch:${file}`);
   if (source === undefined) {
-    const consume = scriptSource(file);
-    const costLines = consume.match(new RegExp(COST_LINE.source, 'gm'))?.length ?? 0;
-    if (costLines !== 1)
-      throw new Error(`Lua script ${file}: ${costLines} prelude cost lines, not 1, for ${BATCH_FILE}`);
     const wrapper = scriptSource(BATCH_FILE);
     if (!BATCH_SLOT.test(wrapper)) throw new Error(`Lua script ${BATCH_FILE} has no --- @consume line`);
     // A function as the replacement: `$` in a script must stay as it is.
-    source = wrapper.replace(BATCH_SLOT, () => `${consume.replace(COST_LINE, '')}\n`);
+    source = wrapper.replace(BATCH_SLOT, () => `${scriptSource(file)}\n`);
     expanded.set(`batch:${file}`, source);
   }
   return source;
@@ -158,7 +155,8 @@ export function scriptSources(): Readonly<Record<Algorithm, string>> {
  * with a fixed key count ioredis knows which arguments are keys, which a Cluster client needs to
  * send each command to its slot's master, and an auto-pipelining one to group commands by slot (with
  * a variable count it would take the key count for the key). Same source, same SHA. A rate consume may get 1 to MAX_LIMITS
- * limit keys plus a penalty key; a refund 1 to MAX_LIMITS; concurrency scripts one.
+ * limit keys plus a penalty key; a refund 1 to MAX_LIMITS; concurrency scripts one. Batch scripts
+ * are registered as they are needed (`defineBatchScript`).
  */
 export function defineScripts(client: Redis | Cluster): void {
   for (const algorithm of RATE_ALGORITHMS) {
@@ -167,9 +165,6 @@ export function defineScripts(client: Redis | Cluster): void {
         lua: scriptSource(CONSUME_FILE[algorithm]),
         numberOfKeys: keys,
       });
-    }
-    for (let keys = 1; keys <= MAX_LIMITS + 1; keys++) {
-      client.defineCommand(batchCommand(algorithm, keys), { lua: batchScriptSource(algorithm), numberOfKeys: keys });
     }
     for (let keys = 1; keys <= MAX_LIMITS; keys++) {
       client.defineCommand(refundCommand(algorithm, keys), {
@@ -183,4 +178,16 @@ export function defineScripts(client: Redis | Cluster): void {
     numberOfKeys: 1,
   });
   client.defineCommand(RELEASE_COMMAND, { lua: scriptSource(RELEASE_FILE), numberOfKeys: 1 });
+}
+
+/**
+ * Registers `algorithm`'s batch script over `keys` keys on `client`, unless it is there already,
+ * and names its command. A batch's key count is the sum of its consumes' (up to MAX_BATCH times
+ * one more than MAX_LIMITS), so these are defined as they are first needed, not all up front.
+ * Same source for every count, so the same SHA.
+ */
+export function defineBatchScript(client: Redis | Cluster, algorithm: RateAlgorithm, keys: number): string {
+  const name = batchCommand(algorithm, keys);
+  if (!(name in client)) client.defineCommand(name, { lua: batchScriptSource(algorithm), numberOfKeys: keys });
+  return name;
 }

@@ -1,5 +1,6 @@
+import calculateSlot from 'cluster-key-slot';
 import type { Cluster, Redis } from 'ioredis';
-import { type LimitSpec, MAX_LIMITS, type Penalty, RATE_ALGORITHMS, type RateAlgorithm } from '../../algorithms.js';
+import { MAX_LIMITS, RATE_ALGORITHMS, type RateAlgorithm } from '../../algorithms.js';
 import { LeaseIds } from '../lease-ids.js';
 import {
   checkLimits,
@@ -12,9 +13,9 @@ import {
 } from '../rate-limit.store.js';
 import { limitKey, penaltyKey } from '../store-key.js';
 import { parseConsumeReply, parseRefundReply, parseReleaseReply } from './consume-reply.js';
-import { ConsumeLanes } from './consume-lanes.js';
+import { ConsumeBatcher } from './consume-batcher.js';
 import { withDeadline } from './deadline.js';
-import { batchCommand, defineScripts, refundCommand, RELEASE_COMMAND, scriptCommand } from './redis-scripts.js';
+import { defineBatchScript, defineScripts, refundCommand, RELEASE_COMMAND, scriptCommand } from './redis-scripts.js';
 
 export interface RedisRateLimitStoreOptions {
   /** Whether `close()` quits the client. Default false: a client you pass in stays yours. */
@@ -28,18 +29,19 @@ export interface RedisRateLimitStoreOptions {
 
 type ScriptCall = (...args: (string | number)[]) => Promise<unknown>;
 
-/** A lane's name past the caller's key, and what it was spelled from. */
-interface LaneSuffix {
+/** One rate consume on its way to Redis: its consume script's keys, then its arguments, in `args`. */
+interface Consume {
   readonly algorithm: RateAlgorithm;
-  readonly penalty: Penalty | undefined;
-  readonly suffix: string;
+  /** How many of `args` are keys. */
+  readonly keys: number;
+  readonly args: readonly (string | number)[];
 }
 
 /**
  * The distributed store: one Lua script per algorithm, run atomically by Redis (single server or
- * Cluster: every key of one caller shares a hash tag), one round trip per consume, or per batch of
- * consumes of one caller that arrived while its previous call was in flight (`ConsumeLanes`). Time
- * is Redis's own (`TIME`), so nodes with skewed clocks still agree.
+ * Cluster: every key of one caller shares a hash tag). The consumes of one turn go in few calls
+ * (`ConsumeBatcher`): per algorithm, and on a Cluster per slot. Time is Redis's own (`TIME`), so
+ * nodes with skewed clocks still agree.
  *
  * @example
  * const store = new RedisRateLimitStore(createRedisClient('redis://127.0.0.1:6379', { commandTimeoutMs: 1_000 }),
@@ -48,19 +50,18 @@ interface LaneSuffix {
 export class RedisRateLimitStore implements RateLimitStore {
   /** The consume commands by algorithm, then by number of keys (index 0 unused). */
   private readonly consumeScripts: Readonly<Record<RateAlgorithm, readonly ScriptCall[]>>;
-  /** The batch commands (several consumes of one lane in one call), indexed as `consumeScripts`. */
-  private readonly batchScripts: Readonly<Record<RateAlgorithm, readonly ScriptCall[]>>;
   /** The refund commands by algorithm, then by number of limits (index 0 unused). */
   private readonly refundScripts: Readonly<Record<RateAlgorithm, readonly ScriptCall[]>>;
   private readonly acquireScript: ScriptCall;
   private readonly releaseScript: ScriptCall;
   private readonly leaseIds = new LeaseIds();
-  private readonly lanes = new ConsumeLanes((call) => this.timed(call));
-  /**
-   * By limits array: a policy's limits and penalty are fixed once compiled, so its lanes' suffix is
-   * spelled once, not per consume (formatting its numbers was the store's largest cost per call).
-   */
-  private readonly laneSuffixes = new WeakMap<readonly LimitSpec[], LaneSuffix>();
+  private readonly batcher = new ConsumeBatcher<Consume>(
+    (one) => this.consumeScripts[one.algorithm][one.keys]!.apply(this.client, one.args as (string | number)[]),
+    (many) => this.sendBatch(many),
+    (call) => this.timed(call),
+  );
+  /** A Cluster runs one script on one slot's keys only: batches are then per slot. */
+  private readonly cluster: boolean;
   private closed = false;
 
   constructor(
@@ -77,10 +78,10 @@ export class RedisRateLimitStore implements RateLimitStore {
       ) as Record<RateAlgorithm, ScriptCall[]>;
     // One more key than limits with a penalty.
     this.consumeScripts = table(scriptCommand, MAX_LIMITS + 1);
-    this.batchScripts = table(batchCommand, MAX_LIMITS + 1);
     this.refundScripts = table(refundCommand, MAX_LIMITS);
     this.acquireScript = commands[scriptCommand('concurrency', 1)]!;
     this.releaseScript = commands[RELEASE_COMMAND]!;
+    this.cluster = (client as { isCluster?: boolean }).isCluster === true;
   }
 
   async consume(request: ConsumeRequest): Promise<ConsumeResult> {
@@ -107,21 +108,9 @@ export class RedisRateLimitStore implements RateLimitStore {
       args[at + 3] = penalty.maxBlockMs;
     }
     args[keys] = cost;
-    // Consumes that differ only in cost share a lane (see ConsumeLanes): the caller's key with
-    // everything else the arguments are made of.
-    const lane = `${key}\0${this.laneSuffix(algorithm, limits, penalty)}`;
-    const reply = await this.lanes.run(
-      lane,
-      cost,
-      () => this.consumeScripts[algorithm][keys]!.apply(this.client, args),
-      (costs) => {
-        // A copy: the lane's later batches reuse these arguments, and a Cluster client may send a
-        // command again (MOVED) after a later one was built.
-        const batch = args.slice();
-        batch[keys] = costs.join(',');
-        return this.batchScripts[algorithm][keys]!.apply(this.client, batch);
-      },
-    );
+    // Every key of a caller carries its hash tag: the first names the slot of them all.
+    const group = this.cluster ? `${algorithm}:${calculateSlot(args[0] as string)}` : algorithm;
+    const reply = await this.batcher.submit(group, { algorithm, keys, args });
     return parseConsumeReply(reply, limits, penalty !== undefined);
   }
 
@@ -160,18 +149,20 @@ export class RedisRateLimitStore implements RateLimitStore {
     await this.client.ping();
   }
 
-  /** Names the algorithm, every limit and the penalty: what the arguments hold besides the key and cost. */
-  private laneSuffix(algorithm: RateAlgorithm, limits: readonly LimitSpec[], penalty: Penalty | undefined): string {
-    const known = this.laneSuffixes.get(limits);
-    if (known !== undefined && known.algorithm === algorithm && known.penalty === penalty) return known.suffix;
-    const parts: (string | number)[] = [algorithm];
-    for (const { limit, windowMs, burst } of limits) parts.push(limit, windowMs, burst ?? -1);
-    if (penalty !== undefined) {
-      parts.push(penalty.blockDurationMs, penalty.multiplier, penalty.decayMs, penalty.maxBlockMs);
+  /** Several consumes of one algorithm (and slot) in one call of its batch script: see batch.lua. */
+  private sendBatch(consumes: readonly Consume[]): Promise<unknown> {
+    let keyCount = 0;
+    for (const consume of consumes) keyCount += consume.keys;
+    const args: (string | number)[] = new Array(keyCount);
+    let nextKey = 0;
+    args.push(consumes.length);
+    for (const { keys, args: own } of consumes) {
+      for (let i = 0; i < keys; i++) args[nextKey++] = own[i]!;
+      args.push(keys, own.length - keys);
+      for (let i = keys; i < own.length; i++) args.push(own[i]!);
     }
-    const suffix = parts.join('\0');
-    this.laneSuffixes.set(limits, { algorithm, penalty, suffix });
-    return suffix;
+    const command = defineBatchScript(this.client, consumes[0]!.algorithm, keyCount);
+    return (this.client as unknown as Record<string, ScriptCall>)[command]!.apply(this.client, args);
   }
 
   private timed<T>(call: Promise<T>): Promise<T> {

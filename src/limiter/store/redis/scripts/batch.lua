@@ -1,22 +1,33 @@
 --[[
-  Batch: several consumes of the same keys, limits and penalty, as if each had been sent alone,
-  one after the other, with nothing in between. A node sends it for the consumes that arrived
-  while its calls for the same keys were in flight (consume-lanes.ts): under a hot key that is one
-  round trip for many requests instead of one each, and exactly the same answers.
+  Batch: several consumes, of one caller or of many, each as if it had been sent alone, one after
+  the other, with nothing in between. A node sends it for the consumes of one algorithm made in
+  one event-loop turn (consume-batcher.ts): one script run and one reply for many decisions
+  instead of one each, and exactly the same answers.
 
-  Input: KEYS[i] and ARGV as the algorithm's consume script, except ARGV[1]: the costs, in order,
-  comma-separated ("1,1,0,2").
-  Output: one consume reply per cost, in order.
+  Input:
+    KEYS[i]      every consume's keys (as its consume script takes them), one consume after another
+    ARGV[1]      the number of consumes, c
+    then per consume, in order: its number of keys, its number of arguments, then its arguments
+    (as its consume script takes them: the cost first)
+  Output: one consume reply per consume, in order.
 
-  `--- @consume` is replaced by the algorithm's consume script, its includes expanded, the line of
-  the prelude that reads the cost from ARGV[1] dropped (the cost is the function's parameter).
+  `--- @consume` is replaced by the algorithm's consume script, its includes expanded. Inside
+  `consume(KEYS, ARGV)` those two names are the function's parameters, so the script reads one
+  consume's keys and arguments exactly as when it runs alone.
 ]]
-local function consume(cost)
+local function consume(KEYS, ARGV)
 --- @consume
 end
 
 local replies = {}
-for cost in string.gmatch(ARGV[1], '%d+') do
-  replies[#replies + 1] = consume(tonumber(cost))
+local nextKey, nextArg = 1, 2
+for c = 1, tonumber(ARGV[1]) do
+  local keyCount, argCount = tonumber(ARGV[nextArg]), tonumber(ARGV[nextArg + 1])
+  nextArg = nextArg + 2
+  local keys, args = {}, {}
+  for i = 1, keyCount do keys[i] = KEYS[nextKey + i - 1] end
+  for i = 1, argCount do args[i] = ARGV[nextArg + i - 1] end
+  nextKey, nextArg = nextKey + keyCount, nextArg + argCount
+  replies[c] = consume(keys, args)
 end
 return replies
