@@ -2,8 +2,17 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { RATE_ALGORITHMS } from '../../algorithms.js';
-import { batchScriptSource, expandIncludes, SCRIPT_FILES, scriptSource, scriptSources } from './redis-scripts.js';
+import { MAX_LIMITS, RATE_ALGORITHMS } from '../../algorithms.js';
+import { MAX_BATCH } from './consume-batcher.js';
+import {
+  BATCH_KEY_COUNTS,
+  batchKeyCount,
+  batchScriptSource,
+  expandIncludes,
+  SCRIPT_FILES,
+  scriptSource,
+  scriptSources,
+} from './redis-scripts.js';
 
 const SCRIPTS = new URL('./scripts/', import.meta.url);
 const INCLUDES = new URL('./scripts/includes/', import.meta.url);
@@ -72,6 +81,15 @@ describe('batchScriptSource', () => {
       expect(batch.trimEnd().endsWith('return replies')).toBe(true);
     },
   );
+});
+
+describe('batchKeyCount', () => {
+  it('pads a batch to the next registered key count, up to the largest batch there can be', () => {
+    expect([2, 3, 4, 5, 16, 17].map(batchKeyCount)).toEqual([2, 4, 4, 8, 16, 32]);
+    const most = MAX_BATCH * (MAX_LIMITS + 1);
+    expect(batchKeyCount(most)).toBe(BATCH_KEY_COUNTS.at(-1));
+    expect(() => batchKeyCount(BATCH_KEY_COUNTS.at(-1)! + 1)).toThrow(RangeError);
+  });
 });
 
 describe('expandIncludes', () => {

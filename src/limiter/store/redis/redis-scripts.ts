@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Cluster, Redis } from 'ioredis';
 import { MAX_LIMITS, RATE_ALGORITHMS, type Algorithm, type RateAlgorithm } from '../../algorithms.js';
+import { MAX_BATCH } from './consume-batcher.js';
 
 /** The consume script of each algorithm (for `concurrency`: acquiring a lease). */
 const CONSUME_FILE: Readonly<Record<Algorithm, string>> = {
@@ -155,8 +156,8 @@ export function scriptSources(): Readonly<Record<Algorithm, string>> {
  * with a fixed key count ioredis knows which arguments are keys, which a Cluster client needs to
  * send each command to its slot's master, and an auto-pipelining one to group commands by slot (with
  * a variable count it would take the key count for the key). Same source, same SHA. A rate consume may get 1 to MAX_LIMITS
- * limit keys plus a penalty key; a refund 1 to MAX_LIMITS; concurrency scripts one. Batch scripts
- * are registered as they are needed (`defineBatchScript`).
+ * limit keys plus a penalty key; a refund 1 to MAX_LIMITS; concurrency scripts one; a batch one of
+ * `BATCH_KEY_COUNTS`.
  */
 export function defineScripts(client: Redis | Cluster): void {
   for (const algorithm of RATE_ALGORITHMS) {
@@ -165,6 +166,9 @@ export function defineScripts(client: Redis | Cluster): void {
         lua: scriptSource(CONSUME_FILE[algorithm]),
         numberOfKeys: keys,
       });
+    }
+    for (const keys of BATCH_KEY_COUNTS) {
+      client.defineCommand(batchCommand(algorithm, keys), { lua: batchScriptSource(algorithm), numberOfKeys: keys });
     }
     for (let keys = 1; keys <= MAX_LIMITS; keys++) {
       client.defineCommand(refundCommand(algorithm, keys), {
@@ -181,13 +185,22 @@ export function defineScripts(client: Redis | Cluster): void {
 }
 
 /**
- * Registers `algorithm`'s batch script over `keys` keys on `client`, unless it is there already,
- * and names its command. A batch's key count is the sum of its consumes' (up to MAX_BATCH times
- * one more than MAX_LIMITS), so these are defined as they are first needed, not all up front.
- * Same source for every count, so the same SHA.
+ * The key counts a batch command is registered for: powers of two, up to the most keys a batch can
+ * have (MAX_BATCH consumes of one more key than MAX_LIMITS). Registering every count would be
+ * hundreds of commands, and ioredis copies every command onto each pipeline it creates (every
+ * flush of an auto-pipelining client). A batch is padded up to the next count (see batch.lua).
  */
-export function defineBatchScript(client: Redis | Cluster, algorithm: RateAlgorithm, keys: number): string {
-  const name = batchCommand(algorithm, keys);
-  if (!(name in client)) client.defineCommand(name, { lua: batchScriptSource(algorithm), numberOfKeys: keys });
-  return name;
+export const BATCH_KEY_COUNTS: readonly number[] = (() => {
+  const counts: number[] = [];
+  for (let keys = 2; counts.at(-1) === undefined || counts.at(-1)! < MAX_BATCH * (MAX_LIMITS + 1); keys *= 2) {
+    counts.push(keys);
+  }
+  return counts;
+})();
+
+/** The key count of the batch command that takes `keys` keys: the smallest registered one that holds them. */
+export function batchKeyCount(keys: number): number {
+  const count = BATCH_KEY_COUNTS.find((registered) => registered >= keys);
+  if (count === undefined) throw new RangeError(`a batch of ${keys} keys is more than any batch command takes`);
+  return count;
 }

@@ -15,7 +15,15 @@ import { limitKey, penaltyKey } from '../store-key.js';
 import { parseConsumeReply, parseRefundReply, parseReleaseReply } from './consume-reply.js';
 import { ConsumeBatcher } from './consume-batcher.js';
 import { withDeadline } from './deadline.js';
-import { defineBatchScript, defineScripts, refundCommand, RELEASE_COMMAND, scriptCommand } from './redis-scripts.js';
+import {
+  batchCommand,
+  batchKeyCount,
+  BATCH_KEY_COUNTS,
+  defineScripts,
+  refundCommand,
+  RELEASE_COMMAND,
+  scriptCommand,
+} from './redis-scripts.js';
 
 export interface RedisRateLimitStoreOptions {
   /** Whether `close()` quits the client. Default false: a client you pass in stays yours. */
@@ -50,6 +58,8 @@ interface Consume {
 export class RedisRateLimitStore implements RateLimitStore {
   /** The consume commands by algorithm, then by number of keys (index 0 unused). */
   private readonly consumeScripts: Readonly<Record<RateAlgorithm, readonly ScriptCall[]>>;
+  /** The batch commands by algorithm, then by the index of their key count in BATCH_KEY_COUNTS. */
+  private readonly batchScripts: Readonly<Record<RateAlgorithm, readonly ScriptCall[]>>;
   /** The refund commands by algorithm, then by number of limits (index 0 unused). */
   private readonly refundScripts: Readonly<Record<RateAlgorithm, readonly ScriptCall[]>>;
   private readonly acquireScript: ScriptCall;
@@ -78,6 +88,12 @@ export class RedisRateLimitStore implements RateLimitStore {
       ) as Record<RateAlgorithm, ScriptCall[]>;
     // One more key than limits with a penalty.
     this.consumeScripts = table(scriptCommand, MAX_LIMITS + 1);
+    this.batchScripts = Object.fromEntries(
+      RATE_ALGORITHMS.map((algorithm) => [
+        algorithm,
+        BATCH_KEY_COUNTS.map((keys) => commands[batchCommand(algorithm, keys)]!),
+      ]),
+    ) as Record<RateAlgorithm, ScriptCall[]>;
     this.refundScripts = table(refundCommand, MAX_LIMITS);
     this.acquireScript = commands[scriptCommand('concurrency', 1)]!;
     this.releaseScript = commands[RELEASE_COMMAND]!;
@@ -153,7 +169,9 @@ export class RedisRateLimitStore implements RateLimitStore {
   private sendBatch(consumes: readonly Consume[]): Promise<unknown> {
     let keyCount = 0;
     for (const consume of consumes) keyCount += consume.keys;
-    const args: (string | number)[] = new Array(keyCount);
+    const padded = batchKeyCount(keyCount);
+    // The padding repeats the first key: ignored by the script, and in the batch's slot on a Cluster.
+    const args: (string | number)[] = new Array<string | number>(padded).fill(consumes[0]!.args[0]!);
     let nextKey = 0;
     args.push(consumes.length);
     for (const { keys, args: own } of consumes) {
@@ -161,8 +179,8 @@ export class RedisRateLimitStore implements RateLimitStore {
       args.push(keys, own.length - keys);
       for (let i = keys; i < own.length; i++) args.push(own[i]!);
     }
-    const command = defineBatchScript(this.client, consumes[0]!.algorithm, keyCount);
-    return (this.client as unknown as Record<string, ScriptCall>)[command]!.apply(this.client, args);
+    const batch = this.batchScripts[consumes[0]!.algorithm][BATCH_KEY_COUNTS.indexOf(padded)]!;
+    return batch.apply(this.client, args);
   }
 
   private timed<T>(call: Promise<T>): Promise<T> {

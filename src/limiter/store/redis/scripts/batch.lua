@@ -5,7 +5,9 @@
   instead of one each, and exactly the same answers.
 
   Input:
-    KEYS[i]      every consume's keys (as its consume script takes them), one consume after another
+    KEYS[i]      every consume's keys (as its consume script takes them), one consume after another;
+                 the keys after the last consume's are padding (the command takes a fixed number of
+                 keys, a power of two), ignored
     ARGV[1]      the number of consumes, c
     then per consume, in order: its number of keys, its number of arguments, then its arguments
     (as its consume script takes them: the cost first)
