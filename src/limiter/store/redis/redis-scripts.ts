@@ -191,10 +191,8 @@ export function defineScripts(client: Redis | Cluster): void {
  * flush of an auto-pipelining client). A batch is padded up to the next count (see batch.lua).
  */
 export const BATCH_KEY_COUNTS: readonly number[] = (() => {
-  const counts: number[] = [];
-  for (let keys = 2; counts.at(-1) === undefined || counts.at(-1)! < MAX_BATCH * (MAX_LIMITS + 1); keys *= 2) {
-    counts.push(keys);
-  }
+  const counts = [2];
+  while (counts.at(-1)! < MAX_BATCH * (MAX_LIMITS + 1)) counts.push(2 * counts.at(-1)!);
   return counts;
 })();
 
