@@ -1,6 +1,7 @@
 // One benchmark target per process, so the load generator never shares an event loop with it.
 // Usage: node bench/server.mjs <target> <mode> <keys> <port> [redisUrl]   (bench/throughput.mjs forks it)
-//   target: baseline | floodgate-redis | floodgate-memory | throttler-redis | throttler-memory | rlf-redis
+//   target: baseline | floodgate-redis | floodgate-redis-no-headers | floodgate-memory | throttler-redis |
+//           throttler-memory | rlf-redis
 //   mode:   allow (the limit is never reached) | block (1 per hour: every request after the first is refused)
 //   keys:   one (per client IP, as each library does by default: the load generator has one IP) |
 //           many (per the `x-client` header, which the load generator varies)
@@ -23,12 +24,13 @@ if (limit === undefined || !['one', 'many'].includes(keys)) throw new Error(`usa
 /** The client key of a request in `many` mode. */
 const clientHeader = (request) => request.headers['x-client'];
 
-async function floodgate(store) {
+/** `moduleOptions` beyond the store: the one target that sets any turns the rate-limit headers off. */
+async function floodgate(store, moduleOptions = {}) {
   const { RateLimit, RateLimitModule } = await import('floodgate/limiter');
   const options = { limit, windowMs, name: 'bench' };
   if (keys === 'many') options.key = (context) => clientHeader(context.switchToHttp().getRequest());
   return {
-    imports: [RateLimitModule.forRoot(store === 'redis' ? { redis: redisUrl } : {})],
+    imports: [RateLimitModule.forRoot({ ...(store === 'redis' ? { redis: redisUrl } : {}), ...moduleOptions })],
     routeDecorators: [RateLimit(options)],
   };
 }
@@ -75,6 +77,9 @@ async function rateLimiterFlexible() {
 const TARGETS = {
   baseline: async () => ({}),
   'floodgate-redis': () => floodgate('redis'),
+  // Not how Floodgate ships (its responses carry five rate-limit headers, which the peers do not
+  // set): what the headers cost, measured beside the rest.
+  'floodgate-redis-no-headers': () => floodgate('redis', { headers: { legacy: false, ietf: false } }),
   'floodgate-memory': () => floodgate('memory'),
   'throttler-redis': () => throttler('redis'),
   'throttler-memory': () => throttler('memory'),

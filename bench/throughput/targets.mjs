@@ -10,6 +10,11 @@ export const LIMITERS = [
   { target: 'floodgate-redis', what: 'Floodgate `@RateLimit()`, Redis store', redis: true },
   { target: 'throttler-redis', what: '@nestjs/throttler + @nest-lab/throttler-storage-redis', redis: true },
   { target: 'rlf-redis', what: "rate-limiter-flexible's RateLimiterRedis in a guard", redis: true },
+  {
+    target: 'floodgate-redis-no-headers',
+    what: 'as floodgate-redis, with its rate-limit headers off (`headers: { legacy: false, ietf: false }`), which the peers do not set: what the five headers cost',
+    redis: true,
+  },
   { target: 'floodgate-memory', what: 'Floodgate `@RateLimit()`, memory store' },
   { target: 'throttler-memory', what: '@nestjs/throttler, its memory store' },
 ];
