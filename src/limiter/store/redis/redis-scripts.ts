@@ -154,10 +154,10 @@ export function scriptSources(): Readonly<Record<Algorithm, string>> {
  *
  * Each script is registered once per number of keys it may get, like BullMQ's `<name>-<numKeys>`:
  * with a fixed key count ioredis knows which arguments are keys, which a Cluster client needs to
- * send each command to its slot's master, and an auto-pipelining one to group commands by slot (with
- * a variable count it would take the key count for the key). Same source, same SHA. A rate consume may get 1 to MAX_LIMITS
- * limit keys plus a penalty key; a refund 1 to MAX_LIMITS; concurrency scripts one; a batch one of
- * `BATCH_KEY_COUNTS`.
+ * send each command to its slot's master, and an auto-pipelining one to group commands by slot
+ * (with a variable count it would take the key count for the key). Same source, same SHA. A rate
+ * consume may get 1 to MAX_LIMITS limit keys plus a penalty key; a refund 1 to MAX_LIMITS;
+ * concurrency scripts one; a batch one of `BATCH_KEY_COUNTS`.
  */
 export function defineScripts(client: Redis | Cluster): void {
   for (const algorithm of RATE_ALGORITHMS) {

@@ -58,7 +58,7 @@ interface Consume {
 export class RedisRateLimitStore implements RateLimitStore {
   /** The consume commands by algorithm, then by number of keys (index 0 unused). */
   private readonly consumeScripts: Readonly<Record<RateAlgorithm, readonly ScriptCall[]>>;
-  /** The batch commands by algorithm, then by the index of their key count in BATCH_KEY_COUNTS. */
+  /** The batch commands by algorithm, then by key count (only those of BATCH_KEY_COUNTS are set). */
   private readonly batchScripts: Readonly<Record<RateAlgorithm, readonly ScriptCall[]>>;
   /** The refund commands by algorithm, then by number of limits (index 0 unused). */
   private readonly refundScripts: Readonly<Record<RateAlgorithm, readonly ScriptCall[]>>;
@@ -89,10 +89,11 @@ export class RedisRateLimitStore implements RateLimitStore {
     // One more key than limits with a penalty.
     this.consumeScripts = table(scriptCommand, MAX_LIMITS + 1);
     this.batchScripts = Object.fromEntries(
-      RATE_ALGORITHMS.map((algorithm) => [
-        algorithm,
-        BATCH_KEY_COUNTS.map((keys) => commands[batchCommand(algorithm, keys)]!),
-      ]),
+      RATE_ALGORITHMS.map((algorithm) => {
+        const byKeyCount: ScriptCall[] = [];
+        for (const keys of BATCH_KEY_COUNTS) byKeyCount[keys] = commands[batchCommand(algorithm, keys)]!;
+        return [algorithm, byKeyCount];
+      }),
     ) as Record<RateAlgorithm, ScriptCall[]>;
     this.refundScripts = table(refundCommand, MAX_LIMITS);
     this.acquireScript = commands[scriptCommand('concurrency', 1)]!;
@@ -179,8 +180,7 @@ export class RedisRateLimitStore implements RateLimitStore {
       args.push(keys, own.length - keys);
       for (let i = keys; i < own.length; i++) args.push(own[i]!);
     }
-    const batch = this.batchScripts[consumes[0]!.algorithm][BATCH_KEY_COUNTS.indexOf(padded)]!;
-    return batch.apply(this.client, args);
+    return this.batchScripts[consumes[0]!.algorithm][padded]!.apply(this.client, args);
   }
 
   private timed<T>(call: Promise<T>): Promise<T> {
