@@ -1,7 +1,7 @@
 // One benchmark target per process, so the load generator never shares an event loop with it.
 // Usage: node bench/server.mjs <target> <mode> <keys> <port> [redisUrl]   (bench/throughput.mjs forks it)
 //   target: baseline | floodgate-redis | floodgate-redis-no-headers | floodgate-memory | throttler-redis |
-//           throttler-memory | rlf-redis
+//           throttler-memory | rlf-redis | rlf-redis-headers | headers-only | refusal-only
 //   mode:   allow (the limit is never reached) | block (1 per hour: every request after the first is refused)
 //   keys:   one (per client IP, as each library does by default: the load generator has one IP) |
 //           many (per the `x-client` header, which the load generator varies)
@@ -47,32 +47,98 @@ async function throttler(store) {
   return { imports: [ThrottlerModule.forRoot(options)], providers: [{ provide: APP_GUARD, useClass: ThrottlerGuard }] };
 }
 
-/** A guard as a rate-limiter-flexible user writes one: 1 point per request, 429 when refused. */
+/**
+ * The rate-limit headers Floodgate's contract puts on every response of a limited route (legacy
+ * and IETF draft 10), from a remaining count and the seconds until the quota is whole.
+ */
+const POLICY_HEADER = `"bench";q=${limit};w=${Math.ceil(windowMs / 1000)}`;
+function setContractHeaders(reply, remaining, resetSeconds) {
+  reply.header('X-RateLimit-Limit', String(limit));
+  reply.header('X-RateLimit-Remaining', String(remaining));
+  reply.header('X-RateLimit-Reset', String(resetSeconds));
+  reply.header('RateLimit-Policy', POLICY_HEADER);
+  reply.header('RateLimit', `"bench";r=${remaining};t=${resetSeconds}`);
+}
+
+/**
+ * A guard as a rate-limiter-flexible user writes one: 1 point per request, 429 when refused. With
+ * `headers`, it also sets the headers Floodgate sends, from the limiter's result (its README shows
+ * how), and Retry-After on a refusal.
+ */
 class RateLimiterFlexibleGuard {
-  constructor(limiter, keyOf) {
+  constructor(limiter, keyOf, headers) {
     this.limiter = limiter;
     this.keyOf = keyOf;
+    this.headers = headers;
   }
 
   async canActivate(context) {
+    const http = context.switchToHttp();
+    let result;
+    let refused = false;
     try {
-      await this.limiter.consume(this.keyOf(context.switchToHttp().getRequest()));
-      return true;
+      result = await this.limiter.consume(this.keyOf(http.getRequest()));
     } catch (rejection) {
       // The limiter rejects with an Error when Redis fails, with its result when over the limit.
       if (rejection instanceof Error) throw rejection;
-      throw new HttpException('Too Many Requests', HttpStatus.TOO_MANY_REQUESTS);
+      result = rejection;
+      refused = true;
     }
+    if (this.headers) {
+      const reply = http.getResponse();
+      const resetSeconds = Math.max(refused ? 1 : 0, Math.ceil(result.msBeforeNext / 1000));
+      setContractHeaders(reply, result.remainingPoints, resetSeconds);
+      if (refused) reply.header('Retry-After', String(resetSeconds));
+    }
+    if (refused) throw new HttpException('Too Many Requests', HttpStatus.TOO_MANY_REQUESTS);
+    return true;
   }
 }
 
-async function rateLimiterFlexible() {
+async function rateLimiterFlexible(headers = false) {
   const { RateLimiterRedis } = await import('rate-limiter-flexible');
   const { Redis } = await import('ioredis');
   const limiter = new RateLimiterRedis({ storeClient: new Redis(redisUrl), points: limit, duration: windowMs / 1000 });
   const keyOf = keys === 'many' ? clientHeader : (request) => request.ip;
-  return { providers: [{ provide: APP_GUARD, useValue: new RateLimiterFlexibleGuard(limiter, keyOf) }] };
+  return { providers: [{ provide: APP_GUARD, useValue: new RateLimiterFlexibleGuard(limiter, keyOf, headers) }] };
 }
+
+/**
+ * The ceilings: guards that decide nothing and only answer as Floodgate must, so the report shows
+ * the most any limiter held to that contract can reach here. `headers-only` sets the five headers
+ * (fixed values) and lets every request through; `refusal-only` lets the first request through, as
+ * block mode expects, and refuses every later one with a 429 (the headers, Retry-After, the body),
+ * built without a stack trace as Floodgate builds its own.
+ */
+class HeadersOnlyGuard {
+  async canActivate(context) {
+    setContractHeaders(context.switchToHttp().getResponse(), limit - 1, Math.ceil(windowMs / 1000));
+    return true;
+  }
+}
+
+class RefusalOnlyGuard {
+  allowedOne = false;
+
+  async canActivate(context) {
+    const reply = context.switchToHttp().getResponse();
+    const resetSeconds = Math.ceil(windowMs / 1000);
+    setContractHeaders(reply, this.allowedOne ? 0 : limit - 1, resetSeconds);
+    if (!this.allowedOne) return (this.allowedOne = true);
+    reply.header('Retry-After', String(resetSeconds));
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      const message = `Rate limit exceeded; retry in ${resetSeconds} s`;
+      const body = { statusCode: 429, error: 'Too Many Requests', message, retryAfterMs: windowMs, rule: 'bench' };
+      throw new HttpException(body, HttpStatus.TOO_MANY_REQUESTS);
+    } finally {
+      Error.stackTraceLimit = stackTraceLimit;
+    }
+  }
+}
+
+const guard = (instance) => async () => ({ providers: [{ provide: APP_GUARD, useValue: instance }] });
 
 const TARGETS = {
   baseline: async () => ({}),
@@ -83,7 +149,10 @@ const TARGETS = {
   'floodgate-memory': () => floodgate('memory'),
   'throttler-redis': () => throttler('redis'),
   'throttler-memory': () => throttler('memory'),
-  'rlf-redis': rateLimiterFlexible,
+  'rlf-redis': () => rateLimiterFlexible(),
+  'rlf-redis-headers': () => rateLimiterFlexible(true),
+  'headers-only': guard(new HeadersOnlyGuard()),
+  'refusal-only': guard(new RefusalOnlyGuard()),
 };
 if (!TARGETS[target]) throw new Error(`unknown target ${target}`);
 const { imports = [], providers = [], routeDecorators = [] } = await TARGETS[target]();

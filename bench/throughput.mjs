@@ -138,7 +138,9 @@ async function oneKeyPass(context, results, n) {
       variant.target === 'baseline'
         ? (c) => (rates[n - 1] = Math.round(settings.fixedRate * c.rps))
         : () => rates[n - 1];
-    const [c, o] = await measureRoute(context, variant, 'one', settings.fixedRate > 0 ? rateOf : undefined);
+    // A ceiling has no tail worth comparing: it decides nothing.
+    const fixedRate = settings.fixedRate > 0 && !variant.ceiling;
+    const [c, o] = await measureRoute(context, variant, 'one', fixedRate ? rateOf : undefined);
     log(n, 'one', variant.name, c);
     (closed.one[variant.name] ??= []).push(c);
     if (o === undefined) continue;

@@ -2,7 +2,7 @@
 // over the rounds with their min-max, ratios against the baseline of the same round.
 import { fmt, median, range, table } from '../support/stats.mjs';
 import { FLOOR_KEYS, FLOOR_ROWS } from './floor.mjs';
-import { CHECK_VARIANTS, LIMITERS, MODES, ROUTE_VARIANTS } from './targets.mjs';
+import { CEILINGS, CHECK_VARIANTS, LIMITERS, MODES, ROUTE_VARIANTS } from './targets.mjs';
 
 const GOAL = 0.9;
 const PEERS_ON_REDIS = LIMITERS.filter((l) => l.redis && !l.target.startsWith('floodgate')).map((l) => l.target);
@@ -68,6 +68,7 @@ function closedTable(byName) {
 function legend() {
   const items = [
     '`baseline`: the route with no limiter',
+    ...CEILINGS.map((c) => `\`${c.target}\`: ${c.what}`),
     ...LIMITERS.map((l) => `\`${l.target}\`: ${l.what}`),
     ...Object.entries(MODES).map(([mode, what]) => `\`${mode}\`: ${what}`),
   ];
@@ -75,7 +76,7 @@ function legend() {
 }
 
 function openTable(open) {
-  const rows = ROUTE_VARIANTS.map((variant) => {
+  const rows = ROUTE_VARIANTS.filter((variant) => open[variant.name] !== undefined).map((variant) => {
     const runs = open[variant.name];
     const scheduled = sum(column(runs, 'scheduled'));
     const counted = (field) => `${fmt(sum(column(runs, field)))} (${percent(sum(column(runs, field)), scheduled)})`;
@@ -152,14 +153,28 @@ function goalRows(byName, keysLabel) {
     decisions < ALL_ON_REDIS
       ? `; caution: only ${fmt(decisions, 3)} decisions per request made on Redis, the rest failed open`
       : '';
+  // What a guard that decides nothing and only answers as the contract requires reaches: no
+  // limiter held to that contract can do better on this machine.
+  const ceiling = (mode) => {
+    const { target } = CEILINGS.find((c) => c.mode === mode);
+    return `; ${target}, which decides nothing: ${spread(ratio(`${target} ${mode}`), x)}`;
+  };
   return [
-    [`allow >= ${x(GOAL)} baseline, Redis, ${keysLabel}`, spread(allow, x) + caveat, verdict(median(allow) >= GOAL)],
+    [
+      `allow >= ${x(GOAL)} baseline, Redis, ${keysLabel}`,
+      spread(allow, x) + caveat + ceiling('allow'),
+      verdict(median(allow) >= GOAL),
+    ],
     [
       `allow ahead of every peer on Redis, ${keysLabel}`,
       `${standings.map(([name, rs]) => `${name} ${x(median(rs))}`).join(', ')}; ahead in ${aheadIn} of ${allow.length} rounds`,
       verdict(peers.every((p) => median(allow) > median(p.ratios))),
     ],
-    [`block >= ${x(GOAL)} baseline, Redis, ${keysLabel}`, spread(block, x), verdict(median(block) >= GOAL)],
+    [
+      `block >= ${x(GOAL)} baseline, Redis, ${keysLabel}`,
+      spread(block, x) + ceiling('block'),
+      verdict(median(block) >= GOAL),
+    ],
   ];
 }
 

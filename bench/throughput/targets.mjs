@@ -11,6 +11,11 @@ export const LIMITERS = [
   { target: 'throttler-redis', what: '@nestjs/throttler + @nest-lab/throttler-storage-redis', redis: true },
   { target: 'rlf-redis', what: "rate-limiter-flexible's RateLimiterRedis in a guard", redis: true },
   {
+    target: 'rlf-redis-headers',
+    what: "as rlf-redis, its guard also setting the five headers Floodgate sends on every response (Retry-After too on a refusal), from the limiter's result as rate-limiter-flexible's README shows: like for like with floodgate-redis",
+    redis: true,
+  },
+  {
     target: 'floodgate-redis-no-headers',
     what: 'as floodgate-redis, with its rate-limit headers off (`headers: { legacy: false, ietf: false }`), which the peers do not set: what the five headers cost',
     redis: true,
@@ -24,9 +29,33 @@ export const MODES = {
   block: 'limit 1 per hour: every request after the first refused (429)',
 };
 
+/**
+ * Guards that decide nothing and only answer as Floodgate's contract requires (the five rate-limit
+ * headers on every response; a 429 with Retry-After and a JSON body on a refusal): the most any
+ * limiter held to that contract can reach on this machine, for the 0.90x goals to be read against.
+ */
+export const CEILINGS = [
+  {
+    target: 'headers-only',
+    mode: 'allow',
+    what: 'a guard that limits nothing and sets the five headers (fixed values): the ceiling of an allow path that sends them',
+  },
+  {
+    target: 'refusal-only',
+    mode: 'block',
+    what: 'a guard that decides nothing and refuses every request after the first as Floodgate does (429, the headers, Retry-After, the body, no stack trace): the ceiling of a block path',
+  },
+];
+
 /** The bare route first: the other variants of a round are compared with it. */
 export const ROUTE_VARIANTS = [
   { kind: 'route', name: 'baseline', target: 'baseline', mode: 'allow', what: 'the route, no limiter' },
+  ...CEILINGS.map((ceiling) => ({
+    kind: 'route',
+    ceiling: true,
+    ...ceiling,
+    name: `${ceiling.target} ${ceiling.mode}`,
+  })),
   ...LIMITERS.flatMap((limiter) =>
     Object.keys(MODES).map((mode) => ({ kind: 'route', ...limiter, name: `${limiter.target} ${mode}`, mode })),
   ),
