@@ -8,6 +8,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 import { type AppConfig, describeDatabaseUrl } from './config/index.js';
 import { applyMigrations, type EmbeddedPostgres, startEmbeddedPostgres } from './db/index.js';
+import { answerFrameworkError } from './http/framework-errors.js';
 import { setupOpenApi } from './http/openapi.js';
 import { correlationIdOf, echoCorrelationId } from './logging/index.js';
 import { echoTraceId } from './telemetry/index.js';
@@ -97,6 +98,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
     bodyLimit: config.bodyLimitBytes,
     genReqId: correlationIdOf,
+    frameworkErrors: answerFrameworkError,
   });
   echoCorrelationId(adapter.getInstance());
   echoTraceId(adapter.getInstance());

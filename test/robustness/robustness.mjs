@@ -1616,11 +1616,11 @@ function errorShapeProblems(status, body, inputError) {
 
 /**
  * 400s that no route produced: the HTTP parser refusing the request itself (Fastify's `Client
- * Error`) or a path it cannot decode (`FST_ERR_BAD_URL`). They have the error shape but no field:
- * counted (`ctx.statuses`), not failed.
+ * Error`). They have the error shape but no field: counted (`ctx.statuses`), not failed. (A path the
+ * router cannot decode gets the service's own body, naming `path`: checked like any other 400.)
  */
 function isProtocolError(body) {
-  return isPlainObject(body) && (body.message === 'Client Error' || body.code === 'FST_ERR_BAD_URL');
+  return isPlainObject(body) && body.message === 'Client Error';
 }
 
 /** The properties one answer must have; the first broken one, or undefined. */

@@ -15,6 +15,11 @@ class FixtureController {
   boom(): never {
     throw new Error('database password is hunter2');
   }
+
+  @Get('items/:id')
+  item() {
+    return { ok: true };
+  }
 }
 @Module({ controllers: [FixtureController] })
 class FixtureModule {}
@@ -168,6 +173,31 @@ describe('Floodgate service: POST /v1/check (memory store)', () => {
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({ statusCode: 404, error: 'Not Found', message: 'Cannot GET /v2/nothing' });
     expect(res.headers.get('x-correlation-id')).toBe('trace-404');
+  });
+
+  it("400 in the same shape, naming the path, for a path Fastify's router cannot decode", async () => {
+    const res = await fetch(`${service.url}/fixture/items/%E0%A4%A`, { headers: { 'X-Correlation-ID': 'bad-url' } });
+    expect(res.status).toBe(400);
+    const reason = 'has a percent-escape that does not decode';
+    expect(await res.json()).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: `path ${reason}`,
+      field: 'path',
+      reason,
+      errors: [{ field: 'path', reason }],
+    });
+    expect(res.headers.get('x-correlation-id')).toBe('bad-url');
+  });
+
+  it('414 in the same shape, naming the path, for a path parameter longer than the router takes', async () => {
+    const res = await fetch(`${service.url}/fixture/items/${'x'.repeat(101)}`, {
+      headers: { 'X-Correlation-ID': 'long-param' },
+    });
+    expect(res.status).toBe(414);
+    const reason = 'has a segment too long for its route';
+    expect(await res.json()).toMatchObject({ statusCode: 414, error: 'URI Too Long', field: 'path', reason });
+    expect(res.headers.get('x-correlation-id')).toBe('long-param');
   });
 
   it('500 in the same shape without internals, logged with the error and the correlation id', async () => {
