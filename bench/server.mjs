@@ -124,7 +124,10 @@ class RefusalOnlyGuard {
     const reply = context.switchToHttp().getResponse();
     const resetSeconds = Math.ceil(windowMs / 1000);
     setContractHeaders(reply, this.allowedOne ? 0 : limit - 1, resetSeconds);
-    if (!this.allowedOne) return (this.allowedOne = true);
+    if (!this.allowedOne) {
+      this.allowedOne = true;
+      return true;
+    }
     reply.header('Retry-After', String(resetSeconds));
     const stackTraceLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = 0;

@@ -17,10 +17,8 @@ const ROUTER_ERRORS: Readonly<Record<string, { readonly status: number; readonly
  */
 export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const known = ROUTER_ERRORS[error.code];
-  const status = known?.status ?? error.statusCode ?? 400;
-  const fieldError = known?.error ?? { field: 'path', reason: error.message };
-  void reply
-    .header(CORRELATION_ID_HEADER, request.id)
-    .code(status)
-    .send(invalidInputBody([fieldError], status));
+  reply.header(CORRELATION_ID_HEADER, request.id);
+  // Any other (an async route constraint failing: the service declares none) as Fastify answers it.
+  if (known === undefined) void reply.send(error);
+  else void reply.code(known.status).send(invalidInputBody([known.error], known.status));
 }
