@@ -104,8 +104,8 @@ async function rateLimiterFlexible(headers = false) {
 }
 
 /**
- * The ceilings: guards that decide nothing and only answer as Floodgate must, so the report shows
- * the most any limiter held to that contract can reach here. `headers-only` sets the five headers
+ * The ceilings: guards that decide nothing and only answer as Floodgate must (a limiter's guard
+ * held to that contract does as much, and decides as well). `headers-only` sets the five headers
  * (fixed values) and lets every request through; `refusal-only` lets the first request through, as
  * block mode expects, and refuses every later one with a 429 (the headers, Retry-After, the body),
  * built without a stack trace as Floodgate builds its own.

@@ -153,8 +153,8 @@ function goalRows(byName, keysLabel) {
     decisions < ALL_ON_REDIS
       ? `; caution: only ${fmt(decisions, 3)} decisions per request made on Redis, the rest failed open`
       : '';
-  // What a guard that decides nothing and only answers as the contract requires reaches: no
-  // limiter held to that contract can do better on this machine.
+  // What a guard that decides nothing and only answers as the contract requires reaches: a
+  // limiter's guard held to that contract does as much, and decides as well.
   const ceiling = (mode) => {
     const { target } = CEILINGS.find((c) => c.mode === mode);
     return `; ${target}, which decides nothing: ${spread(ratio(`${target} ${mode}`), x)}`;

@@ -31,8 +31,8 @@ export const MODES = {
 
 /**
  * Guards that decide nothing and only answer as Floodgate's contract requires (the five rate-limit
- * headers on every response; a 429 with Retry-After and a JSON body on a refusal): the most any
- * limiter held to that contract can reach on this machine, for the 0.90x goals to be read against.
+ * headers on every response; a 429 with Retry-After and a JSON body on a refusal). A limiter's guard
+ * held to that contract does as much and decides as well: the 0.90x goals are read against these.
  */
 export const CEILINGS = [
   {
