@@ -49,7 +49,8 @@ async function throttler(store) {
 
 /**
  * The rate-limit headers Floodgate's contract puts on every response of a limited route (legacy
- * and IETF draft 10), from a remaining count and the seconds until the quota is whole.
+ * and IETF draft 10), from a remaining count and the seconds until the quota is whole. Spelled here
+ * rather than with Floodgate's `rateLimitHeaders()`: the targets that use it must not load Floodgate.
  */
 const POLICY_HEADER = `"bench";q=${limit};w=${Math.ceil(windowMs / 1000)}`;
 function setContractHeaders(reply, remaining, resetSeconds) {

@@ -42,7 +42,7 @@ interface Consume {
   readonly algorithm: RateAlgorithm;
   /** How many of `args` are keys. */
   readonly keys: number;
-  readonly args: readonly (string | number)[];
+  readonly args: (string | number)[];
 }
 
 /**
@@ -66,7 +66,7 @@ export class RedisRateLimitStore implements RateLimitStore {
   private readonly releaseScript: ScriptCall;
   private readonly leaseIds = new LeaseIds();
   private readonly batcher = new ConsumeBatcher<Consume>(
-    (one) => this.consumeScripts[one.algorithm][one.keys]!.apply(this.client, one.args as (string | number)[]),
+    (one) => this.consumeScripts[one.algorithm][one.keys]!.apply(this.client, one.args),
     (many) => this.sendBatch(many),
     (call) => this.timed(call),
   );
