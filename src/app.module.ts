@@ -76,6 +76,7 @@ export class AppModule {
         // The DEFAULT_LIMIT rule applies where no admin rule and no @RateLimit() does.
         defaultPolicy: compileRateLimit(limiterOptions.default!, 'DEFAULT_LIMIT / DEFAULT_WINDOW_MS'),
         refreshIntervalMs: config.rulesRefreshIntervalMs,
+        staleAfterMs: config.rulesStaleAfterMs,
         // Rule changes are announced over Redis pub/sub when there is a Redis (unset: one node).
         ...(config.redisUrl !== undefined ? { redisUrl: config.redisUrl } : {}),
       }),

@@ -1,4 +1,5 @@
 import type { AllowlistEntry, Block } from '../db/index.js';
+import type { InvalidRowHandler } from '../rules/index.js';
 import { type IpRange, IpRangeMap, parseIpRange } from './ip-ranges.js';
 
 /** What a block names: a `/v1/check` client id, an API key (by id), or an address or range. */
@@ -35,22 +36,45 @@ export type AccessVerdict =
 
 const NONE: AccessVerdict = Object.freeze({ kind: 'none' });
 
+/** Without a handler, a row that cannot be enforced is an error naming it (`block <id>: ...`). */
+function refuseRow(what: string): InvalidRowHandler {
+  return (id, reason) => {
+    throw new Error(`${what} ${id}: ${reason}`);
+  };
+}
+
 /** The blocks of one rules snapshot, compiled for the request path. */
 export class BlockList {
   static readonly EMPTY = new BlockList([]);
 
   readonly byId = { clientId: new Map<string, ActiveBlock[]>(), apiKey: new Map<string, ActiveBlock[]>() };
   readonly byRange: IpRangeMap<ActiveBlock[]>;
+  /** How many stored rows it enforces. */
   readonly size: number;
 
-  /** Throws for a stored block it could not enforce (an unknown type, a value that is not an address). */
-  constructor(rows: readonly Block[]) {
+  /**
+   * @param invalid told of each stored block it cannot enforce (an unknown type, a value that is
+   *   not an address), which it leaves out; throws by default.
+   */
+  constructor(rows: readonly Block[], invalid: InvalidRowHandler = refuseRow('block')) {
+    let skipped = 0;
+    const skip: InvalidRowHandler = (id, reason) => {
+      skipped++;
+      invalid(id, reason);
+    };
     const ranges = new Map<string, { range: IpRange; blocks: ActiveBlock[] }>();
     for (const row of rows) {
+      if (!(BLOCK_TYPES as readonly string[]).includes(row.type)) {
+        skip(row.id, `unknown type "${row.type}"`);
+        continue;
+      }
       const block = toActiveBlock(row);
       if (block.type === 'ip') {
         const range = parseIpRange(block.value);
-        if (range === undefined) throw new Error(`block ${block.id}: "${block.value}" is not an address or a range`);
+        if (range === undefined) {
+          skip(block.id, `"${block.value}" is not an address or a range`);
+          continue;
+        }
         const entry = ranges.get(block.value) ?? { range, blocks: [] };
         entry.blocks.push(block);
         ranges.set(block.value, entry);
@@ -60,7 +84,7 @@ export class BlockList {
       }
     }
     this.byRange = new IpRangeMap([...ranges.values()].map(({ range, blocks }) => [range, blocks] as const));
-    this.size = rows.length;
+    this.size = rows.length - skipped;
   }
 }
 
@@ -70,25 +94,30 @@ export class AllowList {
 
   readonly byId = { clientId: new Set<string>(), apiKey: new Set<string>(), route: new Set<string>() };
   readonly byRange: IpRangeMap<true>;
+  /** How many stored rows it enforces. */
   readonly size: number;
 
-  /** Throws for a stored entry it could not enforce. */
-  constructor(rows: readonly AllowlistEntry[]) {
+  /** @param invalid told of each stored entry it cannot enforce, which it leaves out; throws by default. */
+  constructor(rows: readonly AllowlistEntry[], invalid: InvalidRowHandler = refuseRow('allow-list entry')) {
+    let skipped = 0;
+    const skip: InvalidRowHandler = (id, reason) => {
+      skipped++;
+      invalid(id, reason);
+    };
     const ranges: [IpRange, true][] = [];
     for (const row of rows) {
       if (row.type === 'ip') {
         const range = parseIpRange(row.value);
-        if (range === undefined)
-          throw new Error(`allow-list entry ${row.id}: "${row.value}" is not an address or a range`);
-        ranges.push([range, true]);
+        if (range === undefined) skip(row.id, `"${row.value}" is not an address or a range`);
+        else ranges.push([range, true]);
       } else if (row.type === 'clientId' || row.type === 'apiKey' || row.type === 'route') {
         this.byId[row.type].add(row.value);
       } else {
-        throw new Error(`allow-list entry ${row.id}: unknown type "${row.type}"`);
+        skip(row.id, `unknown type "${row.type}"`);
       }
     }
     this.byRange = new IpRangeMap(ranges);
-    this.size = rows.length;
+    this.size = rows.length - skipped;
   }
 }
 
@@ -162,9 +191,8 @@ function active(blocks: readonly ActiveBlock[] | undefined, now: number): Active
   return found;
 }
 
+/** A stored block of a known type, as the request path needs it. */
 function toActiveBlock(row: Block): ActiveBlock {
-  if (!(BLOCK_TYPES as readonly string[]).includes(row.type))
-    throw new Error(`block ${row.id}: unknown type "${row.type}"`);
   return {
     id: row.id,
     type: row.type as BlockType,

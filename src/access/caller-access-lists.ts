@@ -15,7 +15,7 @@ export class CallerAccessLists {
     refresher.addSection({
       name: 'blocks',
       read: (prisma) => prisma.block.findMany({ where: { expiresAt: { gt: new Date() } } }),
-      compile: (rows) => new BlockList(rows),
+      compile: (rows, invalid) => new BlockList(rows, invalid),
       swap: (blocks: BlockList) => {
         this.lists = new AccessLists(blocks, this.lists.allows);
       },
@@ -23,7 +23,7 @@ export class CallerAccessLists {
     refresher.addSection({
       name: 'allowlist',
       read: (prisma) => prisma.allowlistEntry.findMany(),
-      compile: (rows) => new AllowList(rows),
+      compile: (rows, invalid) => new AllowList(rows, invalid),
       swap: (allows: AllowList) => {
         this.lists = new AccessLists(this.lists.blocks, allows);
       },

@@ -49,6 +49,11 @@ export interface AppConfig {
   readonly adminReadonlyToken?: string;
   /** How often each node checks the rules version in the database (RULES_REFRESH_INTERVAL_MS). */
   readonly rulesRefreshIntervalMs: number;
+  /**
+   * How long a node may be behind the stored rules version (its reloads failing) before `/health`
+   * reports its rules stale (RULES_STALE_AFTER_MS).
+   */
+  readonly rulesStaleAfterMs: number;
   /** Status of a blocked caller's refusal (BLOCK_RESPONSE_STATUS). */
   readonly blockResponseStatus: 403 | 429;
   /** Invalid API keys per address and window before the address is blocked (API_KEY_FAILURE_*). */

@@ -145,6 +145,9 @@ export class EnvironmentVariables {
   @IntegerVariable(100, 3_600_000)
   RULES_REFRESH_INTERVAL_MS = 5_000;
 
+  @IntegerVariable(1_000, 24 * 3_600_000)
+  RULES_STALE_AFTER_MS = 15_000;
+
   @Expose()
   @IsIn(['429', '403'], { message: 'must be 429 or 403' })
   BLOCK_RESPONSE_STATUS: '429' | '403' = '429';

@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       adminToken: undefined,
       adminReadonlyToken: undefined,
       rulesRefreshIntervalMs: 5_000,
+      rulesStaleAfterMs: 15_000,
     });
     expect(config.nodeId).toMatch(/^[A-Za-z0-9._-]+:3000$/);
     expect(Object.isFrozen(config)).toBe(true);
@@ -70,6 +71,7 @@ describe('loadConfig', () => {
       ADMIN_TOKEN: 'admin-token-0123456789',
       ADMIN_READONLY_TOKEN: 'reader-token-0123456789',
       RULES_REFRESH_INTERVAL_MS: '250',
+      RULES_STALE_AFTER_MS: '60000',
       BLOCK_RESPONSE_STATUS: '403',
       API_KEY_FAILURE_LIMIT: '5',
       API_KEY_FAILURE_WINDOW_MS: '30000',
@@ -103,6 +105,7 @@ describe('loadConfig', () => {
       adminToken: 'admin-token-0123456789',
       adminReadonlyToken: 'reader-token-0123456789',
       rulesRefreshIntervalMs: 250,
+      rulesStaleAfterMs: 60_000,
       blockResponseStatus: 403,
       apiKeyFailureLimit: 5,
       apiKeyFailureWindowMs: 30_000,
@@ -189,6 +192,7 @@ describe('loadConfig', () => {
       'ADMIN_READONLY_TOKEN must be 16 to 1024 printable ASCII characters without spaces',
     ],
     [{ RULES_REFRESH_INTERVAL_MS: '99' }, 'RULES_REFRESH_INTERVAL_MS="99" must be an integer from 100 to 3600000'],
+    [{ RULES_STALE_AFTER_MS: '999' }, 'RULES_STALE_AFTER_MS="999" must be an integer from 1000 to 86400000'],
     [
       { RULES_REFRESH_INTERVAL_MS: '3600001' },
       'RULES_REFRESH_INTERVAL_MS="3600001" must be an integer from 100 to 3600000',

@@ -69,6 +69,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     adminToken: vars.ADMIN_TOKEN,
     adminReadonlyToken: vars.ADMIN_READONLY_TOKEN,
     rulesRefreshIntervalMs: vars.RULES_REFRESH_INTERVAL_MS,
+    rulesStaleAfterMs: vars.RULES_STALE_AFTER_MS,
     blockResponseStatus: vars.BLOCK_RESPONSE_STATUS === '403' ? 403 : 429,
     apiKeyFailureLimit: vars.API_KEY_FAILURE_LIMIT,
     apiKeyFailureWindowMs: vars.API_KEY_FAILURE_WINDOW_MS,

@@ -19,6 +19,11 @@ export const MetricNames = {
   /** Counter{result}: rules snapshot loads (success) and failed loads or version checks (failure). */
   rulesReloads: 'floodgate_rules_reloads_total',
   /**
+   * Gauge{section}: stored rows the snapshot in force leaves out because they cannot be enforced
+   * (`rules`, `blocks`, `allowlist`): each is named in the `rules` detail of `/health`.
+   */
+  rulesInvalid: 'floodgate_rules_invalid',
+  /**
    * Counter{result}: reads of the snapshot stored in Redis when catching up with an announced
    * version: applied, stale or failed (the node then loads from Postgres).
    */

@@ -52,6 +52,12 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = [
     labelNames: ['result'],
   },
   {
+    type: 'gauge',
+    name: MetricNames.rulesInvalid,
+    help: 'Stored rows the rules snapshot in force leaves out because they cannot be enforced, by section (rules, blocks, allowlist); /health names each.',
+    labelNames: ['section'],
+  },
+  {
     type: 'counter',
     name: MetricNames.rulesSnapshotReads,
     help: 'Reads of the rules snapshot stored in Redis when catching up with an announced version, by result: applied, stale (none, older than announced, or read from another database) or failed (unreadable, or Redis down); on stale and failed the node loads from Postgres.',

@@ -30,6 +30,7 @@ export class StateMetrics {
     @InjectMetric(MetricNames.rulesVersion) private readonly rulesVersion: Gauge,
     @InjectMetric(MetricNames.rulesReloads) private readonly rulesReloads: Counter,
     @InjectMetric(MetricNames.rulesSnapshotReads) private readonly rulesSnapshotReads: Counter,
+    @InjectMetric(MetricNames.rulesInvalid) private readonly rulesInvalid: Gauge,
     @InjectMetric(MetricNames.nodesLive) private readonly nodesLive: Gauge,
     @InjectMetric(MetricNames.heartbeatAge) private readonly heartbeatAge: Gauge,
     @InjectMetric(MetricNames.systemState) private readonly systemState: Gauge,
@@ -51,6 +52,11 @@ export class StateMetrics {
       this.rulesReloads.labels('failure').inc(this.rules.failures - this.reportedFailures);
       this.reportedLoads = this.rules.loads;
       this.reportedFailures = this.rules.failures;
+      // `rules` always, other sections while they have rows left out.
+      const invalid = new Map<string, number>([['rules', 0]]);
+      for (const { section } of this.rules.invalid) invalid.set(section, (invalid.get(section) ?? 0) + 1);
+      this.rulesInvalid.reset();
+      for (const [section, count] of invalid) this.rulesInvalid.labels(section).set(count);
       for (const [result, count] of this.rules.snapshotReads) {
         this.rulesSnapshotReads.labels(result).inc(count - (this.reportedSnapshotReads.get(result) ?? 0));
         this.reportedSnapshotReads.set(result, count);

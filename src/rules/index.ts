@@ -34,7 +34,7 @@ export { RulesSnapshotPublisher } from './rules-snapshot.publisher.js';
 export { RulesSubscriber } from './rules-subscriber.js';
 export {
   type DefaultPolicy,
-  InvalidStoredRuleError,
+  type InvalidRule,
   type PolicySource,
   RulesSnapshot,
   type RulesSnapshotOptions,
@@ -66,10 +66,15 @@ export {
   DEFAULT_RULES_REFRESH_INTERVAL_MS,
   type RulesModuleOptions,
 } from './rules.options.js';
-export { RulesRefresher, type SnapshotReadResult } from './rules.refresher.js';
+export {
+  type InvalidSnapshotEntry,
+  RulesRefresher,
+  type RulesStaleness,
+  type SnapshotReadResult,
+} from './rules.refresher.js';
 export { isStorageUnavailable } from './storage-unavailable.js';
 export { type SnapshotChange, SnapshotWrites, storageError } from './snapshot-writes.js';
-export type { SnapshotSection } from './snapshot-section.js';
+export type { InvalidRowHandler, SnapshotSection } from './snapshot-section.js';
 export {
   type RuleList,
   type RuleListQuery,

@@ -18,7 +18,8 @@ export interface RedisRulesResolverOptions extends RulesBusOptions {
  * The admin rules for a node that embeds only the limiter library (Redis, no Postgres): loads the
  * rule set the service nodes store in Redis at start, reloads it whenever a newer version is
  * announced on the rules channel (and periodically, in case an announcement was lost), and answers
- * from the compiled snapshot like `RulesPolicyResolver`. A set that fails to load or compile keeps
+ * from the compiled snapshot like `RulesPolicyResolver`. A stored rule that does not compile is
+ * left out and logged (`current.invalidRules` names it); a set that fails to load or decode keeps
  * the last good one and is counted in `failures`. Use the same `channel` as the service nodes.
  *
  * @example
@@ -128,7 +129,12 @@ export class RedisRulesResolver implements PolicyResolver, OnModuleInit, OnModul
       if (this.loaded && load.version <= this.current.version) return false;
       const snapshot = new RulesSnapshot(load.rules, load.version, { defaultPolicy: this.options.defaultPolicy });
       const swapped = this.resolver.swap(snapshot);
-      if (swapped) this.logger.debug(`rules version ${load.version} loaded from Redis`);
+      if (swapped) {
+        for (const rule of snapshot.invalidRules) {
+          this.logger.error({ ...rule, rulesVersion: load.version }, 'stored rule left out: it cannot be enforced');
+        }
+        this.logger.debug(`rules version ${load.version} loaded from Redis`);
+      }
       return swapped;
     } catch (error) {
       this.failureCount++;

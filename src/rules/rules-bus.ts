@@ -205,13 +205,16 @@ function decodeSnapshot(version: string, rules: string): RulesLoad {
   if (!Number.isSafeInteger(parsedVersion) || !Array.isArray(parsed)) {
     throw new Error('the stored rules snapshot is not a version and an array of rules');
   }
-  const revived = parsed.map((rule: Record<string, unknown>): StoredRule => {
-    const createdAt = new Date(rule.createdAt as string);
-    const updatedAt = new Date(rule.updatedAt as string);
-    if (Number.isNaN(createdAt.getTime()) || Number.isNaN(updatedAt.getTime())) {
-      throw new Error(`stored rule ${String(rule.id)} has no valid createdAt / updatedAt`);
-    }
-    return { ...(rule as unknown as StoredRule), createdAt, updatedAt };
+  // A row that is not a rule (no object, no valid dates) is passed on as it is, for the snapshot to
+  // leave out and name: one bad row must not keep the others out.
+  const revived = parsed.map((rule: unknown): StoredRule => {
+    if (typeof rule !== 'object' || rule === null) return rule as StoredRule;
+    const { createdAt, updatedAt } = rule as Record<string, unknown>;
+    return {
+      ...(rule as StoredRule),
+      createdAt: new Date(createdAt as string),
+      updatedAt: new Date(updatedAt as string),
+    };
   });
   return { rules: revived, version: parsedVersion };
 }

@@ -1,6 +1,6 @@
 import type { RateLimitPolicy } from '../limiter/policy/rate-limit-policy.js';
 import type { RuleMatch, StoredRule } from './rule.js';
-import { InvalidStoredRuleError, RulesSnapshot } from './rules-snapshot.js';
+import { RulesSnapshot } from './rules-snapshot.js';
 
 let created = Date.UTC(2025, 0, 1);
 
@@ -268,25 +268,51 @@ describe('RulesSnapshot compilation', () => {
     expect(new RulesSnapshot([rule('described', { tier: 'free' }, { description: null })], 1).ruleCount).toBe(1);
   });
 
-  it('refuses the whole set for one invalid rule, naming it and the field', () => {
+  it('leaves out an invalid rule, naming it and the field, and enforces the rest', () => {
+    const good = rule('good', { tier: 'x' });
     const bad = rule('bad', { tier: 'free' }, { limits: [{ limit: 1, windowMs: 0 }] });
-    expect(() => new RulesSnapshot([rule('good', { tier: 'x' }), bad], 1)).toThrow(InvalidStoredRuleError);
-    expect(() => new RulesSnapshot([bad], 1)).toThrow(
-      `rule ${bad.id} (bad): limits[0].windowMs must be an integer from 1 to 2678400000`,
-    );
+    const snapshot = new RulesSnapshot([good, bad], 1);
+    expect(snapshot.invalidRules).toEqual([
+      { id: bad.id, name: 'bad', reason: 'limits[0].windowMs must be an integer from 1 to 2678400000' },
+    ]);
+    expect(snapshot.ruleCount).toBe(2);
+    expect(snapshot.enabledRuleCount).toBe(1);
+    expect(snapshot.ruleFor({ resource: 'r', tier: 'x' })).toBe(good);
+    expect(snapshot.ruleFor({ resource: 'r', tier: 'free' })).toBeUndefined();
   });
 
-  it('refuses two rules with one name, or one id', () => {
+  it('leaves out what a hand-written row can hold: limits of [{}], no object, no id', () => {
+    const empty = rule('empty', { tier: 'a' }, { limits: [{}] as never });
+    const snapshot = new RulesSnapshot([empty, 5 as never, { ...rule('anon', { tier: 'b' }), id: '' }], 1);
+    expect(snapshot.invalidRules).toEqual([
+      {
+        id: empty.id,
+        name: 'empty',
+        reason: 'limits[0].limit is required; limits[0].windowMs is required',
+      },
+      { id: 'undefined', name: undefined, reason: 'is not an object' },
+      { id: '', name: 'anon', reason: 'id must be a non-empty string' },
+    ]);
+    expect(snapshot.enabledRuleCount).toBe(0);
+  });
+
+  it('keeps the first of two rules with one name, or one id', () => {
     const first = rule('twin', { tier: 'a' });
-    expect(() => new RulesSnapshot([first, rule('twin', { tier: 'b' })], 1)).toThrow('the name "twin" is taken');
-    expect(() => new RulesSnapshot([first, rule('other', { tier: 'b' }, { id: first.id })], 1)).toThrow(
-      'the id is taken',
-    );
+    const twin = rule('twin', { tier: 'b' });
+    const sameId = rule('other', { tier: 'b' }, { id: first.id });
+    const snapshot = new RulesSnapshot([first, twin, sameId], 1);
+    expect(snapshot.invalidRules.map(({ id, reason }) => [id, reason])).toEqual([
+      [twin.id, 'the name "twin" is taken by another rule'],
+      [first.id, 'the id is taken by another rule'],
+    ]);
+    expect(snapshot.ruleFor({ resource: 'r', tier: 'a' })).toBe(first);
   });
 
-  it('refuses a rule without a valid createdAt', () => {
+  it('leaves out a rule without a valid createdAt', () => {
     const stored = rule('dated', { tier: 'a' }, { createdAt: new Date(Number.NaN) });
-    expect(() => new RulesSnapshot([stored], 1)).toThrow('createdAt must be a valid Date');
+    expect(new RulesSnapshot([stored], 1).invalidRules).toEqual([
+      { id: stored.id, name: 'dated', reason: 'createdAt must be a valid Date' },
+    ]);
   });
 });
 

@@ -22,9 +22,17 @@ export interface RulesSnapshotOptions {
   readonly perResourceCacheSize?: number;
 }
 
-/** A stored rule that cannot be compiled: the whole snapshot is refused, so the last good one stays. */
-export class InvalidStoredRuleError extends Error {
-  override readonly name = 'InvalidStoredRuleError';
+/**
+ * A stored rule the snapshot left out because it cannot be compiled (written around the API, by
+ * hand or by an older node): one bad row must not keep the rest of the set from being enforced.
+ */
+export interface InvalidRule {
+  /** The row's id, as stored (`"undefined"` when it has none). */
+  readonly id: string;
+  /** The row's name, when it has one that is a string. */
+  readonly name: string | undefined;
+  /** What is wrong with it: the fields and reasons, as the admin API would have said. */
+  readonly reason: string;
 }
 
 const DEFAULT_PER_RESOURCE_CACHE_SIZE = 10_000;
@@ -112,6 +120,8 @@ export class RulesSnapshot implements PolicyResolver {
   readonly ruleCount: number;
   /** How many of them can apply. */
   readonly enabledRuleCount: number;
+  /** The stored rules left out because they do not compile, in the order given. */
+  readonly invalidRules: readonly InvalidRule[];
   private readonly rungs: readonly Rung[];
   /** Every enabled rule, for `rulesFor` (the rungs keep only the rules that can win). */
   private readonly compiled: readonly CompiledRule[];
@@ -120,9 +130,10 @@ export class RulesSnapshot implements PolicyResolver {
   private readonly perResourceCacheSize: number;
 
   /**
-   * @param rules every stored rule of this version; each is checked again as a `create` body.
+   * @param rules every stored rule of this version; each is checked again as a `create` body, and
+   *   one that fails (or takes the name or id of an earlier one) is left out and listed in
+   *   `invalidRules`.
    * @param version the rules version these rules are (the `rules_version` they were read at).
-   * @throws InvalidStoredRuleError naming the rule, when one is invalid or two share a name or an id.
    */
   constructor(
     rules: readonly StoredRule[],
@@ -131,9 +142,10 @@ export class RulesSnapshot implements PolicyResolver {
   ) {
     this.perResourceCacheSize = options.perResourceCacheSize ?? DEFAULT_PER_RESOURCE_CACHE_SIZE;
     this.fallback = fallbackOf(options.defaultPolicy);
-    const compiled = compileAll(rules);
+    const { compiled, invalid } = compileAll(rules);
     this.ruleCount = rules.length;
     this.enabledRuleCount = compiled.length;
+    this.invalidRules = Object.freeze(invalid);
     this.rungs = buildRungs(compiled);
     this.compiled = compiled;
     this.byName = new Map(compiled.map((rule) => [rule.stored.name, rule]));
@@ -233,30 +245,42 @@ function fallbackOf(policy: DefaultPolicy | undefined): (resource: string) => Ra
   return () => policy;
 }
 
-/** Validates and compiles every rule, leaving out disabled ones. */
-function compileAll(rules: readonly StoredRule[]): CompiledRule[] {
+/** Validates and compiles every rule, leaving out disabled ones and, reported, invalid ones. */
+function compileAll(rules: readonly StoredRule[]): { compiled: CompiledRule[]; invalid: InvalidRule[] } {
   const names = new Set<string>();
   const ids = new Set<string>();
   const compiled: CompiledRule[] = [];
+  const invalid: InvalidRule[] = [];
   for (const stored of rules) {
-    const where = `rule ${String(stored?.id)} (${String(stored?.name)})`;
-    const fail = (reason: string): never => {
-      throw new InvalidStoredRuleError(`${where}: ${reason}`);
-    };
-    if (typeof stored.id !== 'string' || stored.id === '') fail('id must be a non-empty string');
-    if (!(stored.createdAt instanceof Date) || Number.isNaN(stored.createdAt.getTime())) {
-      fail('createdAt must be a valid Date');
+    const checked = checkStored(stored, names, ids);
+    if (checked.reason !== undefined) {
+      const { id, name } = (typeof stored === 'object' && stored !== null ? stored : {}) as Partial<StoredRule>;
+      invalid.push({ id: String(id), name: typeof name === 'string' ? name : undefined, reason: checked.reason });
+      continue;
     }
-    const result = validateRuleBody(bodyOf(stored), 'create');
-    if (result.errors !== undefined) return fail(result.errors.map((e) => `${e.field} ${e.reason}`).join('; '));
-    const body = result.value;
-    if (names.has(body.name)) fail(`the name "${body.name}" is taken by another rule`);
-    if (ids.has(stored.id)) fail('the id is taken by another rule');
-    names.add(body.name);
+    names.add(checked.body.name);
     ids.add(stored.id);
-    if (body.enabled) compiled.push(compile(stored, body));
+    if (checked.body.enabled) compiled.push(compile(stored, checked.body));
   }
-  return compiled;
+  return { compiled, invalid };
+}
+
+/** The rule's valid body, or why it cannot be enforced beside the rules before it (`names`, `ids`). */
+function checkStored(
+  stored: StoredRule,
+  names: ReadonlySet<string>,
+  ids: ReadonlySet<string>,
+): { readonly body: RuleBody; readonly reason?: undefined } | { readonly reason: string; readonly body?: undefined } {
+  if (typeof stored !== 'object' || stored === null) return { reason: 'is not an object' };
+  if (typeof stored.id !== 'string' || stored.id === '') return { reason: 'id must be a non-empty string' };
+  if (!(stored.createdAt instanceof Date) || Number.isNaN(stored.createdAt.getTime())) {
+    return { reason: 'createdAt must be a valid Date' };
+  }
+  const result = validateRuleBody(bodyOf(stored), 'create');
+  if (result.errors !== undefined) return { reason: result.errors.map((e) => `${e.field} ${e.reason}`).join('; ') };
+  if (names.has(result.value.name)) return { reason: `the name "${result.value.name}" is taken by another rule` };
+  if (ids.has(stored.id)) return { reason: 'the id is taken by another rule' };
+  return { body: result.value };
 }
 
 /** The fields that decide resolution; `description` is for people and a stored `null` is fine. */

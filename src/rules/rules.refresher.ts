@@ -3,11 +3,16 @@ import type { RulesBus } from './rules-bus.js';
 import { RulesPolicyResolver } from './rules-policy.resolver.js';
 import { RulesSnapshot } from './rules-snapshot.js';
 import { RULES_BUS, RULES_OPTIONS } from './rules.constants.js';
-import { DEFAULT_RULES_REFRESH_INTERVAL_MS, type RulesModuleOptions } from './rules.options.js';
+import {
+  DEFAULT_RULES_REFRESH_INTERVAL_MS,
+  DEFAULT_RULES_STALE_AFTER_MS,
+  type RulesModuleOptions,
+} from './rules.options.js';
 import { RulesRepository, type SnapshotLoad } from './rules.repository.js';
-import type { SnapshotSection } from './snapshot-section.js';
+import type { InvalidRowHandler, SnapshotSection } from './snapshot-section.js';
 import { SnapshotWrites } from './snapshot-writes.js';
 import { CoalescedRun } from './coalesced-run.js';
+import { VersionLag } from './version-lag.js';
 
 /**
  * How a node's read of the snapshot stored in Redis ended, when it catches up with an announcement:
@@ -19,20 +24,45 @@ import { CoalescedRun } from './coalesced-run.js';
  */
 export type SnapshotReadResult = 'applied' | 'stale' | 'failed';
 
+/** A stored row the snapshot in force leaves out because it cannot be enforced. */
+export interface InvalidSnapshotEntry {
+  /** `rules`, or the name of the section the row belongs to (`blocks`, `allowlist`, ...). */
+  readonly section: string;
+  readonly id: string;
+  /** A rule's name, when it has one. */
+  readonly name?: string;
+  readonly reason: string;
+}
+
+/** This node has been behind the stored rules version for longer than it may be. */
+export interface RulesStaleness {
+  /** The version this node enforces. */
+  readonly version: number;
+  /** The newest version it knows is stored. */
+  readonly storedVersion: number;
+  readonly behindForMs: number;
+}
+
 /**
  * Keeps this node's `RulesSnapshot` current. It loads from Postgres when the module starts, after
  * every local write (before the write is answered), and whenever the periodic read of
  * `rules_version` shows another node wrote. A version announced on the rules channel is taken from
  * the snapshot the announcing node stored in Redis (`catchUp()`): one Redis read instead of a
  * Postgres transaction per node and change, which is most of a change's propagation time on a busy
- * node. A load that fails (database down, a stored rule or a section that does not compile) keeps
- * the last good snapshot, is logged and counted in `failures`. The snapshot's other sections (API
- * keys, blocks, ...: `addSection()`) are loaded and swapped in with the rules.
+ * node. A stored rule or section row that cannot be enforced is left out of the snapshot, logged
+ * and listed in `invalid`: one bad row never holds back the rest. A load that fails (database down,
+ * a section that does not compile) keeps the last good snapshot, is logged and counted in
+ * `failures`; a node left behind the stored version for longer than `staleAfterMs` says so in
+ * `staleness()`. The snapshot's other sections (API keys, blocks, ...: `addSection()`) are loaded
+ * and swapped in with the rules.
  */
 @Injectable()
 export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(RulesRefresher.name);
   private readonly intervalMs: number;
+  private readonly staleAfterMs: number;
+  private readonly lag = new VersionLag();
+  private invalidEntries: readonly InvalidSnapshotEntry[] = [];
   private timer: NodeJS.Timeout | undefined;
   private readonly runs = new CoalescedRun<boolean>(() => this.load());
   private failureCount = 0;
@@ -54,6 +84,7 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
     @Inject(RULES_BUS) private readonly bus: RulesBus | null,
   ) {
     this.intervalMs = options.refreshIntervalMs ?? DEFAULT_RULES_REFRESH_INTERVAL_MS;
+    this.staleAfterMs = options.staleAfterMs ?? DEFAULT_RULES_STALE_AFTER_MS;
     // A write is answered once this node enforces it.
     writes.onCommit((version) => this.loadAtLeast(version));
   }
@@ -79,6 +110,21 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
   /** The rules version this node enforces. */
   get version(): number {
     return this.resolver.current.version;
+  }
+
+  /** The rows the snapshot in force leaves out because they cannot be enforced (for health and metrics). */
+  get invalid(): readonly InvalidSnapshotEntry[] {
+    return this.invalidEntries;
+  }
+
+  /**
+   * How far behind this node is, once it has been behind the newest version it knows is stored for
+   * longer than `staleAfterMs`; undefined while it is current, or behind for less.
+   */
+  staleness(now = Date.now()): RulesStaleness | undefined {
+    const behindForMs = this.lag.behindForMs(now);
+    if (behindForMs <= this.staleAfterMs) return undefined;
+    return { version: this.version, storedVersion: this.lag.newestKnown, behindForMs };
   }
 
   /** Reads of the snapshot stored in Redis since start, by how they ended (for metrics). */
@@ -129,6 +175,7 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
    * in progress brings it. Resolves false when no load got there; never rejects.
    */
   async loadAtLeast(version: number): Promise<boolean> {
+    this.observe(version);
     if (this.enforces(version)) return true;
     await this.runs.settled();
     if (!this.enforces(version)) await this.reload();
@@ -140,6 +187,7 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
    * when it is that version or newer, otherwise from Postgres. Never rejects.
    */
   async catchUp(version: number): Promise<boolean> {
+    this.observe(version);
     if (this.enforces(version)) return true;
     // A load in progress (the periodic check's, say) or a read for another announcement of the
     // same change (the outbox announces it too) may already bring it.
@@ -156,6 +204,7 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
     try {
       const version = await this.repository.rulesVersion();
       if (this.stopped) return;
+      this.observe(version);
       if (this.loaded && version === this.resolver.current.version) return;
     } catch (error) {
       if (this.stopped) return;
@@ -169,16 +218,29 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
     return this.loaded && this.version >= version;
   }
 
+  /** Notes that `version` is stored (or about to be, for a write's own load). */
+  private observe(version: number): void {
+    this.lag.observe(version, this.enforced(), Date.now());
+  }
+
+  /** The version in force, or -1 before the first load (a node with none is behind any version). */
+  private enforced(): number {
+    return this.loaded ? this.version : -1;
+  }
+
   private async load(): Promise<boolean> {
     try {
       const load = await this.repository.loadAll(this.sections);
       this.databaseId = load.databaseId;
+      this.observe(load.version);
       const swapped = this.apply(load, 'Postgres');
       if (swapped) await Promise.allSettled(this.loadListeners.map((listener) => listener(load)));
       return swapped;
     } catch (error) {
       this.fail('rules snapshot load failed; the last good snapshot stays', error);
       return false;
+    } finally {
+      this.lag.update(this.enforced(), Date.now());
     }
   }
 
@@ -200,6 +262,7 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
       }
       // A load from Postgres may have put it in force while this read was on its way.
       if (!this.enforces(stored.version)) this.apply(stored, 'Redis');
+      this.lag.update(this.enforced(), Date.now());
       this.read('applied');
       return true;
     } catch (error) {
@@ -208,18 +271,46 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  /** Compiles `load` and swaps it in unless a newer snapshot is in force; throws when it does not compile. */
+  /**
+   * Compiles `load` and swaps it in unless a newer snapshot is in force, leaving out the rows that
+   * cannot be enforced; throws when a section does not compile at all.
+   */
   private apply(load: SnapshotLoad, source: string): boolean {
     const { rules, version } = load;
     const snapshot = new RulesSnapshot(rules, version, { defaultPolicy: this.options.defaultPolicy });
-    const compiled = this.sections.map((section) => compileSection(section, load.sections[section.name]));
+    const invalid: InvalidSnapshotEntry[] = snapshot.invalidRules.map(({ id, name, reason }) => ({
+      section: 'rules',
+      id,
+      ...(name === undefined ? {} : { name }),
+      reason,
+    }));
+    const compiled = this.sections.map((section) =>
+      compileSection(section, load.sections[section.name], (id, reason) =>
+        invalid.push({ section: section.name, id, reason }),
+      ),
+    );
     this.loadCount++;
     const swapped = this.resolver.swap(snapshot);
     if (swapped) {
       this.sections.forEach((section, i) => section.swap(compiled[i], version));
+      this.reportInvalid(invalid, version);
       this.logger.debug(`rules version ${version} loaded from ${source} (${snapshot.enabledRuleCount} enabled rules)`);
     }
     return swapped;
+  }
+
+  /** Logs the rows left out that the snapshot before did not already leave out, then keeps the list. */
+  private reportInvalid(invalid: readonly InvalidSnapshotEntry[], version: number): void {
+    const known = new Set(this.invalidEntries.map(entryKey));
+    for (const entry of invalid) {
+      if (!known.has(entryKey(entry))) {
+        this.logger.error(
+          { ...entry, rulesVersion: version },
+          `stored ${entry.section} row left out: it cannot be enforced`,
+        );
+      }
+    }
+    this.invalidEntries = Object.freeze(invalid);
   }
 
   /** Counts a read of the stored snapshot that ended in `result`; true when it was applied. */
@@ -234,10 +325,14 @@ export class RulesRefresher implements OnModuleInit, OnModuleDestroy {
   }
 }
 
-function compileSection(section: SnapshotSection, rows: unknown): unknown {
+function entryKey({ section, id, reason }: InvalidSnapshotEntry): string {
+  return `${section}\u0000${id}\u0000${reason}`;
+}
+
+function compileSection(section: SnapshotSection, rows: unknown, invalid: InvalidRowHandler): unknown {
   try {
     if (rows === undefined) throw new Error('no rows');
-    return section.compile(rows);
+    return section.compile(rows, invalid);
   } catch (error) {
     throw new Error(`snapshot section "${section.name}" does not compile: ${(error as Error).message}`, {
       cause: error,

@@ -117,17 +117,24 @@ export class RulesRepository {
 
   /**
    * Writes the body the rule had at `version` (from its audit log) as a new version; a deleted rule
-   * comes back with its id.
+   * comes back with its id. The body is checked as a new rule would be: an audit row keeps what was
+   * accepted then, which a stricter check may refuse now, and no snapshot could load it.
    */
   async rollback(id: string, version: number, actor: string, expected?: number): Promise<RuleWriteResponse> {
     const target = (await this.history(id)).find((entry) => entry.after?.version === version)?.after ?? undefined;
     if (target === undefined) {
       throw new InvalidRuleInputException([{ field: 'version', reason: `is not a version of rule ${id}` }]);
     }
+    const checked = validateRuleBody(bodyOf(target), 'create');
+    if (checked.errors !== undefined) {
+      const why = checked.errors.map((error) => `${error.field} ${error.reason}`).join('; ');
+      throw new InvalidRuleInputException([{ field: 'version', reason: `holds a rule that is not valid: ${why}` }]);
+    }
+    const body = checked.value;
     return this.retrying(() =>
-      this.write(target.name, async (tx, rulesVersion) => {
+      this.write(body.name, async (tx, rulesVersion) => {
         const existing = await tx.rule.findUnique({ where: { id } });
-        const data = { ...dataOf(target), description: target.description ?? null };
+        const data = { ...dataOf(body), description: body.description ?? null };
         let row: Rule;
         if (existing === null) {
           if (expected !== undefined) throw new RuleNotFoundException(id);
@@ -300,10 +307,15 @@ export class RulesRepository {
 
 /** The body the rule would have with `patch` applied: `null` removes a field, as in a merge patch. */
 function mergedBody(current: Rule, patch: RulePatch): Record<string, unknown> {
-  const { id: _id, version: _version, createdAt: _created, updatedAt: _updated, ...body } = toRuleResponse(current);
-  const merged: Record<string, unknown> = { ...body, ...patch };
-  for (const [field, value] of Object.entries(merged)) if (value === null) delete merged[field];
-  return merged;
+  return bodyOf({ ...toRuleResponse(current), ...patch });
+}
+
+/** A rule's answer as the body that would create it: what the store adds taken out, `null` fields left out. */
+function bodyOf(rule: Pick<RuleResponse, 'id' | 'version' | 'createdAt' | 'updatedAt'>): Record<string, unknown> {
+  const { id: _id, version: _version, createdAt: _created, updatedAt: _updated, ...fields } = rule;
+  const body: Record<string, unknown> = { ...fields };
+  for (const [field, value] of Object.entries(body)) if (value === null) delete body[field];
+  return body;
 }
 
 /** Prisma's column data for a full body or the fields of a patch. */

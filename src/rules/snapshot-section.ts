@@ -1,10 +1,15 @@
 import type { Prisma, PrismaService } from '../db/index.js';
 
+/** Told of a stored row a section cannot enforce (its id and why): the row is left out, the rest kept. */
+export type InvalidRowHandler = (id: string, reason: string) => void;
+
 /**
  * A part of what the nodes enforce besides the rules (API keys, blocks, the allow list, the system
  * state). Sections are read in the same repeatable-read transaction as the rules and put in force
- * with them, so a node never enforces rules of one version with keys or blocks of another; a
- * section that fails to compile fails the whole load, and the last good snapshot stays. The rows
+ * with them, so a node never enforces rules of one version with keys or blocks of another. A row
+ * that cannot be enforced is left out (reported through `compile`'s `invalid`), so one bad row
+ * never holds back the others; a section that fails to compile as a whole fails the whole load,
+ * and the last good snapshot stays. The rows
  * also reach the other nodes through Redis (`RulesBus.storeSnapshot`), serialized as
  * `structuredClone` would: `read()` must return plain rows (dates and big integers are kept).
  *
@@ -16,7 +21,7 @@ import type { Prisma, PrismaService } from '../db/index.js';
  *   refresher.addSection({
  *     name: 'blocks',
  *     read: (prisma) => prisma.block.findMany(),
- *     compile: (rows) => new BlockList(rows),
+ *     compile: (rows, invalid) => new BlockList(rows, invalid),
  *     swap: (list) => (this.current = list),
  *   });
  * }
@@ -26,8 +31,11 @@ export interface SnapshotSection<Rows = unknown, Compiled = unknown> {
   readonly name: string;
   /** The section's rows, as one query of the load's transaction. */
   read(prisma: PrismaService): Prisma.PrismaPromise<Rows>;
-  /** Checks and compiles the rows; throws when they cannot be enforced. */
-  compile(rows: Rows): Compiled;
+  /**
+   * Checks and compiles the rows, leaving out each row it cannot enforce and telling `invalid` of
+   * it; throws when the rows cannot be enforced at all.
+   */
+  compile(rows: Rows, invalid: InvalidRowHandler): Compiled;
   /** Puts the compiled section in force, together with the rules of `version`. */
   swap(compiled: Compiled, version: number): void;
 }

@@ -61,10 +61,12 @@ export function validateRuleBody(body: unknown, mode: 'create' | 'update'): Rule
     enableImplicitConversion: false,
   });
   errors.push(...toFieldErrors(validateSync(dto, VALIDATOR_OPTIONS), '', dto));
-  errors.push(...repeatedWindows(dto.limits, 'limits'));
-  for (const state of LOAD_STATES) {
-    errors.push(...repeatedWindows(stateLimitsOf(dto)?.[state], `stateLimits.${state}`));
-  }
+  const lists: [unknown, string][] = [
+    [dto.limits, 'limits'],
+    ...LOAD_STATES.map((state): [unknown, string] => [stateLimitsOf(dto)?.[state], `stateLimits.${state}`]),
+  ];
+  for (const [limits, field] of lists) errors.push(...itemsNotObjects(limits, field, errors));
+  for (const [limits, field] of lists) errors.push(...repeatedWindows(limits, field));
   // Between fields, once each is valid alone (so a wrong field is reported once, as itself).
   if (errors.length === 0) errors.push(...penaltyConflicts(dto), ...concurrencyConflicts(dto));
   if (errors.length > 0) return { errors };
@@ -115,6 +117,27 @@ function toFieldErrors(errors: readonly ValidationError[], path: string, parent:
 /** The body's `stateLimits` when it is an object (a wrong type is reported by the field's own check). */
 function stateLimitsOf(dto: CreateRuleDto | UpdateRuleDto): Record<string, unknown> | undefined {
   return isPlainObject(dto.stateLimits) ? dto.stateLimits : undefined;
+}
+
+/**
+ * Items of a limits list that are not objects, unless already reported. class-validator's nested
+ * validation walks into an array item instead of refusing it, so `[[]]` would pass as a limit, be
+ * stored as `[{}]` and fail every snapshot load after it.
+ */
+function itemsNotObjects(limits: unknown, field: string, reported: readonly FieldError[]): FieldError[] {
+  if (!Array.isArray(limits)) return [];
+  const errors: FieldError[] = [];
+  limits.forEach((item: unknown, i) => {
+    const itemField = `${field}[${i}]`;
+    if (isPlainObject(item) || reported.some((error) => isWithin(error.field, itemField))) return;
+    errors.push({ field: itemField, reason: NOT_AN_OBJECT });
+  });
+  return errors;
+}
+
+/** Whether `field` is `path` or a field inside it (`limits[0].limit` is within `limits[0]`). */
+function isWithin(field: string, path: string): boolean {
+  return field === path || field.startsWith(`${path}.`) || field.startsWith(`${path}[`);
 }
 
 /** Each limit needs its own window: the store keeps one counter per window. */

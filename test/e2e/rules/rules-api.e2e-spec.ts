@@ -376,29 +376,42 @@ describe('Rules API: /v1/admin/rules on Postgres, enforced through the rules sna
     expect((await node.admin('GET', RULES, { token: 'x'.repeat(32) })).status).toBe(401);
   });
 
-  it('keeps the last good snapshot when a stored rule does not compile, and counts the failure', async () => {
-    const good = node.refresher.version;
+  it('leaves out a stored rule that does not compile, names it, and enforces the rest', async () => {
     const failures = node.refresher.failures;
-    await query(
+    const [broken] = await query<{ id: string }>(
       db.url,
       `INSERT INTO rules (name, match, algorithm, limits, enabled, shadow, priority)
-       VALUES ('broken', '{"resource":"GET /broken"}', 'sliding_window', '[]', true, false, 0)`,
+       VALUES ('broken', '{"resource":"GET /broken"}', 'sliding_window', '[{}]', true, false, 0) RETURNING id`,
     );
     await query(db.url, 'UPDATE rules_version SET version = version + 1');
+    const [{ version }] = (await query<{ version: string }>(db.url, 'SELECT version FROM rules_version')) as [
+      { version: string },
+    ];
     try {
       await node.refresher.check();
-      // The node's own periodic check may have failed on the same rule too.
-      expect(node.refresher.failures).toBeGreaterThan(failures);
-      expect(node.refresher.version).toBe(good);
-      expect(node.refresher.loaded).toBe(true);
+      expect(node.refresher.failures).toBe(failures);
+      expect(node.refresher.version).toBe(Number(version));
+      expect(node.refresher.invalid).toEqual([
+        {
+          section: 'rules',
+          id: broken!.id,
+          name: 'broken',
+          reason: 'limits[0].limit is required; limits[0].windowMs is required',
+        },
+      ]);
       const enforced = await node.check({ clientId: 'after-broken', resource: 'GET /enforced' });
       expect(await json(enforced)).toMatchObject({ rule: 'two-a-minute' });
+      // The broken rule is not enforced: its resource falls through to what else applies (nothing here).
+      expect(await json(await node.check({ clientId: 'after-broken', resource: 'GET /broken' }))).not.toMatchObject({
+        rule: 'broken',
+      });
     } finally {
       await query(db.url, "DELETE FROM rules WHERE name = 'broken'");
       await query(db.url, 'UPDATE rules_version SET version = version + 1');
     }
     await node.refresher.check();
-    expect(node.refresher.version).toBe(good + 2);
+    expect(node.refresher.version).toBe(Number(version) + 1);
+    expect(node.refresher.invalid).toEqual([]);
   });
 });
 

@@ -169,11 +169,29 @@ describe('Rules hot reload over Redis pub/sub', () => {
       expect(await waitUntil(() => library.current.version === rulesVersion, PROPAGATION_BOUND_MS)).toBe(true);
       expect(library.resolve({ resource: 'GET /library' })).toMatchObject({ name: 'library', limits: [{ limit: 7 }] });
 
-      // A stored set that does not compile is refused: the last good snapshot stays, the failure counted.
-      await redis.hset(`${channel}:snapshot`, 'version', String(rulesVersion + 100), 'rules', '[{"name":"Bad"}]');
+      const rules = JSON.parse((await redis.hget(`${channel}:snapshot`, 'rules'))!) as Json[];
+      // A stored set that does not decode is refused: the last good snapshot stays, the failure counted.
+      await redis.hset(`${channel}:snapshot`, 'version', String(rulesVersion + 100), 'rules', '{"name":"Bad"}');
       expect(await library.reload()).toBe(false);
       expect(library.failures).toBe(1);
       expect(library.current.version).toBe(rulesVersion);
+      expect(library.resolve({ resource: 'GET /library' })).toMatchObject({ name: 'library' });
+
+      // A rule in it that does not compile is left out and named; the rest is enforced.
+      const bad = { ...rules[0], id: randomUUID(), name: 'Bad', limits: [{}] };
+      await redis.hset(
+        `${channel}:snapshot`,
+        'version',
+        String(rulesVersion + 101),
+        'rules',
+        JSON.stringify([...rules, bad]),
+      );
+      expect(await library.reload()).toBe(true);
+      expect(library.failures).toBe(1);
+      expect(library.current.version).toBe(rulesVersion + 101);
+      expect(library.current.invalidRules).toEqual([
+        { id: bad.id, name: 'Bad', reason: expect.stringContaining('name') },
+      ]);
       expect(library.resolve({ resource: 'GET /library' })).toMatchObject({ name: 'library' });
     } finally {
       await library.close();
@@ -313,15 +331,31 @@ describe('Catching up from the snapshot stored in Redis', () => {
       ...stored,
       sections: Buffer.from('not a snapshot'),
     }));
-    const invalidRule = await catchUpWith('invalid-rule', (stored) => ({
+    const notAList = await catchUpWith('not-a-list', (stored) => ({
       ...stored,
-      // Dates that decode, a body that does not compile.
-      rules: JSON.stringify([{ name: 'Not A Rule', createdAt: new Date(), updatedAt: new Date() }]),
+      rules: JSON.stringify({ name: 'Not A Rule', createdAt: new Date(), updatedAt: new Date() }),
     }));
-    for (const outcome of [undecodable, invalidRule]) {
+    for (const outcome of [undecodable, notAList]) {
       expect(outcome).toMatchObject({ caughtUp: true, result: 'failed', statuses: [200, 429] });
       expect(outcome.version).toBe(outcome.rulesVersion);
     }
+  });
+
+  it('applies a stored snapshot with a rule that does not compile, leaving that rule out and naming it', async () => {
+    const id = randomUUID();
+    const outcome = await catchUpWith('beside-a-bad-row', (stored) => ({
+      ...stored,
+      // Dates that decode, a body that does not compile.
+      rules: JSON.stringify([
+        ...(JSON.parse(stored.rules!.toString()) as Json[]),
+        { id, name: 'Not A Rule', createdAt: new Date(), updatedAt: new Date() },
+      ]),
+    }));
+    expect(outcome).toMatchObject({ caughtUp: true, result: 'applied', statuses: [200, 429] });
+    expect(outcome.version).toBe(outcome.rulesVersion);
+    expect(isolated.refresher.invalid).toEqual([
+      { section: 'rules', id, name: 'Not A Rule', reason: expect.stringContaining('name must be') },
+    ]);
   });
 });
 
