@@ -20,7 +20,15 @@ import { cli, startRedis } from './support/redis.mjs';
 import { fmt } from './support/stats.mjs';
 import { wrkVersion } from './support/wrk.mjs';
 
-const SECTIONS = ['throughput.mjs', 'accuracy.mjs', 'hot-reload.mjs', 'memory.mjs', 'cluster.mjs', 'robustness.mjs'];
+const SECTIONS = [
+  'pinned.mjs',
+  'throughput.mjs',
+  'accuracy.mjs',
+  'hot-reload.mjs',
+  'memory.mjs',
+  'cluster.mjs',
+  'robustness.mjs',
+];
 const args = process.argv.slice(2);
 const run = promisify(execFile);
 

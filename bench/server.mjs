@@ -1,15 +1,16 @@
 // One benchmark target per process, so the load generator never shares an event loop with it.
 // Usage: node bench/server.mjs <target> <mode> <keys> <port> [redisUrl]   (bench/throughput.mjs forks it)
 //   target: baseline | floodgate-redis | floodgate-redis-no-headers | floodgate-memory | throttler-redis |
-//           throttler-memory | rlf-redis | rlf-redis-headers | headers-only | refusal-only
+//           throttler-memory | rlf-redis | rlf-redis-headers | headers-only | refusal-only | bare-post
 //   mode:   allow (the limit is never reached) | block (1 per hour: every request after the first is refused)
 //   keys:   one (per client IP, as each library does by default: the load generator has one IP) |
 //           many (per the `x-client` header, which the load generator varies)
-// Every target answers GET /hello with {hello:'world'}, on NestJS + Fastify, logger off. Each
+// Every target answers GET /hello with {hello:'world'}, on NestJS + Fastify, logger off (bare-post
+// answers POST /v1/check instead: what the service's decision API is compared with). Each
 // library is set up the way its README shows, with its defaults; a target imports only its own
 // library, so the others' modules cost it nothing.
 import 'reflect-metadata';
-import { Controller, Get, HttpException, HttpStatus, Module } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpException, HttpStatus, Module, Post } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 
@@ -146,6 +147,7 @@ const guard = (instance) => async () => ({ providers: [{ provide: APP_GUARD, use
 
 const TARGETS = {
   baseline: async () => ({}),
+  'bare-post': async () => ({}),
   'floodgate-redis': () => floodgate('redis'),
   // Not how Floodgate ships (its responses carry five rate-limit headers, which the peers do not
   // set): what the headers cost, measured beside the rest.
@@ -166,9 +168,21 @@ class HelloController {
   hello() {
     return { hello: 'world' };
   }
+
+  /** Parses the body as /v1/check does (Nest's body pipe, Fastify's JSON parser), decides nothing. */
+  check(body) {
+    return { allowed: true, limit, remaining: limit - 1, resetAt: 0, retryAfterMs: 0, rule: body.resource };
+  }
 }
-const descriptor = Object.getOwnPropertyDescriptor(HelloController.prototype, 'hello');
-for (const decorate of [Get('hello'), ...routeDecorators]) decorate(HelloController.prototype, 'hello', descriptor);
+const method = (name) => Object.getOwnPropertyDescriptor(HelloController.prototype, name);
+if (target === 'bare-post') {
+  for (const decorate of [Post('v1/check'), HttpCode(200)])
+    decorate(HelloController.prototype, 'check', method('check'));
+  Body()(HelloController.prototype, 'check', 0);
+} else {
+  for (const decorate of [Get('hello'), ...routeDecorators])
+    decorate(HelloController.prototype, 'hello', method('hello'));
+}
 Controller()(HelloController);
 
 class BenchModule {}

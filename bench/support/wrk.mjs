@@ -2,16 +2,18 @@
 // needs on a 2-core machine, where autocannon (Node) would saturate its own core first.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { onCpu } from './cpu.mjs';
 
 const run = promisify(execFile);
 
 /**
  * A closed-loop run of `seconds` at `connections` against `url` with the wrk Lua `script`
- * (`env` its variables): `{ rps, p50, p99, total, non2xx, errors }`, latencies in ms.
+ * (`env` its variables), on CPU `cpu` when given (`taskset -c`): `{ rps, p50, p99, total, non2xx,
+ * errors }`, latencies in ms.
  */
-export async function wrk({ url, script, env = {}, seconds, connections }) {
+export async function wrk({ url, script, env = {}, seconds, connections, cpu }) {
   const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, url];
-  const { stdout } = await run('wrk', args, { env: { ...process.env, ...env } });
+  const { stdout } = await run(...onCpu('wrk', args, cpu), { env: { ...process.env, ...env } });
   const ms = (label) => {
     const m = new RegExp(`^\\s+${label}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(stdout);
     if (!m) throw new Error(`wrk printed no ${label}% latency:\n${stdout}`);

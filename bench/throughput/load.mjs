@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { onCpu } from '../support/cpu.mjs';
 import { wrk } from '../support/wrk.mjs';
 
 const run = promisify(execFile);
@@ -18,11 +19,11 @@ export const KEY_HEADER = 'x-client';
  * One closed-loop run with `tool` (`wrk` or `autocannon`): `{ rps, p50, p99 (ms), total, non2xx,
  * errors }`. With `keys` > 0 each request carries KEY_HEADER `c1`..`c<keys>` in turn.
  */
-export async function closedLoop(tool, { port, path, method = 'GET', body, keys = 0, seconds, connections }) {
+export async function closedLoop(tool, { port, path, method = 'GET', body, keys = 0, seconds, connections, cpu }) {
   const url = `http://127.0.0.1:${port}${path}`;
   if (tool === 'wrk') {
     const env = { WRK_METHOD: method, WRK_BODY: body ?? '', WRK_KEYS: String(keys), WRK_KEY_HEADER: KEY_HEADER };
-    return wrk({ url, script: script('wrk.lua'), env, seconds, connections });
+    return wrk({ url, script: script('wrk.lua'), env, seconds, connections, cpu });
   }
   const spec = { url, method, body, keys, keyHeader: KEY_HEADER, seconds, connections };
   const { stdout } = await run(process.execPath, [script('autocannon.mjs'), JSON.stringify(spec)]);
@@ -30,11 +31,12 @@ export async function closedLoop(tool, { port, path, method = 'GET', body, keys 
 }
 
 /**
- * One fixed-rate run of GET `path` at `rate` req/s (see open-loop.mjs):
- * `{ answered, statuses, scheduled, late, dropped, errors, p50, p99, p999, lagP99 }`.
+ * One fixed-rate run of GET `path` at `rate` req/s (see open-loop.mjs), on CPU `cpu` when given
+ * (`taskset -c`): `{ answered, statuses, scheduled, late, dropped, errors, p50, p99, p999, lagP99 }`.
+ * With `keys` > 0 each request carries KEY_HEADER `c1`..`c<keys>` in turn.
  */
-export async function openLoop({ port, path, rate, seconds, connections }) {
-  const spec = { port, path, rate, seconds, connections };
-  const { stdout } = await run(process.execPath, [script('open-loop.mjs'), JSON.stringify(spec)]);
+export async function openLoop({ port, path, rate, seconds, connections, keys = 0, cpu }) {
+  const spec = { port, path, rate, seconds, connections, keys, keyHeader: KEY_HEADER };
+  const { stdout } = await run(...onCpu(process.execPath, [script('open-loop.mjs'), JSON.stringify(spec)], cpu));
   return JSON.parse(stdout);
 }

@@ -1,5 +1,6 @@
 // Fixed-rate (open-loop) load: `node bench/throughput/open-loop.mjs '<json spec>'`, one JSON line of
-// results on stdout. Spec: { port, path, rate (req/s), seconds, connections }; GET only.
+// results on stdout. Spec: { port, path, rate (req/s), seconds, connections, keys?, keyHeader? };
+// GET only. With `keys` > 0 request i carries `keyHeader: c<1 + i % keys>` (many distinct clients).
 //
 // Request i is due at start + i / rate whatever the server does, and its latency counts from when it
 // was due, so a server that stalls pays for every request it delayed (no coordinated omission, as
@@ -13,8 +14,11 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { percentile } from '../support/stats.mjs';
 
-const { port, path, rate, seconds, connections } = JSON.parse(process.argv[2]);
-const REQUEST = Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`, 'latin1');
+const { port, path, rate, seconds, connections, keys = 0, keyHeader } = JSON.parse(process.argv[2]);
+const requestOf = (extra) => Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${extra}\r\n`, 'latin1');
+/** Built once: the generator's cost per request stays the same with one key or many. */
+const REQUESTS =
+  keys > 0 ? Array.from({ length: keys }, (_, n) => requestOf(`${keyHeader}: c${n + 1}\r\n`)) : [requestOf('')];
 /** After the last request falls due: how long a waiting request may still be sent, then answered. */
 const SEND_GRACE_MS = 1_000;
 const ANSWER_GRACE_MS = 2_000;
@@ -60,7 +64,7 @@ function pump() {
     if (next > lateUpTo) lag[next] = now - due(next);
     else if (next >= measuredFrom) late++;
     connection.index = next++;
-    connection.socket.write(REQUEST);
+    connection.socket.write(REQUESTS[connection.index % REQUESTS.length]);
   }
   if (next === total) allSent();
   if (sending && next < total && timer === undefined) {

@@ -78,7 +78,8 @@ export const CHECK_VARIANTS = [
 const CHECK_BODY = JSON.stringify({ clientId: 'bench-client', resource: 'bench' });
 
 /**
- * Starts `variant` of bench/server.mjs with `keys` (`one` | `many`) on a free port: `{ port, stop }`.
+ * Starts `variant` of bench/server.mjs with `keys` (`one` | `many`) on a free port: `{ port, pid,
+ * stop }`.
  * It is ready once the server says it listens (over IPC); a server that exits first (most likely
  * another process took the port since it was found free) is tried again on another port.
  */
@@ -98,12 +99,12 @@ export async function startRoute(variant, keys, redisUrl) {
       proc.once('message', () => resolve(true));
       proc.once('exit', () => resolve(false));
     });
-    if (listening) return { port, stop };
+    if (listening) return { port, pid: proc.pid, stop };
     if (attempt === 3) throw new Error(`bench/server.mjs ${variant.name} ${keys} exited before listening, 3 times`);
   }
 }
 
-/** Starts one service node for `variant` (see support/nodes.mjs): `{ port, stop }`. */
+/** Starts one service node for `variant` (see support/nodes.mjs): `{ port, proc, stop }`. */
 export async function startCheck(variant, { redisUrl, databaseUrl, otlpUrl }) {
   const env = { DEFAULT_LIMIT: String(variant.limit), DEFAULT_WINDOW_MS: '3600000' };
   if (variant.traced) {
@@ -126,9 +127,22 @@ async function stopProcess(proc) {
   clearTimeout(timer);
 }
 
+/**
+ * The bare route `/v1/check` is held to: a Nest-Fastify POST route that parses the same JSON body
+ * and answers a decision of the same shape, deciding nothing (bench/server.mjs `bare-post`).
+ */
+export const BARE_POST = {
+  kind: 'route',
+  name: 'bare-post',
+  target: 'bare-post',
+  mode: 'allow',
+  post: true,
+  what: 'a Nest-Fastify `POST /v1/check` route that parses the same JSON body and answers a fixed decision: what /v1/check is compared with',
+};
+
 /** What the load sends to `variant`: `{ path, method, body }`. */
 export function loadRequest(variant) {
-  return variant.kind === 'check'
+  return variant.kind === 'check' || variant.post
     ? { path: '/v1/check', method: 'POST', body: CHECK_BODY }
     : { path: '/hello', method: 'GET', body: undefined };
 }
