@@ -4,13 +4,13 @@ import path from 'node:path';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 import { type AppConfig, describeDatabaseUrl } from './config/index.js';
 import { applyMigrations, type EmbeddedPostgres, startEmbeddedPostgres } from './db/index.js';
 import { answerFrameworkError } from './http/framework-errors.js';
 import { setupOpenApi } from './http/openapi.js';
-import { correlationIdOf, echoCorrelationId } from './logging/index.js';
+import { correlationIdOf, echoCorrelationId, logRequests } from './logging/index.js';
 import { echoTraceId } from './telemetry/index.js';
 
 /** Options of `createApp()` besides the configuration. */
@@ -112,6 +112,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
+  // The logger nestjs-pino built from LOG_LEVEL and the destination, now that the app made it.
+  logRequests(adapter.getInstance(), PinoLogger.root);
   // Before listen: Fastify takes no new routes once it is listening.
   setupOpenApi(app);
   try {

@@ -1,4 +1,4 @@
-import { MAX_CLIENT_ID_LENGTH, MAX_RESOURCE_LENGTH } from '../check/check-request.dto.js';
+import { MAX_CLIENT_ID_LENGTH, MAX_RESOURCE_LENGTH } from '../check/check-request.js';
 import type { AllowType } from './access-lists.js';
 import { formatIpRange, parseIpRange } from './ip-ranges.js';
 

@@ -1,13 +1,16 @@
 import { Body, Controller, HttpCode, Inject, Post, Res } from '@nestjs/common';
+import { ApiBody, ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { SkipRateLimit } from '../limiter/index.js';
-// A value import on purpose: the validation pipe reads the DTO class from the emitted parameter types.
-// eslint-disable-next-line @typescript-eslint/consistent-type-imports
-import { CheckRequestDto } from './check-request.dto.js';
+import { SchemaBodyPipe } from '../http/schema-body.pipe.js';
 import type { CallerRefusalBody } from '../limiter/rate-limit.exception.js';
+import {
+  CHECK_REQUEST_SCHEMA,
+  type CheckRequest,
+  RELEASE_REQUEST_SCHEMA,
+  type ReleaseRequest,
+} from './check-request.js';
 import type { CheckResponse } from './check-response.js';
-// eslint-disable-next-line @typescript-eslint/consistent-type-imports
-import { ReleaseRequestDto } from './release-request.dto.js';
 import { CheckService } from './check.service.js';
 
 /**
@@ -22,7 +25,7 @@ export class CheckController {
   @Post('check')
   @HttpCode(200)
   async check(
-    @Body() request: CheckRequestDto,
+    @Body(new SchemaBodyPipe<CheckRequest>(CHECK_REQUEST_SCHEMA)) request: CheckRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CheckResponse | CallerRefusalBody> {
     const { status, headers, body } = await this.checks.check(request, reply.request.id);
@@ -34,7 +37,11 @@ export class CheckController {
   /** `POST /v1/check/release`: gives back the concurrency slot a check took (its `leaseId`). */
   @Post('check/release')
   @HttpCode(200)
-  release(@Body() request: ReleaseRequestDto): Promise<{ released: boolean }> {
+  @ApiOperation({ summary: 'Give back the concurrency slot a check took (its `leaseId`)' })
+  @ApiBody({ schema: { $ref: '#/components/schemas/ReleaseRequestDto' } })
+  release(
+    @Body(new SchemaBodyPipe<ReleaseRequest>(RELEASE_REQUEST_SCHEMA)) request: ReleaseRequest,
+  ): Promise<{ released: boolean }> {
     return this.checks.release(request);
   }
 }

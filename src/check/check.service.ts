@@ -17,8 +17,7 @@ import {
   rateLimitHeaders,
   resolveHeaderOptions,
 } from '../limiter/index.js';
-import type { CheckRequestDto } from './check-request.dto.js';
-import type { ReleaseRequestDto } from './release-request.dto.js';
+import type { CheckRequest, ReleaseRequest } from './check-request.js';
 import { type CheckResponse, UNLIMITED } from './check-response.js';
 
 export const DEFAULT_RESOURCE = 'global';
@@ -52,7 +51,7 @@ export class CheckService {
   }
 
   /** `correlationId` (the request's `X-Correlation-ID`) goes on the decision's trace span. */
-  async check(request: CheckRequestDto, correlationId?: string): Promise<CheckOutcome> {
+  async check(request: CheckRequest, correlationId?: string): Promise<CheckOutcome> {
     const { clientId, cost = 1 } = request;
     const verdict = this.gateVerdict(request);
     if (verdict.kind === 'exempt') return { status: 200, headers: [], body: UNLIMITED };
@@ -83,7 +82,7 @@ export class CheckService {
    * True when a live slot was freed; false when it had expired, was freed already, or no
    * concurrency rule applies. An invalid API key is still a 401; a block does not stop a release.
    */
-  async release(request: ReleaseRequestDto): Promise<{ released: boolean }> {
+  async release(request: ReleaseRequest): Promise<{ released: boolean }> {
     const verdict = this.gateVerdict(request);
     if (verdict.kind === 'refused' && verdict.status === 401) throw new CallerRefusedException(verdict);
     const policy = this.policyFor(request, verdict.kind === 'limit' ? verdict.tier : undefined);
@@ -91,13 +90,13 @@ export class CheckService {
     return { released: await this.limiter.release(policy, `client:${request.clientId}`, request.leaseId) };
   }
 
-  private gateVerdict({ clientId, resource = DEFAULT_RESOURCE, apiKey, ip }: CheckRequestDto): CallerVerdict {
+  private gateVerdict({ clientId, resource = DEFAULT_RESOURCE, apiKey, ip }: CheckRequest): CallerVerdict {
     if (this.gate === undefined) return LIMIT_AS_USUAL;
     return this.gate.check({ resource, clientId, apiKey, ip });
   }
 
   /** The policy of the request; a valid API key's tier is the caller's tier, whatever the body says. */
-  private policyFor(request: CheckRequestDto, keyTier: string | undefined): RateLimitPolicy | undefined {
+  private policyFor(request: CheckRequest, keyTier: string | undefined): RateLimitPolicy | undefined {
     const { clientId, resource = DEFAULT_RESOURCE } = request;
     const tier = keyTier ?? request.tier;
     return this.policies.resolve(tier === undefined ? { resource, clientId } : { resource, tier, clientId });

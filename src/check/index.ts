@@ -1,4 +1,9 @@
 export { CheckModule } from './check.module.js';
-export { CheckRequestDto } from './check-request.dto.js';
+export {
+  CHECK_REQUEST_SCHEMA,
+  type CheckRequest,
+  RELEASE_REQUEST_SCHEMA,
+  type ReleaseRequest,
+} from './check-request.js';
 export { type CheckResponse, UNLIMITED } from './check-response.js';
 export { type CheckOutcome, CheckService, DEFAULT_RESOURCE } from './check.service.js';

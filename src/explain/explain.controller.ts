@@ -1,8 +1,8 @@
 import { Body, Controller, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminRoute } from '../admin/admin.decorator.js';
-// A value import: the validation pipe reads the DTO class from the emitted parameter types.
-import { CheckRequestDto } from '../check/check-request.dto.js';
+import { CHECK_REQUEST_SCHEMA, type CheckRequest } from '../check/check-request.js';
+import { SchemaBodyPipe } from '../http/schema-body.pipe.js';
 import { ExplainResponseDto } from './explain-response.dto.js';
 import { ExplainService } from './explain.service.js';
 
@@ -22,9 +22,11 @@ export class ExplainController {
   @ApiOperation({
     summary: 'Which rules match a check, which one wins and why, and what it would decide now (consumes nothing)',
   })
-  @ApiBody({ type: CheckRequestDto })
+  @ApiBody({ schema: { $ref: '#/components/schemas/CheckRequestDto' } })
   @ApiOkResponse({ type: ExplainResponseDto })
-  explain(@Body() request: CheckRequestDto): Promise<ExplainResponseDto> {
+  explain(
+    @Body(new SchemaBodyPipe<CheckRequest>(CHECK_REQUEST_SCHEMA)) request: CheckRequest,
+  ): Promise<ExplainResponseDto> {
     return this.explainer.explain(request);
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { CheckRequestDto } from '../check/check-request.dto.js';
+import type { CheckRequest } from '../check/check-request.js';
 import { DEFAULT_RESOURCE } from '../check/check.service.js';
 import type { DecisionOrigin, RateLimitDecision } from '../limiter/decision.js';
 import type { PolicyQuery } from '../limiter/policy/policy-resolver.js';
@@ -32,7 +32,7 @@ export class ExplainService {
     @Inject(RateLimiter) private readonly limiter: RateLimiter,
   ) {}
 
-  async explain(request: CheckRequestDto): Promise<ExplainResponseDto> {
+  async explain(request: CheckRequest): Promise<ExplainResponseDto> {
     const { clientId, resource = DEFAULT_RESOURCE, cost = 1, tier } = request;
     const query: PolicyQuery = tier === undefined ? { resource, clientId } : { resource, tier, clientId };
     // One snapshot for the whole answer, even if a reload swaps another in meanwhile.

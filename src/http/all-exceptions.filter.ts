@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { activeTraceId } from '../telemetry/index.js';
 import { type ErrorBody, errorBody, invalidInputBody } from './error-body.js';
 
 /** Fastify's body-parsing errors, answered with `field: "body"` and a reason a caller can act on. */
@@ -27,7 +28,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const { status, body } = toErrorResponse(exception);
     if (status >= 500 && !(exception instanceof HttpException)) {
-      this.logger.error({ err: exception }, 'Unhandled error');
+      // The request it broke, named as its "request completed" line names it.
+      const { id } = host.switchToHttp().getRequest<{ id?: unknown }>();
+      const traceId = activeTraceId();
+      this.logger.error(
+        { err: exception, correlationId: id, ...(traceId === undefined ? {} : { traceId }) },
+        'Unhandled error',
+      );
     }
     const response: unknown = host.switchToHttp().getResponse();
     const adapter = this.adapterHost.httpAdapter;

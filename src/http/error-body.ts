@@ -32,8 +32,17 @@ export function errorBody(status: number, message: string, fieldErrors: readonly
   return { statusCode: status, error, message, field: first.field, reason: first.reason, errors: fieldErrors };
 }
 
-/** A 400 (or `status`) naming the offending fields; the message is the first field and its reason. */
+/**
+ * The most field errors one answer lists: a body of thousands of unknown keys gets a short answer
+ * (the first of them), not one larger than itself.
+ */
+export const MAX_LISTED_ERRORS = 20;
+
+/**
+ * A 400 (or `status`) naming the offending fields (the first `MAX_LISTED_ERRORS`); the message is
+ * the first field and its reason.
+ */
 export function invalidInputBody(fieldErrors: readonly FieldError[], status = 400): ErrorBody {
   const first = fieldErrors[0]!;
-  return errorBody(status, `${first.field} ${first.reason}`, fieldErrors);
+  return errorBody(status, `${first.field} ${first.reason}`, fieldErrors.slice(0, MAX_LISTED_ERRORS));
 }

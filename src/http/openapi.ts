@@ -9,7 +9,7 @@ import {
   type SchemaObject,
   SwaggerModule,
 } from '@nestjs/swagger';
-import { CheckRequestDto } from '../check/check-request.dto.js';
+import { CHECK_REQUEST_SCHEMA, RELEASE_REQUEST_SCHEMA } from '../check/check-request.js';
 import { CreateRuleDto } from '../rules/dto/create-rule.dto.js';
 import { RuleLimitDto } from '../rules/dto/rule-limit.dto.js';
 import { RuleMatchDto } from '../rules/dto/rule-match.dto.js';
@@ -29,6 +29,9 @@ const ref = (name: string): SchemaObject & { $ref: string } => ({ $ref: `#/compo
  * here, since interfaces leave nothing at run time for the scanner to read.
  */
 const RESPONSE_SCHEMAS: Record<string, SchemaObject> = {
+  // The very schemas the bodies are checked with (`SchemaBodyPipe`), under their historical names.
+  CheckRequestDto: CHECK_REQUEST_SCHEMA as unknown as SchemaObject,
+  ReleaseRequestDto: RELEASE_REQUEST_SCHEMA as unknown as SchemaObject,
   RuleResponse: {
     allOf: [
       ref('CreateRuleDto'),
@@ -195,7 +198,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     )
     .build();
   const document = SwaggerModule.createDocument(app, config, {
-    extraModels: [CheckRequestDto, CreateRuleDto, UpdateRuleDto, RuleMatchDto, RuleLimitDto],
+    extraModels: [CreateRuleDto, UpdateRuleDto, RuleMatchDto, RuleLimitDto],
   });
   const schemas = (document.components ??= {}).schemas ?? {};
   document.components.schemas = { ...schemas, ...RESPONSE_SCHEMAS };

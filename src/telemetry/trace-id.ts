@@ -1,14 +1,10 @@
-import { isSpanContextValid, trace } from '@opentelemetry/api';
 import type { FastifyInstance } from 'fastify';
+import { activeTraceId } from '../limiter/tracing/decision-span.js';
 
 /** The response header that carries the request's trace id (32 hex digits), to look it up in Jaeger. */
 export const TRACE_ID_HEADER = 'X-Trace-Id';
 
-/** The active span's trace id, or undefined outside a trace (always, when tracing is off). */
-export function activeTraceId(): string | undefined {
-  const spanContext = trace.getActiveSpan()?.spanContext();
-  return spanContext !== undefined && isSpanContextValid(spanContext) ? spanContext.traceId : undefined;
-}
+export { activeTraceId };
 
 /**
  * Puts the request's trace id on every response, like the correlation id: the HTTP

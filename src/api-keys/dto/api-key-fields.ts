@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsBoolean, ValidateBy, ValidateIf } from 'class-validator';
-import { MAX_TIER_LENGTH } from '../../check/check-request.dto.js';
+import { MAX_TIER_LENGTH } from '../../check/check-request.js';
 import { given, PlainText, present } from '../../http/dto-fields.js';
 
 export const MAX_OWNER_LENGTH = 200;

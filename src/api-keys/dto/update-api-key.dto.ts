@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { MAX_TIER_LENGTH } from '../../check/check-request.dto.js';
+import { MAX_TIER_LENGTH } from '../../check/check-request.js';
 import { ApiKeyFieldsDto, Tier } from './api-key-fields.js';
 
 /**

@@ -3,6 +3,7 @@ import type { DecisionOrigin, RateLimitDecision } from '../decision.js';
 import type { RateLimitPolicy } from '../policy/rate-limit-policy.js';
 import { RateLimiter, type RateLimiterObserver, type StoreOperation } from '../rate-limiter.js';
 import { RateLimitStore } from '../store/rate-limit.store.js';
+import { activeTraceId } from '../tracing/decision-span.js';
 import { CircuitBreakerStore } from './circuit-breaker.store.js';
 import { FoldedLog } from './folded-log.js';
 
@@ -51,8 +52,8 @@ export class DecisionLogger implements RateLimiterObserver, OnModuleInit {
 
   decided(policy: RateLimitPolicy, decision: RateLimitDecision, _durationMs: number, origin: DecisionOrigin): void {
     if (origin.dryRun) return;
-    if (decision.outcome === 'limited') this.limited(policy.rule ?? policy.name, decision);
-    else if (decision.outcome === 'shadow_limited') this.shadowLimited(policy.rule ?? policy.name, decision);
+    if (decision.outcome === 'limited') this.limited(policy.rule ?? policy.name, decision, origin);
+    else if (decision.outcome === 'shadow_limited') this.shadowLimited(policy.rule ?? policy.name, decision, origin);
   }
 
   /** A release or a refund that failed: the slot stays taken until its lease ends, the units stay used. */
@@ -74,19 +75,25 @@ export class DecisionLogger implements RateLimiterObserver, OnModuleInit {
     );
   }
 
-  private limited(rule: string, decision: RateLimitDecision): void {
+  private limited(rule: string, decision: RateLimitDecision, origin: DecisionOrigin): void {
     const from = decision.source === 'cache' ? 'the denial cache' : 'the store';
     this.folded.report(`limited:${rule}`, (more) =>
       this.logger.log(
-        `Rule "${rule}" refused a request (limit ${decision.limit}, retry in ${Math.ceil(decision.retryAfterMs / 1000)} s, answered from ${from})${since(more)}`,
+        ofRequest(
+          origin,
+          `Rule "${rule}" refused a request (limit ${decision.limit}, retry in ${Math.ceil(decision.retryAfterMs / 1000)} s, answered from ${from})${since(more)}`,
+        ),
       ),
     );
   }
 
-  private shadowLimited(rule: string, decision: RateLimitDecision): void {
+  private shadowLimited(rule: string, decision: RateLimitDecision, origin: DecisionOrigin): void {
     this.folded.report(`shadow:${rule}`, (more) =>
       this.logger.log(
-        `Shadow rule "${rule}" is over its limit (${decision.limit} per window); the request went through${since(more)}`,
+        ofRequest(
+          origin,
+          `Shadow rule "${rule}" is over its limit (${decision.limit} per window); the request went through${since(more)}`,
+        ),
       ),
     );
   }
@@ -94,6 +101,20 @@ export class DecisionLogger implements RateLimiterObserver, OnModuleInit {
 
 /** The kind under which all decisions made without the store are folded. */
 const STORE = 'store';
+
+/**
+ * A line written on behalf of a request: its message with the request's correlation id and, when
+ * it is traced, its trace id (a JSON logger merges them into the line), else the message alone.
+ */
+function ofRequest(origin: DecisionOrigin, msg: string): string | Record<string, string> {
+  const traceId = activeTraceId();
+  if (origin.correlationId === undefined && traceId === undefined) return msg;
+  return {
+    msg,
+    ...(origin.correlationId === undefined ? {} : { correlationId: origin.correlationId }),
+    ...(traceId === undefined ? {} : { traceId }),
+  };
+}
 
 function since(folded: number): string {
   return folded > 0 ? `; ${folded} more since the last report` : '';

@@ -1,4 +1,4 @@
-import { context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, isSpanContextValid, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { DecisionOrigin, RateLimitDecision } from '../decision.js';
 import type { RateLimitPolicy } from '../policy/rate-limit-policy.js';
 
@@ -22,6 +22,12 @@ export const DecisionAttributes = {
  * real provider as soon as one is registered (the service's telemetry entry does so before Nest).
  */
 const tracer = trace.getTracer('floodgate');
+
+/** The active span's trace id, or undefined outside a trace (always, without an OpenTelemetry SDK). */
+export function activeTraceId(): string | undefined {
+  const spanContext = trace.getActiveSpan()?.spanContext();
+  return spanContext !== undefined && isSpanContextValid(spanContext) ? spanContext.traceId : undefined;
+}
 
 /**
  * Runs `decide` inside a `floodgate.decision` span when the caller is being traced, so the store's

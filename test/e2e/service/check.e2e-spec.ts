@@ -129,6 +129,25 @@ describe('Floodgate service: POST /v1/check (memory store)', () => {
     expect(res.headers.get('x-correlation-id')).toMatch(UUID);
   });
 
+  it('refuses fields named after Object.prototype members like any other unknown field', async () => {
+    for (const field of ['toString', 'valueOf', 'hasOwnProperty', '__defineGetter__']) {
+      const res = await postCheck(service, `{"clientId":"a","${field}":1}`);
+      expect({ field, status: res.status }).toEqual({ field, status: 400 });
+      expect(await res.json()).toMatchObject({ field, reason: 'is not allowed' });
+    }
+  });
+
+  it('lists at most 20 offending fields, however many the body has', async () => {
+    const body = Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`k${i}`, 1]));
+    const res = await postCheck(service, { clientId: 'a', ...body });
+    expect(res.status).toBe(413);
+    const small = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`k${i}`, 1]));
+    const refused = await postCheck(service, { clientId: 'a', ...small });
+    const answer = (await refused.json()) as { errors: unknown[]; field: string };
+    expect(answer.field).toBe('k0');
+    expect(answer.errors).toHaveLength(20);
+  });
+
   it('lists every offending field in errors', async () => {
     const res = await postCheck(service, { clientId: '', cost: 'x', extra: 1 });
     const body = (await res.json()) as Record<string, number>;
@@ -284,5 +303,18 @@ describe('Floodgate service: correlation ids and logs', () => {
     const text = JSON.stringify(service.logs);
     expect(text).not.toContain('SECRET-1');
     expect(text).not.toContain('SECRET-2');
+  });
+
+  it('never logs a credential sent in the query string', async () => {
+    const query = '?token=tok-SECRET-3&access_token=tok-SECRET-4&Authorization=tok-SECRET-5&limit=5';
+    await fetch(`${service.url}/health/live${query}`, { headers: { 'X-Correlation-ID': 'query-redaction' } });
+    const [line] = await logLinesWhere(service, (l) => l.correlationId === 'query-redaction');
+    expect(line).toMatchObject({
+      req: {
+        url: '/health/live?token=[redacted]&access_token=[redacted]&Authorization=[redacted]&limit=5',
+        query: { token: '[redacted]', access_token: '[redacted]', Authorization: '[redacted]', limit: '5' },
+      },
+    });
+    expect(JSON.stringify(service.logs)).not.toContain('SECRET-');
   });
 });
