@@ -4,7 +4,7 @@ import type { DecisionOrigin, DecisionOutcome, DecisionSource, RateLimitDecision
 import { DenialCache } from './denial-cache.js';
 import type { RateLimitPolicy } from './policy/rate-limit-policy.js';
 import type { ConsumeResult, RateLimitStore, StoreTarget } from './store/rate-limit.store.js';
-import { baseKey } from './store/store-key.js';
+import { BaseKeys } from './store/store-key.js';
 import { traceDecision } from './tracing/decision-span.js';
 
 export type FailMode = 'open' | 'closed';
@@ -68,6 +68,7 @@ export class RateLimiter {
   /** The observers with a `decided` hook: the only ones called per decision. */
   private readonly decisionObservers: RateLimiterObserver[] = [];
   private insuranceNodes: number;
+  private readonly keys: BaseKeys;
 
   constructor(
     private readonly store: RateLimitStore,
@@ -76,6 +77,7 @@ export class RateLimiter {
     private readonly insurance?: RateLimitStore,
   ) {
     this.insuranceNodes = settings.insuranceNodes ?? 0;
+    this.keys = new BaseKeys(settings.keyPrefix);
   }
 
   observe(observer: RateLimiterObserver): void {
@@ -105,7 +107,7 @@ export class RateLimiter {
   }
 
   private async decide(policy: RateLimitPolicy, identity: string, cost: number): Promise<RateLimitDecision> {
-    const key = baseKey(this.settings.keyPrefix, policy.name, identity);
+    const key = this.keys.of(policy.name, identity);
     if (cost > 0) {
       const cached = this.denials.get(key, policy, cost);
       if (cached !== undefined) return cached;
@@ -136,7 +138,7 @@ export class RateLimiter {
    */
   async peek(policy: RateLimitPolicy, identity: string): Promise<RateLimitDecision> {
     const { algorithm, limits, penalty } = policy;
-    const key = baseKey(this.settings.keyPrefix, policy.name, identity);
+    const key = this.keys.of(policy.name, identity);
     return toDecision(policy, await this.store.consume({ key, algorithm, limits, cost: 0, penalty }), 'store');
   }
 
@@ -147,7 +149,7 @@ export class RateLimiter {
    * there. A store failure rejects (nothing is forgotten on this node then).
    */
   async reset(policy: RateLimitPolicy, identity: string): Promise<void> {
-    const key = baseKey(this.settings.keyPrefix, policy.name, identity);
+    const key = this.keys.of(policy.name, identity);
     const target: StoreTarget = { key, algorithm: policy.algorithm, limits: policy.limits };
     await this.store.reset(target);
     await this.insurance?.reset(target);
@@ -159,7 +161,7 @@ export class RateLimiter {
    * store. For a reset made on another node (`reset()` there forgets its own).
    */
   forgetDenial(policy: Pick<RateLimitPolicy, 'name'>, identity: string): void {
-    this.denials.forget(baseKey(this.settings.keyPrefix, policy.name, identity));
+    this.denials.forget(this.keys.of(policy.name, identity));
   }
 
   /**
@@ -173,7 +175,7 @@ export class RateLimiter {
    */
   async release(policy: RateLimitPolicy, identity: string, leaseId: string): Promise<boolean> {
     if (policy.algorithm !== 'concurrency') return false;
-    const key = baseKey(this.settings.keyPrefix, policy.name, identity);
+    const key = this.keys.of(policy.name, identity);
     const request = { key, algorithm: policy.algorithm, limits: policy.limits, leaseId };
     try {
       // A lease taken while the store was down is the insurance limiter's (lease ids are unique
@@ -206,7 +208,7 @@ export class RateLimiter {
     }
     const consumedAtMs = decision.decidedAt;
     if (cost === 0 || policy.algorithm === 'concurrency' || consumedAtMs === undefined) return;
-    const key = baseKey(this.settings.keyPrefix, policy.name, identity);
+    const key = this.keys.of(policy.name, identity);
     const { algorithm } = policy;
     try {
       if (decision.source === 'store' && decision.outcome === 'allowed') {

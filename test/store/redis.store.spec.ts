@@ -362,6 +362,24 @@ describe('command counts (a redis-server of its own)', () => {
     },
   );
 
+  it.each(['sliding_window', 'token_bucket', 'fixed_window', 'gcra'] as const)(
+    '%s: a batch reads the clock once and a hot key once, writes it once, and leaves the TTL consumes one at a time leave',
+    async (algorithm) => {
+      const key = freshKey();
+      await admin.config('RESETSTAT');
+      await Promise.all(Array.from({ length: MAX_BATCH }, () => store.consume({ key, algorithm, limits, cost: 1 })));
+      const { info: _info, ...byCommand } = await calls();
+      expect(byCommand).toEqual({ evalsha: 1, time: 1, get: 1, set: 1 });
+      const lone = freshKey();
+      for (let i = 0; i < MAX_BATCH; i++) await store.consume({ key: lone, algorithm, limits, cost: 1 });
+      const ttl = (of: string) => admin.pttl(limitKey(of, algorithm, HOUR));
+      const [batched, alone] = [await ttl(key), await ttl(lone)];
+      expect(batched).toBeGreaterThan(0);
+      // The same usage under the same rule: the same TTL but for the few ms between the two.
+      expect(Math.abs(batched - alone)).toBeLessThan(1_000);
+    },
+  );
+
   it('answers a batch with mixed costs in order: a refusal in the middle takes nothing, reports take nothing', async () => {
     const key = freshKey();
     const five: LimitSpec[] = [{ limit: 5, windowMs: HOUR }];

@@ -25,6 +25,37 @@ export function baseKey(prefix: string, ruleName: string, identity: string): str
   return `${prefix}:{${digest.slice(0, 22)}}`;
 }
 
+/**
+ * `baseKey()` of the callers seen lately, per rule: the hash is most of what a decision costs the
+ * node beyond the store call, and a caller's next request has the same key. Bounded: past
+ * `maxPerRule` keys of one rule, or `maxRules` rules (`perResource` rules name a policy per
+ * resource), the oldest is dropped, so a flood of new identities or resources cannot grow it.
+ */
+export class BaseKeys {
+  private readonly byRule = new Map<string, Map<string, string>>();
+
+  constructor(
+    private readonly prefix: string,
+    private readonly maxPerRule = 10_000,
+    private readonly maxRules = 1_000,
+  ) {}
+
+  of(ruleName: string, identity: string): string {
+    let keys = this.byRule.get(ruleName);
+    if (keys === undefined) {
+      if (this.byRule.size >= this.maxRules) this.byRule.delete(this.byRule.keys().next().value!);
+      this.byRule.set(ruleName, (keys = new Map()));
+    }
+    let key = keys.get(identity);
+    if (key === undefined) {
+      key = baseKey(this.prefix, ruleName, identity);
+      if (keys.size >= this.maxPerRule) keys.delete(keys.keys().next().value!);
+      keys.set(identity, key);
+    }
+    return key;
+  }
+}
+
 /** The key of one limit of one caller: base key, algorithm and window (windows are unique per policy). */
 export function limitKey(base: string, algorithm: Algorithm, windowMs: number): string {
   return `${base}:${ALGORITHM_CODE[algorithm]}:${windowMs}`;

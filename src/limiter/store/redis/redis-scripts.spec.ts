@@ -76,7 +76,13 @@ describe('batchScriptSource', () => {
     "wraps the whole %s consume script in a function of one consume's keys and arguments",
     (algorithm) => {
       const batch = batchScriptSource(algorithm);
-      expect(batch).toContain(`local function consume(KEYS, ARGV)\n${scriptSources()[algorithm]}\nend`);
+      // The consume script whole but for its clock: the batch reads TIME once, before every consume.
+      const clock = include('clock.lua');
+      const consume = scriptSources()[algorithm].replace(clock, '');
+      expect(consume).not.toContain("redis.call('TIME')");
+      expect(batch).toContain(`local function consume(KEYS, ARGV)\n${consume}\nend`);
+      expect(batch.indexOf(clock)).toBeLessThan(batch.indexOf('local function consume'));
+      expect(batch.match(/redis\.call\('TIME'\)/g)).toHaveLength(1);
       expect(batch).not.toMatch(/^--- @(include|consume)/m);
       expect(batch.trimEnd().endsWith('return replies')).toBe(true);
     },

@@ -81,11 +81,15 @@ const INCLUDE_LINE = /^--- @include "([^"\r\n]+)"[ \t]*$/gm;
  * Each file goes in once, where it is first named (a later line naming it again is dropped), so
  * two includes can share a third. Redis gets one self-contained script: EVALSHA has no includes.
  *
+ * `provided`: files the text will be placed inside of, which already define what they define:
+ * their include lines are dropped.
+ *
  * Throws, naming the script and the include, when an include names no file or includes itself.
  */
-export function expandIncludes(file: URL): string {
+export function expandIncludes(file: URL, provided: readonly URL[] = []): string {
   const script = basename(fileURLToPath(file));
-  const included = new Set<string>([file.href]);
+  // Files the caller provides around this one are dropped like a second include of them.
+  const included = new Set<string>([file.href, ...provided.map((url) => url.href)]);
 
   const expand = (url: URL, text: string, chain: readonly string[]): string =>
     text.replace(INCLUDE_LINE, (_line, path: string) => {
@@ -114,11 +118,18 @@ export function expandIncludes(file: URL): string {
 
 const expanded = new Map<string, string>();
 
+/** The clock batch.lua reads once for all the consumes it runs. */
+const BATCH_CLOCK = 'includes/clock.lua';
+
+function scriptUrl(file: string): URL {
+  return new URL(`./scripts/${file}`, import.meta.url);
+}
+
 /** One script file's source as Redis runs it: read once, includes expanded (see {@link expandIncludes}). */
 export function scriptSource(file: string): string {
   let source = expanded.get(file);
   if (source === undefined) {
-    source = expandIncludes(new URL(`./scripts/${file}`, import.meta.url));
+    source = expandIncludes(scriptUrl(file));
     expanded.set(file, source);
   }
   return source;
@@ -134,8 +145,9 @@ export function batchScriptSource(algorithm: RateAlgorithm): string {
   if (source === undefined) {
     const wrapper = scriptSource(BATCH_FILE);
     if (!BATCH_SLOT.test(wrapper)) throw new Error(`Lua script ${BATCH_FILE} has no --- @consume line`);
-    // A function as the replacement: `$` in a script must stay as it is.
-    source = wrapper.replace(BATCH_SLOT, () => `${scriptSource(file)}\n`);
+    // The clock is batch.lua's, once for the batch; a function as the replacement: `$` in a script must stay as it is.
+    const consume = expandIncludes(scriptUrl(file), [scriptUrl(BATCH_CLOCK)]);
+    source = wrapper.replace(BATCH_SLOT, () => `${consume}\n`);
     expanded.set(`batch:${file}`, source);
   }
   return source;

@@ -1,0 +1,23 @@
+import { BaseKeys, baseKey } from './store-key.js';
+
+describe('BaseKeys', () => {
+  it('answers what baseKey() answers', () => {
+    const keys = new BaseKeys('fg');
+    for (const [rule, identity] of [
+      ['search', 'ip:203.0.113.7'],
+      ['search', 'ip:203.0.113.8'],
+      ['login', 'ip:203.0.113.7'],
+    ] as const) {
+      expect(keys.of(rule, identity)).toBe(baseKey('fg', rule, identity));
+      expect(keys.of(rule, identity)).toBe(baseKey('fg', rule, identity));
+    }
+  });
+
+  it('keeps at most maxPerRule identities per rule and maxRules rules, still answering right past them', () => {
+    const keys = new BaseKeys('fg', 3, 2);
+    for (let i = 0; i < 10; i++) expect(keys.of(`r${i % 4}`, `id${i}`)).toBe(baseKey('fg', `r${i % 4}`, `id${i}`));
+    const held = (keys as unknown as { byRule: Map<string, Map<string, string>> }).byRule;
+    expect(held.size).toBeLessThanOrEqual(2);
+    for (const perRule of held.values()) expect(perRule.size).toBeLessThanOrEqual(3);
+  });
+});
