@@ -357,7 +357,7 @@ describe('MemoryRateLimitStore', () => {
       }
     });
 
-    it('keeps at most maxKeys, evicting the least recently used', async () => {
+    it('keeps at most maxKeys, evicting the oldest key not used since (second chance)', async () => {
       const bounded = new MemoryRateLimitStore({ maxKeys: 3, now: clock.now, sweepIntervalMs: 0 });
       const limits = [{ limit: 1, windowMs: 60_000 }];
       const take = (key: string) => bounded.consume({ key, algorithm: 'fixed_window', limits, cost: 1 });

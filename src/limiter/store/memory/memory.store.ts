@@ -24,21 +24,29 @@ export interface MemoryRateLimitStoreOptions {
   now?: () => number;
 }
 
+/** A stored state and whether it was used since the evictor last passed it (the CLOCK algorithm's bit). */
+interface Entry {
+  state: MeterState;
+  used: boolean;
+}
+
 /**
  * A `RateLimitStore` in process memory: one node's limits (tests, single-instance apps) and the
  * fail-open insurance limiter. Same semantics as the Redis store for every algorithm, penalties
  * and leases included; atomic because every operation runs synchronously from start to end.
  *
  * Memory is bounded: a key is dropped once its usage has drained (by one periodic sweep for the
- * whole store, never a timer per hit), and past `maxKeys` the least recently used key goes.
+ * whole store, never a timer per hit), and past `maxKeys` a key not used lately goes: the oldest
+ * key not used since the evictor last passed it (second chance, CLOCK). A use only sets a flag,
+ * where moving the key to the end of a recency order cost a delete and an insert per hit.
  *
  * @example
  * const store = new MemoryRateLimitStore({ maxKeys: 100_000 });
  * await store.consume({ key, algorithm: 'gcra', limits: [{ limit: 10, windowMs: 1_000 }], cost: 1 });
  */
 export class MemoryRateLimitStore implements RateLimitStore {
-  /** Insertion order is recency order: every access moves a key to the end. */
-  private readonly entries = new Map<string, MeterState>();
+  /** In insertion order, which the evictor walks from the oldest. */
+  private readonly entries = new Map<string, Entry>();
   private readonly maxKeys: number;
   private readonly now: () => number;
   private readonly leaseIds = new LeaseIds();
@@ -70,7 +78,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
     checkLimits({ key, algorithm, limits });
     const now = this.now();
     const leasesKey = limitKey(key, algorithm, limits[0]!.windowMs);
-    const state = this.entries.get(leasesKey) as LeaseState | undefined;
+    const state = this.entries.get(leasesKey)?.state as LeaseState | undefined;
     if (state === undefined) return false;
     const expiry = state.leases.get(leaseId);
     state.leases.delete(leaseId);
@@ -85,7 +93,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
     const now = this.now();
     const meter = METERS[algorithm];
     for (const spec of limits) {
-      const stored = this.entries.get(limitKey(key, algorithm, spec.windowMs));
+      const stored = this.entries.get(limitKey(key, algorithm, spec.windowMs))?.state;
       if (stored !== undefined) meter.refund(meter.load(stored, spec, now), spec, cost, consumedAtMs, now);
     }
   }
@@ -106,49 +114,53 @@ export class MemoryRateLimitStore implements RateLimitStore {
   /** Drops every key whose usage has fully drained. */
   sweep(): void {
     const now = this.now();
-    for (const [key, state] of this.entries) if (state.expiresAt <= now) this.entries.delete(key);
+    for (const [key, entry] of this.entries) if (entry.state.expiresAt <= now) this.entries.delete(key);
   }
 
+  /** Plain loops, no closures: this is a single-node app's whole decision. */
   private consumeNow({ key, algorithm, limits, cost, penalty }: ConsumeRequest): ConsumeResult {
     const now = this.now();
     const meter = METERS[algorithm as keyof typeof METERS];
-    const keys = limits.map((spec) => limitKey(key, algorithm, spec.windowMs));
-    const states = limits.map((spec, i) => meter.load(this.touch(keys[i]!), spec, now));
-    const statuses = (): LimitStatus[] => limits.map((spec, i) => meter.status(states[i]!, spec, now));
-
-    const neverFits = limits.some((spec) => cost > meter.capacity(spec));
+    const n = limits.length;
+    const keys = new Array<string>(n);
+    const states = new Array<MeterState>(n);
+    let neverFits = false;
+    for (let i = 0; i < n; i++) {
+      const spec = limits[i]!;
+      keys[i] = limitKey(key, algorithm, spec.windowMs);
+      states[i] = meter.load(this.touch(keys[i]!), spec, now);
+      if (cost > meter.capacity(spec)) neverFits = true;
+    }
     let retryAfterMs = 0;
     if (neverFits) retryAfterMs = longestWindow(limits);
     else if (cost > 0) {
-      limits.forEach((spec, i) => {
+      for (let i = 0; i < n; i++) {
+        const spec = limits[i]!;
         if (!meter.fits(states[i]!, spec, cost, now)) {
           retryAfterMs = Math.max(retryAfterMs, meter.retryAfterMs(states[i]!, spec, cost, now));
         }
-      });
+      }
     }
     let blockedUntil = 0;
     if (penalty !== undefined)
       ({ retryAfterMs, blockedUntil } = this.penalize(key, penalty, cost, retryAfterMs, neverFits, now));
-    if (retryAfterMs > 0)
-      return withBlock({ allowed: false, nowMs: now, retryAfterMs, limits: statuses() }, blockedUntil);
-
-    if (cost > 0) {
-      limits.forEach((spec, i) => {
-        meter.take(states[i]!, spec, cost, now);
+    const allowed = retryAfterMs === 0;
+    if (allowed && cost > 0) {
+      for (let i = 0; i < n; i++) {
+        meter.take(states[i]!, limits[i]!, cost, now);
         this.save(keys[i]!, states[i]!);
-      });
+      }
     }
-    return withBlock({ allowed: true, nowMs: now, retryAfterMs: 0, limits: statuses() }, blockedUntil);
+    const statuses = new Array<LimitStatus>(n);
+    for (let i = 0; i < n; i++) statuses[i] = meter.status(states[i]!, limits[i]!, now);
+    return withBlock({ allowed, nowMs: now, retryAfterMs, limits: statuses }, blockedUntil);
   }
 
   /** The penalty's say on the limits' verdict (`retryAfterMs` 0: they fit); stores a block it starts. */
   private penalize(key: string, penalty: Penalty, cost: number, retryAfterMs: number, neverFits: boolean, now: number) {
     const pKey = penaltyKey(key);
     const verdict = penalize(this.touch(pKey) as PenaltyState | undefined, penalty, cost, retryAfterMs, neverFits, now);
-    if (verdict.started !== undefined) {
-      this.entries.delete(pKey);
-      this.save(pKey, verdict.started);
-    }
+    if (verdict.started !== undefined) this.replace(pKey, verdict.started);
     return verdict;
   }
 
@@ -181,23 +193,44 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return { allowed: true, nowMs: now, retryAfterMs: 0, limits: [leaseStatus(state, spec, now)], leaseId };
   }
 
-  /** The stored state, moved to the recent end of the eviction order. */
+  /** The stored state, marked as used (it gets a second chance when the evictor passes it). */
   private touch(key: string): MeterState | undefined {
-    const state = this.entries.get(key);
-    if (state !== undefined) {
-      this.entries.delete(key);
-      this.entries.set(key, state);
-    }
-    return state;
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    entry.used = true;
+    return entry.state;
   }
 
+  /** Stores `state` under `key` unless the key holds it already (states are updated in place). */
   private save(key: string, state: MeterState): void {
     if (this.entries.has(key)) return;
-    if (this.entries.size >= this.maxKeys) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
+    this.makeRoom();
+    // Unmarked: being the newest key is its recency; the bit records uses after that.
+    this.entries.set(key, { state, used: false });
+  }
+
+  /** Stores `state` under `key` in place of what it holds. */
+  private replace(key: string, state: MeterState): void {
+    const entry = this.entries.get(key);
+    if (entry === undefined) this.save(key, state);
+    else {
+      entry.state = state;
+      entry.used = true;
     }
-    this.entries.set(key, state);
+  }
+
+  /**
+   * Below `maxKeys`, nothing. At it, evicts the oldest key not used since the last pass: a used key
+   * loses its bit and moves to the end, so each key is passed over at most once per eviction.
+   */
+  private makeRoom(): void {
+    if (this.entries.size < this.maxKeys) return;
+    for (const [key, entry] of this.entries) {
+      this.entries.delete(key);
+      if (!entry.used) return;
+      entry.used = false;
+      this.entries.set(key, entry);
+    }
   }
 }
 
