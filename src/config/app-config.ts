@@ -14,6 +14,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
  */
 export interface AppConfig {
   readonly port: number;
+  /** Listen address (HOST): 127.0.0.1 by default with the embedded database, else 0.0.0.0. */
   readonly host: string;
   /** REDIS_URL, validated by the limiter's `parseRedisUrl`. Unset: the in-process memory store (one node). */
   readonly redisUrl: string | undefined;

@@ -72,9 +72,10 @@ export class EnvironmentVariables {
   @IntegerVariable(0, 65535)
   PORT = 3000;
 
+  /** Unset: 127.0.0.1 with the embedded database (the quick start), 0.0.0.0 with DATABASE_URL. */
   @Expose()
   @Matches(HOST, { message: 'must be an IP address or a host name' })
-  HOST = '0.0.0.0';
+  HOST?: string;
 
   @ParsedBy(parseRedisUrlVariable)
   REDIS_URL?: string;

@@ -17,7 +17,8 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       port: 3000,
-      host: '0.0.0.0',
+      // The embedded database: loopback only.
+      host: '127.0.0.1',
       redisUrl: undefined,
       failMode: 'open',
       defaultLimit: 100,
@@ -40,6 +41,15 @@ describe('loadConfig', () => {
     });
     expect(config.nodeId).toMatch(/^[A-Za-z0-9._-]+:3000$/);
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('listens on loopback with the embedded database, everywhere with a database of its own, as HOST says when set', () => {
+    expect(loadConfig({}).host).toBe('127.0.0.1');
+    expect(loadConfig({ DATABASE_URL: 'postgresql://app@db/floodgate', ADMIN_TOKEN: TOKEN }).host).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ DATABASE_URL: 'postgresql://app@db/floodgate', ADMIN_TOKEN: TOKEN, HOST: '::1' }).host).toBe(
+      '::1',
+    );
   });
 
   it('treats empty variables as unset and ignores unrelated ones', () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import {
   type SchemaObject,
   SwaggerModule,
 } from '@nestjs/swagger';
+import type { FastifyInstance } from 'fastify';
 import { CHECK_REQUEST_SCHEMA, RELEASE_REQUEST_SCHEMA } from '../check/check-request.js';
 import { CreateRuleDto } from '../rules/dto/create-rule.dto.js';
 import { RuleLimitDto } from '../rules/dto/rule-limit.dto.js';
@@ -253,6 +255,37 @@ const UI_ASSETS: Readonly<Record<string, string>> = {
   'favicon-32x32.png': 'image/png',
 };
 
+/** The page's one inline script: swagger-ui reading the document from `jsonUrl`. */
+function uiScript(jsonUrl: string): string {
+  return `
+    window.ui = SwaggerUIBundle({
+      url: ${JSON.stringify(jsonUrl)},
+      dom_id: '#swagger-ui',
+      presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+      layout: 'StandaloneLayout',
+      persistAuthorization: false,
+    });
+  `;
+}
+
+/**
+ * The headers of every answer under `/docs`: a page that holds the admin token a user types in
+ * must not be framed (clickjacking), sniffed into another type, or run scripts other than its own
+ * files and its one inline script (allowed by its hash). swagger-ui styles elements inline.
+ */
+export function docsHeaders(jsonUrl: string): [string, string][] {
+  const scriptHash = createHash('sha256').update(uiScript(jsonUrl)).digest('base64');
+  return [
+    [
+      'Content-Security-Policy',
+      `default-src 'self'; script-src 'self' 'sha256-${scriptHash}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'`,
+    ],
+    ['X-Frame-Options', 'DENY'],
+    ['X-Content-Type-Options', 'nosniff'],
+    ['Referrer-Policy', 'no-referrer'],
+  ];
+}
+
 /** The UI page: swagger-ui reading the document from `jsonUrl`. */
 function uiPage(base: string, jsonUrl: string): string {
   return `<!DOCTYPE html>
@@ -267,15 +300,7 @@ function uiPage(base: string, jsonUrl: string): string {
   <div id="swagger-ui"></div>
   <script src="${base}/swagger-ui-bundle.js"></script>
   <script src="${base}/swagger-ui-standalone-preset.js"></script>
-  <script>
-    window.ui = SwaggerUIBundle({
-      url: ${JSON.stringify(jsonUrl)},
-      dom_id: '#swagger-ui',
-      presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
-      layout: 'StandaloneLayout',
-      persistAuthorization: false,
-    });
-  </script>
+  <script>${uiScript(jsonUrl)}</script>
 </body>
 </html>
 `;
@@ -300,6 +325,13 @@ export function setupOpenApi(app: INestApplication): OpenAPIObject {
   const jsonUrl = `${base}/json`;
   SwaggerModule.setup(OPENAPI_PATH, app, document, { jsonDocumentUrl: jsonUrl, raw: ['json'], ui: false });
   const http = app.getHttpAdapter();
+  const headers = docsHeaders(jsonUrl);
+  (http.getInstance() as FastifyInstance).addHook('onRequest', (request, reply, done) => {
+    if (request.url === base || request.url.startsWith(`${base}/`) || request.url.startsWith(`${base}?`)) {
+      for (const [name, value] of headers) reply.raw.setHeader(name, value);
+    }
+    done();
+  });
   const page = uiPage(base, jsonUrl);
   http.get(base, (_request: unknown, reply: unknown) => {
     http.setHeader(reply, 'Content-Type', 'text/html; charset=utf-8');
