@@ -33,6 +33,10 @@ export interface AppConfig {
   readonly logLevel: LogLevel;
   readonly nodeId: string;
   readonly bodyLimitBytes: number;
+  /** Longest a request may take to arrive whole, headers and body (REQUEST_TIMEOUT_MS): a 408 after. */
+  readonly requestTimeoutMs: number;
+  /** Longest a connection may stay silent, mid-request or idle (CONNECTION_TIMEOUT_MS): closed after. */
+  readonly connectionTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
   /**
    * DATABASE_URL (validated as a postgres:// URL; never logged, it may hold a password). Unset in

@@ -125,6 +125,12 @@ export class EnvironmentVariables {
   @IntegerVariable(0, 600_000)
   SHUTDOWN_TIMEOUT_MS = 10_000;
 
+  @IntegerVariable(1_000, 600_000)
+  REQUEST_TIMEOUT_MS = 30_000;
+
+  @IntegerVariable(1_000, 600_000)
+  CONNECTION_TIMEOUT_MS = 10_000;
+
   @ParsedBy(parseDatabaseUrl)
   DATABASE_URL?: string;
 

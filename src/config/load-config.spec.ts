@@ -38,6 +38,8 @@ describe('loadConfig', () => {
       adminReadonlyToken: undefined,
       rulesRefreshIntervalMs: 5_000,
       rulesStaleAfterMs: 15_000,
+      requestTimeoutMs: 30_000,
+      connectionTimeoutMs: 10_000,
     });
     expect(config.nodeId).toMatch(/^[A-Za-z0-9._-]+:3000$/);
     expect(Object.isFrozen(config)).toBe(true);
@@ -82,6 +84,8 @@ describe('loadConfig', () => {
       ADMIN_READONLY_TOKEN: 'reader-token-0123456789',
       RULES_REFRESH_INTERVAL_MS: '250',
       RULES_STALE_AFTER_MS: '60000',
+      REQUEST_TIMEOUT_MS: '5000',
+      CONNECTION_TIMEOUT_MS: '2000',
       BLOCK_RESPONSE_STATUS: '403',
       API_KEY_FAILURE_LIMIT: '5',
       API_KEY_FAILURE_WINDOW_MS: '30000',
@@ -116,6 +120,8 @@ describe('loadConfig', () => {
       adminReadonlyToken: 'reader-token-0123456789',
       rulesRefreshIntervalMs: 250,
       rulesStaleAfterMs: 60_000,
+      requestTimeoutMs: 5_000,
+      connectionTimeoutMs: 2_000,
       blockResponseStatus: 403,
       apiKeyFailureLimit: 5,
       apiKeyFailureWindowMs: 30_000,

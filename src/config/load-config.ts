@@ -64,6 +64,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     logLevel: vars.LOG_LEVEL,
     nodeId: vars.NODE_ID ?? defaultNodeId(vars.PORT),
     bodyLimitBytes: vars.BODY_LIMIT_BYTES,
+    requestTimeoutMs: vars.REQUEST_TIMEOUT_MS,
+    connectionTimeoutMs: vars.CONNECTION_TIMEOUT_MS,
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
     databaseUrl: vars.DATABASE_URL,
     dataDir: vars.DATA_DIR,

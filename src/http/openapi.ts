@@ -10,7 +10,6 @@ import {
   type SchemaObject,
   SwaggerModule,
 } from '@nestjs/swagger';
-import type { FastifyInstance } from 'fastify';
 import { CHECK_REQUEST_SCHEMA, RELEASE_REQUEST_SCHEMA } from '../check/check-request.js';
 import { CreateRuleDto } from '../rules/dto/create-rule.dto.js';
 import { RuleLimitDto } from '../rules/dto/rule-limit.dto.js';
@@ -323,17 +322,21 @@ export function setupOpenApi(app: INestApplication): OpenAPIObject {
   const document = buildOpenApiDocument(app);
   const base = `/${OPENAPI_PATH}`;
   const jsonUrl = `${base}/json`;
-  SwaggerModule.setup(OPENAPI_PATH, app, document, { jsonDocumentUrl: jsonUrl, raw: ['json'], ui: false });
   const http = app.getHttpAdapter();
+  // Set by each of these routes, not by a hook every request of the service would run.
   const headers = docsHeaders(jsonUrl);
-  (http.getInstance() as FastifyInstance).addHook('onRequest', (request, reply, done) => {
-    if (request.url === base || request.url.startsWith(`${base}/`) || request.url.startsWith(`${base}?`)) {
-      for (const [name, value] of headers) reply.raw.setHeader(name, value);
-    }
-    done();
+  const withDocsHeaders = (reply: unknown) => {
+    for (const [name, value] of headers) http.setHeader(reply, name, value);
+  };
+  const json = JSON.stringify(document);
+  http.get(jsonUrl, (_request: unknown, reply: unknown) => {
+    withDocsHeaders(reply);
+    http.setHeader(reply, 'Content-Type', 'application/json; charset=utf-8');
+    http.reply(reply, json, 200);
   });
   const page = uiPage(base, jsonUrl);
   http.get(base, (_request: unknown, reply: unknown) => {
+    withDocsHeaders(reply);
     http.setHeader(reply, 'Content-Type', 'text/html; charset=utf-8');
     http.reply(reply, page, 200);
   });
@@ -343,6 +346,7 @@ export function setupOpenApi(app: INestApplication): OpenAPIObject {
     http.get(`${base}/${file}`, async (_request: unknown, reply: unknown) => {
       // Read once, on first use: most nodes never serve the UI.
       content ??= readFile(path.join(assets, file));
+      withDocsHeaders(reply);
       http.setHeader(reply, 'Content-Type', type);
       http.setHeader(reply, 'Cache-Control', 'public, max-age=3600');
       http.reply(reply, await content, 200);
