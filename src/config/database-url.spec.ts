@@ -6,6 +6,9 @@ describe('DATABASE_URL', () => {
       'db.internal:5433/floodgate',
     );
     expect(describeDatabaseUrl('postgres://db')).toBe('db:5432');
+    expect(describeDatabaseUrl('postgresql://postgres@localhost/postgres?host=%2Fsrv%2F.data%2Fsocket')).toBe(
+      '/srv/.data/socket (Unix socket)/postgres',
+    );
   });
 
   it('refuses what is not a postgres URL with an error that does not repeat it', () => {

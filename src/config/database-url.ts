@@ -31,5 +31,9 @@ export function parseDatabaseUrl(value: string): URL {
  */
 export function describeDatabaseUrl(value: string): string {
   const url = parseDatabaseUrl(value);
-  return `${url.hostname}:${url.port || '5432'}${url.pathname === '/' ? '' : url.pathname}`;
+  const database = url.pathname === '/' ? '' : url.pathname;
+  // `?host=/dir`: a Unix socket in that folder (the embedded database's), whatever the hostname says.
+  const socketDir = url.searchParams.get('host');
+  if (socketDir?.startsWith('/')) return `${socketDir} (Unix socket)${database}`;
+  return `${url.hostname}:${url.port || '5432'}${database}`;
 }

@@ -1,5 +1,5 @@
 import { Test } from '@nestjs/testing';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -43,7 +43,11 @@ describe('startEmbeddedPostgres (PGlite behind a wire-protocol socket)', () => {
     'migrates, serves the Prisma client, and keeps the data across a stop and start',
     async () => {
       embedded = await startEmbeddedPostgres({ dataDir });
-      expect(embedded.url).toMatch(/^postgresql:\/\/postgres@127\.0\.0\.1:\d+\/postgres/);
+      // A Unix socket in a folder only this user may enter: PGlite's server asks for no password.
+      const socketDir = path.join(dataDir, 'socket');
+      expect(embedded.url).toBe(`postgresql://postgres@localhost/postgres?host=${encodeURIComponent(socketDir)}`);
+      expect(statSync(socketDir).mode & 0o777).toBe(0o700);
+      expect(statSync(path.join(socketDir, '.s.PGSQL.5432')).isSocket()).toBe(true);
       expect((await applyMigrations(embedded.url)).applied).toEqual(migrationNames());
 
       const created = await withPrisma(embedded.url, (prisma) =>
@@ -95,6 +99,22 @@ describe('startEmbeddedPostgres (PGlite behind a wire-protocol socket)', () => {
         return { start, bumped: bumped.sort((a, b) => (a < b ? -1 : 1)) };
       });
       expect(versions.bumped).toEqual(Array.from({ length: 5 }, (_, i) => versions.start + BigInt(i + 1)));
+    },
+    EMBEDDED_TIMEOUT_MS,
+  );
+
+  it(
+    'listens on TCP only when asked to, on the loopback address given',
+    async () => {
+      const tcpDir = mkdtempSync(path.join(tmpdir(), 'floodgate-pglite-tcp-'));
+      const tcp = await startEmbeddedPostgres({ dataDir: tcpDir, host: '127.0.0.1' });
+      try {
+        expect(tcp.url).toMatch(/^postgresql:\/\/postgres@127\.0\.0\.1:\d+\/postgres/);
+        expect(await withPrisma(tcp.url, (prisma) => prisma.$queryRaw`SELECT 1 AS one`)).toEqual([{ one: 1 }]);
+      } finally {
+        await tcp.stop();
+        rmSync(tcpDir, { recursive: true, force: true });
+      }
     },
     EMBEDDED_TIMEOUT_MS,
   );

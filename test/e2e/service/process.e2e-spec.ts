@@ -277,13 +277,14 @@ async function startEmbedded(dataDir: string) {
   expect(output().split(token!)).toHaveLength(2);
   const database = lines.find((line) => line.msg.startsWith('Database: '))?.msg ?? '';
   expect(database).toContain(`embedded Postgres (PGlite, data in ${dataDir})`);
-  const address = /at (127\.0\.0\.1:\d+)\/postgres$/.exec(database)?.[1];
-  expect(address).toBeDefined();
+  // A Unix socket in DATA_DIR, never a TCP port: PGlite's server asks for no password.
+  const socketDir = /at (\/\S+) \(Unix socket\)\/postgres$/.exec(database)?.[1];
+  expect(socketDir).toBe(join(dataDir, 'socket'));
   return {
     port,
     token: token!,
     migrations: lines.find((line) => line.msg.startsWith('Migrations: '))?.msg ?? '',
-    databaseUrl: `postgresql://postgres@${address}/postgres?sslmode=disable`,
+    databaseUrl: `postgresql://postgres@localhost/postgres?host=${encodeURIComponent(socketDir!)}`,
     stop: () => {
       child.kill('SIGTERM');
       return exited;
