@@ -126,7 +126,7 @@ export class AppModule {
           useFactory: () => limiterOptions,
         }),
         HealthModule.forRoot({ database: dbModule, rules: rulesModule }),
-        CheckModule,
+        CheckModule.forRoot({ callerTokens: config.checkTokens }),
         nodesModule,
         ExplainModule.forRoot({ imports: [adminModule, rulesModule] }),
         CountersModule.forRoot({ imports: [adminModule, rulesModule, auditModule] }),

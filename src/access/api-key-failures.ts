@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import {
   clientIp,
   DEFAULT_IPV6_SUBNET,
@@ -6,6 +6,7 @@ import {
   RateLimiter,
   type RateLimitPolicy,
 } from '../limiter/index.js';
+import { FoldedLog } from '../limiter/resilience/folded-log.js';
 import { BlocksRepository } from './blocks.repository.js';
 import {
   ACCESS_OPTIONS,
@@ -17,6 +18,12 @@ import {
 
 /** The limiter policy that counts invalid API keys per address. */
 export const API_KEY_FAILURE_POLICY_NAME = 'api-key-failures';
+/** The limiter policy that counts the invalid API keys an authenticated `/v1/check` caller passes on. */
+export const CALLER_KEY_FAILURE_POLICY_NAME = 'api-key-failures-caller';
+/** A caller may pass on this many times the failures one address may have before it is blocked. */
+export const CALLER_FAILURE_FACTOR = 10;
+/** Blocks decided within this long are written together: one rules version, one reload of the fleet. */
+export const BLOCK_BATCH_MS = 1_000;
 const ORIGIN: DecisionOrigin = Object.freeze({ entry: 'api_key_auth' });
 
 /**
@@ -24,15 +31,25 @@ const ORIGIN: DecisionOrigin = Object.freeze({ entry: 'api_key_auth' });
  * the same store); the attempt that goes over the limit blocks the address for `apiKeyBlockMs`,
  * as a block written by `system` (audited, enforced by every node like an admin's block).
  * Off the response path: the 401 does not wait for any of it.
+ *
+ * Two bounds keep it from being turned against others. Blocks decided within `BLOCK_BATCH_MS` are
+ * written in one snapshot write, so a flood of them costs the fleet one reload per second, not one
+ * each. And an authenticated `/v1/check` caller, which names the addresses itself, has its own
+ * count (`CALLER_FAILURE_FACTOR` times an address's): past it, the addresses it names are no
+ * longer blocked on its word, and that is logged.
  */
 @Injectable()
-export class ApiKeyFailures {
+export class ApiKeyFailures implements OnModuleDestroy {
   private readonly logger = new Logger('ApiKeys');
   private readonly policy: RateLimitPolicy;
+  private readonly callerPolicy: RateLimitPolicy;
   private readonly blockMs: number;
   private readonly ipv6Subnet: number;
-  /** Addresses being blocked right now: one block per burst of failures, not one per failure. */
-  private readonly blocking = new Set<string>();
+  /** Addresses to block in the next write, and those being written: one block per address at a time. */
+  private readonly pending = new Set<string>();
+  private readonly writing = new Set<string>();
+  private flush: { timer: NodeJS.Timeout; written: Promise<void>; resolve: () => void } | undefined;
+  private readonly overCallers = new FoldedLog(60_000);
 
   constructor(
     @Inject(RateLimiter) private readonly limiter: RateLimiter,
@@ -41,41 +58,91 @@ export class ApiKeyFailures {
   ) {
     const limit = options.apiKeyFailureLimit ?? DEFAULT_API_KEY_FAILURE_LIMIT;
     const windowMs = options.apiKeyFailureWindowMs ?? DEFAULT_API_KEY_FAILURE_WINDOW_MS;
-    this.policy = Object.freeze({
-      name: API_KEY_FAILURE_POLICY_NAME,
-      algorithm: 'sliding_window',
-      limits: Object.freeze([Object.freeze({ limit, windowMs })]),
-      shadow: false,
-    });
+    const policy = (name: string, units: number): RateLimitPolicy =>
+      Object.freeze({
+        name,
+        algorithm: 'sliding_window',
+        limits: Object.freeze([Object.freeze({ limit: units, windowMs })]),
+        shadow: false,
+      });
+    this.policy = policy(API_KEY_FAILURE_POLICY_NAME, limit);
+    this.callerPolicy = policy(CALLER_KEY_FAILURE_POLICY_NAME, limit * CALLER_FAILURE_FACTOR);
     this.blockMs = options.apiKeyBlockMs ?? DEFAULT_API_KEY_BLOCK_MS;
     this.ipv6Subnet = options.ipv6Subnet ?? DEFAULT_IPV6_SUBNET;
   }
 
-  /** Counts one invalid key from `address`; resolves once any block it caused is written. Never rejects. */
-  async record(address: string | undefined): Promise<void> {
+  /**
+   * Counts one invalid key from `address` (passed on by `caller`, when an authenticated service
+   * named the address); resolves once any block it caused is written. Never rejects.
+   */
+  async record(address: string | undefined, caller?: string): Promise<void> {
     // One host owns its whole IPv6 /64: it is counted, and blocked, as one.
     const ip = clientIp(address, this.ipv6Subnet);
     if (address === undefined || ip === 'unknown') return;
+    const callerOver =
+      caller !== undefined &&
+      (await this.limiter.consume(this.callerPolicy, `caller:${caller}`, 1, ORIGIN)).outcome === 'limited';
     const decision = await this.limiter.consume(this.policy, `ip:${ip}`, 1, ORIGIN);
-    if (decision.outcome !== 'limited' || this.blocking.has(ip)) return;
-    this.blocking.add(ip);
+    if (decision.outcome !== 'limited') return;
+    if (callerOver) {
+      this.overCallers.report(caller!, (more) =>
+        this.logger.warn(
+          `Caller "${caller}" passes on more than ${this.callerPolicy.limits[0]!.limit} invalid API keys per window: the addresses it names are not blocked on its word${more > 0 ? `; ${more} more since the last report` : ''}`,
+        ),
+      );
+      return;
+    }
+    if (this.pending.has(ip) || this.writing.has(ip)) return this.flush?.written;
+    this.pending.add(ip);
+    return this.scheduled();
+  }
+
+  /** Writes what is pending now (at shutdown nothing decided is dropped). */
+  async onModuleDestroy(): Promise<void> {
+    if (this.flush === undefined) return;
+    clearTimeout(this.flush.timer);
+    await this.write();
+  }
+
+  /** The next write of the pending blocks, scheduled when none is. */
+  private scheduled(): Promise<void> {
+    if (this.flush === undefined) {
+      let resolve!: () => void;
+      const written = new Promise<void>((done) => (resolve = done));
+      const timer = setTimeout(() => void this.write(), BLOCK_BATCH_MS);
+      timer.unref();
+      this.flush = { timer, written, resolve };
+    }
+    return this.flush.written;
+  }
+
+  private async write(): Promise<void> {
+    const flush = this.flush;
+    this.flush = undefined;
+    const ips = [...this.pending];
+    this.pending.clear();
+    for (const ip of ips) this.writing.add(ip);
+    const [spec] = this.policy.limits;
+    const reason = `more than ${spec!.limit} invalid API keys within ${spec!.windowMs / 1000} s`;
     try {
-      const [spec] = this.policy.limits;
-      const block = await this.blocks.create(
-        {
-          type: 'ip',
+      const written = await this.blocks.createMany(
+        ips.map((ip) => ({
+          type: 'ip' as const,
           value: ip,
           durationMs: this.blockMs,
-          reason: `more than ${spec!.limit} invalid API keys within ${spec!.windowMs / 1000} s`,
+          reason,
           publicReason: 'Too many invalid API keys',
-        },
+        })),
         'system',
       );
-      this.logger.warn(`Blocked ${ip} until ${block.expiresAt}: ${block.reason} (block ${block.id})`);
+      for (const block of written) {
+        this.logger.warn(`Blocked ${block.value} until ${block.expiresAt}: ${block.reason} (block ${block.id})`);
+      }
     } catch (error) {
-      this.logger.error({ err: error }, `Could not block ${ip} after repeated invalid API keys`);
+      this.logger.error({ err: error }, `Could not block ${ips.join(', ')} after repeated invalid API keys`);
     } finally {
-      this.blocking.delete(ip);
+      for (const ip of ips) this.writing.delete(ip);
+      flush?.resolve();
     }
   }
 }

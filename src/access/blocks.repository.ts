@@ -62,6 +62,43 @@ export class BlocksRepository {
     });
   }
 
+  /**
+   * Several address or client-id blocks in one snapshot write: one rules version, one reload of
+   * every node, however many (Floodgate's own blocks, decided in bursts). Each has its audit row.
+   */
+  createMany(blocks: readonly NewBlock[], actor: string): Promise<BlockResponse[]> {
+    const checked = blocks.map((block) => {
+      const value = accessValue(block.type, block.value);
+      if ('reason' in value || block.type === 'apiKey') {
+        throw new Error(`a ${block.type} block of "${block.value}" cannot be written with others`);
+      }
+      return { ...block, value: value.value };
+    });
+    if (checked.length === 0) return Promise.resolve([]);
+    return this.writes.write(async (tx, rulesVersion) => {
+      const written: BlockResponse[] = [];
+      for (const block of checked) {
+        const row = await tx.block.create({
+          data: {
+            type: block.type,
+            value: block.value,
+            reason: block.reason,
+            publicReason: block.publicReason ?? null,
+            expiresAt: new Date(Date.now() + block.durationMs),
+            createdBy: actor,
+          },
+        });
+        const after = toBlockResponse(row);
+        await this.audit.record(
+          { actor, action: 'block.create', targetType: 'block', targetId: row.id, after, rulesVersion },
+          tx,
+        );
+        written.push(after);
+      }
+      return { result: written, change: { target: 'block', id: written[0]!.id, action: 'create' } };
+    });
+  }
+
   /** Lifts a block in force (an expired one is already gone: 404). */
   remove(id: string, actor: string): Promise<number> {
     return this.writes.write(async (tx, rulesVersion) => {

@@ -20,7 +20,8 @@ const INVALID_KEY_MESSAGES: Record<Exclude<ApiKeyResolution['status'], 'active'>
  * The service's `CallerGate`, from memory only: blocks and the allow list (`CallerAccessLists`),
  * and API keys (`ApiKeyDirectory`). In order:
  * 1. a block on the caller's address or client id refuses it (429, or 403 where so configured);
- * 2. a presented API key must be valid, else 401 (and the failure is counted against the address);
+ * 2. a presented API key must be valid, else 401 (and the failure is counted against the address,
+ *    and against the service that passed it on, when one authenticated);
  * 3. a block on that key refuses it;
  * 4. an allow-listed address, client id, key or route is not limited;
  * 5. anyone else is limited, with a valid key's tier choosing the rules.
@@ -48,7 +49,7 @@ export class ServiceCallerGate implements CallerGate {
     if (query.apiKey === undefined) return verdict.kind === 'allowed' ? EXEMPT : LIMIT;
     const key = this.keys.resolve(query.apiKey, now);
     if (key.status !== 'active') {
-      void this.failures.record(query.ip);
+      void this.failures.record(query.ip, query.caller);
       return { kind: 'refused', status: 401, reason: 'invalid_api_key', message: INVALID_KEY_MESSAGES[key.status] };
     }
     verdict = lists.verdict({ ...caller, apiKeyId: key.id }, now);

@@ -3,6 +3,7 @@ export { actorOf } from './admin-actor.js';
 export { AdminAuthFailures, adminFailurePolicy, type AdminClient, type FailureReason } from './admin-auth-failures.js';
 export { AdminAuthGuard } from './admin-auth.guard.js';
 export { AdminTokens, tokenDigest, tokenMatches } from './admin-tokens.js';
+export { type Credential, readCredential } from './authorization-header.js';
 export {
   ADMIN_ACCESS_METADATA,
   ADMIN_FAILURE_POLICY_NAME,

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Inject, Post, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Inject, Post, Res, UseGuards } from '@nestjs/common';
 import { ApiBody, ApiOperation } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { SkipRateLimit } from '../limiter/index.js';
@@ -11,6 +11,8 @@ import {
   type ReleaseRequest,
 } from './check-request.js';
 import type { CheckResponse } from './check-response.js';
+import type { CheckCaller } from './check.service.js';
+import { CheckCallerGuard, type CheckedCallerRequest } from './check-caller.guard.js';
 import { CheckService } from './check.service.js';
 
 /**
@@ -19,6 +21,7 @@ import { CheckService } from './check.service.js';
  */
 @Controller('v1')
 @SkipRateLimit()
+@UseGuards(CheckCallerGuard)
 export class CheckController {
   constructor(@Inject(CheckService) private readonly checks: CheckService) {}
 
@@ -28,7 +31,7 @@ export class CheckController {
     @Body(new SchemaBodyPipe<CheckRequest>(CHECK_REQUEST_SCHEMA)) request: CheckRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CheckResponse | CallerRefusalBody> {
-    const { status, headers, body } = await this.checks.check(request, reply.request.id);
+    const { status, headers, body } = await this.checks.check(request, reply.request.id, callerOf(reply));
     reply.code(status);
     for (const [name, value] of headers) reply.header(name, value);
     return body;
@@ -41,7 +44,14 @@ export class CheckController {
   @ApiBody({ schema: { $ref: '#/components/schemas/ReleaseRequestDto' } })
   release(
     @Body(new SchemaBodyPipe<ReleaseRequest>(RELEASE_REQUEST_SCHEMA)) request: ReleaseRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<{ released: boolean }> {
-    return this.checks.release(request);
+    return this.checks.release(request, callerOf(reply));
   }
+}
+
+/** Who asked: the authenticated service, or for an anonymous one its connection's address. */
+function callerOf(reply: FastifyReply): CheckCaller {
+  const request = reply.request as FastifyReply['request'] & CheckedCallerRequest;
+  return request.checkCaller === undefined ? { address: request.ip } : { name: request.checkCaller };
 }

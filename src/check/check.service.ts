@@ -1,4 +1,5 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, Optional } from '@nestjs/common';
+import { invalidInputBody } from '../http/error-body.js';
 import { CallerGate, type CallerVerdict, LIMIT_AS_USUAL } from '../limiter/caller-gate.js';
 import {
   type CallerRefusalBody,
@@ -23,6 +24,17 @@ import { type CheckResponse, UNLIMITED } from './check-response.js';
 export const DEFAULT_RESOURCE = 'global';
 
 const CHECK: DecisionOrigin = Object.freeze({ entry: 'check' });
+
+/**
+ * Who asks `/v1/check`: a service that authenticated (CHECK_TOKENS), by its name, or an anonymous
+ * caller by its connection's address.
+ */
+export type CheckCaller =
+  | { readonly name: string; readonly address?: undefined }
+  | { readonly name?: undefined; readonly address: string | undefined };
+
+/** Before caller authentication existed every caller was, in effect, this one. */
+const ANONYMOUS: CheckCaller = Object.freeze({ address: undefined });
 
 /** One decision of `POST /v1/check`: the HTTP status, the headers and the body. */
 export interface CheckOutcome {
@@ -50,10 +62,15 @@ export class CheckService {
     this.headerOptions = resolveHeaderOptions(options.headers);
   }
 
-  /** `correlationId` (the request's `X-Correlation-ID`) goes on the decision's trace span. */
-  async check(request: CheckRequest, correlationId?: string): Promise<CheckOutcome> {
+  /**
+   * `correlationId` (the request's `X-Correlation-ID`) goes on the decision's trace span. A body's
+   * `ip` is taken from an authenticated caller only (a 400 otherwise): whoever may name an address
+   * may get it blocked by presenting invalid keys for it. An anonymous caller's own address stands
+   * for the client's in blocks, allow lists and the counting of invalid keys.
+   */
+  async check(request: CheckRequest, correlationId?: string, caller: CheckCaller = ANONYMOUS): Promise<CheckOutcome> {
     const { clientId, cost = 1 } = request;
-    const verdict = this.gateVerdict(request);
+    const verdict = this.gateVerdict(request, caller);
     if (verdict.kind === 'exempt') return { status: 200, headers: [], body: UNLIMITED };
     if (verdict.kind === 'refused') return refusedCaller(verdict);
     const policy = this.policyFor(request, verdict.tier);
@@ -82,17 +99,26 @@ export class CheckService {
    * True when a live slot was freed; false when it had expired, was freed already, or no
    * concurrency rule applies. An invalid API key is still a 401; a block does not stop a release.
    */
-  async release(request: ReleaseRequest): Promise<{ released: boolean }> {
-    const verdict = this.gateVerdict(request);
+  async release(request: ReleaseRequest, caller: CheckCaller = ANONYMOUS): Promise<{ released: boolean }> {
+    const verdict = this.gateVerdict(request, caller);
     if (verdict.kind === 'refused' && verdict.status === 401) throw new CallerRefusedException(verdict);
     const policy = this.policyFor(request, verdict.kind === 'limit' ? verdict.tier : undefined);
     if (policy === undefined || policy.algorithm !== 'concurrency') return { released: false };
     return { released: await this.limiter.release(policy, `client:${request.clientId}`, request.leaseId) };
   }
 
-  private gateVerdict({ clientId, resource = DEFAULT_RESOURCE, apiKey, ip }: CheckRequest): CallerVerdict {
+  private gateVerdict(
+    { clientId, resource = DEFAULT_RESOURCE, apiKey, ip }: CheckRequest,
+    caller: CheckCaller,
+  ): CallerVerdict {
+    if (ip !== undefined && caller.name === undefined) {
+      throw new BadRequestException(
+        invalidInputBody([{ field: 'ip', reason: 'is taken only from an authenticated caller (CHECK_TOKENS)' }]),
+      );
+    }
     if (this.gate === undefined) return LIMIT_AS_USUAL;
-    return this.gate.check({ resource, clientId, apiKey, ip });
+    if (caller.name !== undefined) return this.gate.check({ resource, clientId, apiKey, ip, caller: caller.name });
+    return this.gate.check({ resource, clientId, apiKey, ip: caller.address });
   }
 
   /** The policy of the request; a valid API key's tier is the caller's tier, whatever the body says. */

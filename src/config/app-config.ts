@@ -1,3 +1,4 @@
+import type { CheckCallerToken } from '../check/check.options.js';
 import type { FailMode } from '../limiter/rate-limiter.js';
 
 /** pino's levels, as LOG_LEVEL accepts them. */
@@ -30,6 +31,11 @@ export interface AppConfig {
   readonly keyPrefix: string;
   /** Addresses/CIDRs whose X-Forwarded-For is trusted; empty: none (Fastify's `trustProxy: false`). */
   readonly trustedProxies: readonly string[];
+  /**
+   * The services that may call `/v1/check`, by name and token (CHECK_TOKENS). Empty: any caller,
+   * anonymously, and a body's `ip` is refused.
+   */
+  readonly checkTokens: readonly CheckCallerToken[];
   readonly logLevel: LogLevel;
   readonly nodeId: string;
   readonly bodyLimitBytes: number;

@@ -3,6 +3,7 @@ import { IsIn, IsInt, Matches, Max, Min, ValidateBy } from 'class-validator';
 import { parseDatabaseUrl } from './database-url.js';
 import { InvalidRedisUrlError, parseRedisUrl } from '../limiter/index.js';
 import { LOG_LEVELS, type LogLevel } from './app-config.js';
+import { parseCheckTokens } from './check-tokens.js';
 import { parseTrustedProxies } from './trusted-proxies.js';
 
 /** Reads a decimal integer; anything else (`"1.5"`, `"1e3"`, `"abc"`) becomes NaN and fails `IsInt`. */
@@ -110,6 +111,9 @@ export class EnvironmentVariables {
 
   @ParsedBy(parseTrustedProxies)
   TRUSTED_PROXIES?: string;
+
+  @ParsedBy(parseCheckTokens)
+  CHECK_TOKENS?: string;
 
   @Expose()
   @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })

@@ -85,6 +85,7 @@ describe('loadConfig', () => {
       RULES_REFRESH_INTERVAL_MS: '250',
       RULES_STALE_AFTER_MS: '60000',
       REQUEST_TIMEOUT_MS: '5000',
+      CHECK_TOKENS: 'orders=orders-token-0123456789, search=search-token-0123456789',
       CONNECTION_TIMEOUT_MS: '2000',
       BLOCK_RESPONSE_STATUS: '403',
       API_KEY_FAILURE_LIMIT: '5',
@@ -121,6 +122,10 @@ describe('loadConfig', () => {
       rulesRefreshIntervalMs: 250,
       rulesStaleAfterMs: 60_000,
       requestTimeoutMs: 5_000,
+      checkTokens: [
+        { name: 'orders', token: 'orders-token-0123456789' },
+        { name: 'search', token: 'search-token-0123456789' },
+      ],
       connectionTimeoutMs: 2_000,
       blockResponseStatus: 403,
       apiKeyFailureLimit: 5,
@@ -208,6 +213,18 @@ describe('loadConfig', () => {
       'ADMIN_READONLY_TOKEN must be 16 to 1024 printable ASCII characters without spaces',
     ],
     [{ RULES_REFRESH_INTERVAL_MS: '99' }, 'RULES_REFRESH_INTERVAL_MS="99" must be an integer from 100 to 3600000'],
+    [
+      { CHECK_TOKENS: 'orders=short' },
+      'CHECK_TOKENS entry 1 (orders): the token must be 16 to 1024 printable ASCII characters without spaces or commas',
+    ],
+    [
+      { CHECK_TOKENS: 'a=orders-token-0123456789,a=other-token-0123456789' },
+      'CHECK_TOKENS entry 2: the name "a" is given twice',
+    ],
+    [
+      { CHECK_TOKENS: 'orders-token-0123456789' },
+      'CHECK_TOKENS entry 1: the name must be 1 to 64 of [a-z0-9._-] before "=" (name=token)',
+    ],
     [{ RULES_STALE_AFTER_MS: '999' }, 'RULES_STALE_AFTER_MS="999" must be an integer from 1000 to 86400000'],
     [
       { RULES_REFRESH_INTERVAL_MS: '3600001' },

@@ -3,10 +3,11 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import type { AppConfig } from './app-config.js';
 import { EnvironmentVariables } from './environment.variables.js';
+import { parseCheckTokens } from './check-tokens.js';
 import { parseTrustedProxies } from './trusted-proxies.js';
 
 /** Variables whose values are never repeated in messages (they may carry credentials). */
-const SECRET_VARIABLES = new Set(['REDIS_URL', 'DATABASE_URL', 'ADMIN_TOKEN', 'ADMIN_READONLY_TOKEN']);
+const SECRET_VARIABLES = new Set(['REDIS_URL', 'DATABASE_URL', 'ADMIN_TOKEN', 'ADMIN_READONLY_TOKEN', 'CHECK_TOKENS']);
 
 /** Variables without a default (not keys of a fresh `EnvironmentVariables`). */
 const OPTIONAL_VARIABLES = [
@@ -60,6 +61,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     insuranceNodes: vars.RATE_LIMIT_INSURANCE_NODES,
     ipv6Subnet: vars.IPV6_SUBNET,
     keyPrefix: vars.RATE_LIMIT_KEY_PREFIX,
+    checkTokens: Object.freeze(vars.CHECK_TOKENS === undefined ? [] : parseCheckTokens(vars.CHECK_TOKENS)),
     trustedProxies: Object.freeze(vars.TRUSTED_PROXIES !== undefined ? parseTrustedProxies(vars.TRUSTED_PROXIES) : []),
     logLevel: vars.LOG_LEVEL,
     nodeId: vars.NODE_ID ?? defaultNodeId(vars.PORT),

@@ -10,6 +10,11 @@ export interface CallerQuery {
   readonly clientId?: string;
   /** The resource: a route's name or `/v1/check`'s `resource`. */
   readonly resource: string;
+  /**
+   * The service that asked on the client's behalf, when it authenticated (`/v1/check` with
+   * CHECK_TOKENS): its invalid keys are counted against it as well as against the address.
+   */
+  readonly caller?: string;
 }
 
 /** Why a caller was refused before any counting. */

@@ -10,7 +10,9 @@ import { RateLimit, RateLimitStore } from '../../../src/limiter/index.js';
 import {
   adminFetch,
   json,
-  postCheck,
+  CALLER_HEADERS,
+  postCheck as postCheckAnonymously,
+  TEST_CHECK_TOKENS,
   type RunningService,
   startService,
   uniquePrefix,
@@ -18,6 +20,10 @@ import {
 } from './service-harness.js';
 
 useServiceDatabase();
+
+/** Every check of this file comes from an authenticated service: only such a caller may name an `ip`. */
+const postCheck = (service: RunningService, body: unknown, headers: Record<string, string> = {}) =>
+  postCheckAnonymously(service, body, { ...CALLER_HEADERS, ...headers });
 
 @Controller('fixture')
 class FixtureController {
@@ -38,6 +44,7 @@ describe('Floodgate service: blocks and the allow list', () => {
     const env = {
       REDIS_URL: 'redis://127.0.0.1:6379',
       RATE_LIMIT_KEY_PREFIX: uniquePrefix(),
+      CHECK_TOKENS: TEST_CHECK_TOKENS,
       DEFAULT_LIMIT: '1',
       RULES_REFRESH_INTERVAL_MS: '60000',
     };

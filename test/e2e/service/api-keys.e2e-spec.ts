@@ -7,7 +7,9 @@ import { RateLimit } from '../../../src/limiter/index.js';
 import {
   adminFetch,
   json,
-  postCheck,
+  CALLER_HEADERS,
+  postCheck as postCheckAnonymously,
+  TEST_CHECK_TOKENS,
   type RunningService,
   startService,
   uniquePrefix,
@@ -15,6 +17,10 @@ import {
 } from './service-harness.js';
 
 useServiceDatabase();
+
+/** Every check of this file comes from an authenticated service: only such a caller may name an `ip`. */
+const postCheck = (service: RunningService, body: unknown, headers: Record<string, string> = {}) =>
+  postCheckAnonymously(service, body, { ...CALLER_HEADERS, ...headers });
 
 const READONLY_TOKEN = 'test-readonly-token-0123456789';
 
@@ -47,6 +53,7 @@ describe('Floodgate service: API keys and tiers', () => {
       {
         REDIS_URL: 'redis://127.0.0.1:6379',
         RATE_LIMIT_KEY_PREFIX: uniquePrefix(),
+        CHECK_TOKENS: TEST_CHECK_TOKENS,
         ADMIN_READONLY_TOKEN: READONLY_TOKEN,
         API_KEY_FAILURE_LIMIT: '3',
         API_KEY_BLOCK_MS: '60000',
@@ -184,7 +191,8 @@ describe('Floodgate service: API keys and tiers', () => {
     expect(statuses).toEqual([401, 401, 401, 401]);
     // The fourth invalid key (over the limit of 3) blocks the address; the block is written off the response path.
     let blocked: Response | undefined;
-    for (let i = 0; i < 50; i++) {
+    // Floodgate writes its own blocks in batches, at most a second apart.
+    for (let i = 0; i < 150; i++) {
       blocked = await postCheck(service, { clientId: 'guesser', ip });
       if (blocked.status === 429) break;
       await new Promise((resolve) => setTimeout(resolve, 20));

@@ -14,6 +14,12 @@ import { createMigratedDatabase, type TestDatabase } from '../../db/support/test
 /** The ADMIN_TOKEN of every in-process service (the config requires one with DATABASE_URL). */
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
 
+/** A `/v1/check` caller token: `CHECK_TOKENS: TEST_CHECK_TOKENS` in a service's env makes its callers authenticate. */
+export const TEST_CHECK_TOKEN = 'test-check-token-0123456789';
+export const TEST_CHECK_TOKENS = `tests=${TEST_CHECK_TOKEN}`;
+/** The headers of a `/v1/check` call from the service `tests` (see `TEST_CHECK_TOKENS`). */
+export const CALLER_HEADERS: Readonly<Record<string, string>> = { authorization: `Bearer ${TEST_CHECK_TOKEN}` };
+
 /** Creating a database is quick; migrating it starts the Prisma CLI (a couple of seconds). */
 const DATABASE_SETUP_TIMEOUT_MS = 60_000;
 
