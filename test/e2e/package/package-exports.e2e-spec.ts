@@ -21,12 +21,12 @@ const BUILD_TIMEOUT_MS = 120_000;
 function ensureBuilt(): void {
   if (existsSync(BUILT_ENTRY)) return;
   try {
-    execFileSync('npx', ['nest', 'build'], { cwd: ROOT, timeout: BUILD_TIMEOUT_MS, stdio: 'pipe' });
+    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, timeout: BUILD_TIMEOUT_MS, stdio: 'pipe' });
   } catch (error) {
-    // Nest prints compile errors on stdout, which execFileSync's message leaves out.
+    // tsc prints compile errors on stdout, which execFileSync's message leaves out.
     const { stdout, stderr } = error as { stdout?: Buffer; stderr?: Buffer };
     const output = `${stdout?.toString() ?? ''}${stderr?.toString() ?? ''}`.slice(0, 4_000);
-    throw new Error(`npx nest build failed, so dist/ cannot be tested:\n${output}`, { cause: error });
+    throw new Error(`the build failed, so dist/ cannot be tested:\n${output}`, { cause: error });
   }
 }
 
