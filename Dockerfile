@@ -10,6 +10,8 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The library's workspace manifest: npm ci installs the workspaces the lock file lists.
+COPY packages/limiter/package.json ./packages/limiter/
 # --ignore-scripts: no dependency needs an install script (the Prisma engines used are the WASM
 # ones inside the npm packages). The image's npm 10 would otherwise run @prisma/engines'
 # postinstall, which downloads native engines that nothing here uses. `npm ci` rather than
