@@ -87,7 +87,11 @@ export function traceDecision(
 }
 
 /** `errorStatus`: the API's `SpanStatusCode.ERROR` (an enum value, from the API loaded at run time). */
-function endWith(span: OpenTelemetry.Span, decision: RateLimitDecision, errorStatus: OpenTelemetry.SpanStatusCode): void {
+function endWith(
+  span: OpenTelemetry.Span,
+  decision: RateLimitDecision,
+  errorStatus: OpenTelemetry.SpanStatusCode,
+): void {
   span.setAttributes({
     [DecisionAttributes.outcome]: decision.outcome,
     [DecisionAttributes.remaining]: decision.remaining,

@@ -40,8 +40,14 @@ const LIBRARY_CLOSURE = [
   'redis-parser',
   'standard-as-callback',
 ];
-/** Service dependencies that must never reach a library app, whoever would bring them. */
-const SERVICE_ONLY = /^(?:prisma|@prisma\/.*|@electric-sql\/.*|pg|pino.*|nestjs-pino|@nestjs\/swagger|swagger-ui-dist|class-validator|class-transformer|@opentelemetry\/(?!api$).*)$/;
+/** Service dependencies the library must never bring into an app. */
+const SERVICE_ONLY =
+  /^(?:prisma|@prisma\/.*|@electric-sql\/.*|pg|pino.*|nestjs-pino|@nestjs\/swagger|swagger-ui-dist|class-validator|class-transformer|@opentelemetry\/.*)$/;
+/**
+ * Overrides of this repository that make Nest 12 itself install without EBADENGINE on Node 20
+ * (README, "Node and npm"): an app on Node 20 needs them whatever it uses Nest with.
+ */
+const NODE_20_OVERRIDES = ['file-type', 'light-my-request', 'content-disposition'];
 /** What the temp app installs itself, at the versions this repository has (so the npm cache has them). */
 const APP_DEPENDENCIES = [
   '@nestjs/common',
@@ -52,8 +58,10 @@ const APP_DEPENDENCIES = [
   'rxjs',
 ];
 
-const versionOf = (name: string): string =>
-  (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
+const versionOf = (name: string) =>
+  readJson<{ version: string }>(join(ROOT, 'node_modules', name, 'package.json')).version;
+const rootOverrides = readJson<{ overrides: Record<string, unknown> }>(join(ROOT, 'package.json')).overrides;
 
 /** npm run from here, without the npm_* variables of the `npm test` around us (its prefix, its config). */
 async function npm(args: string[], cwd: string): Promise<{ stdout: string; stderr: string }> {
@@ -136,6 +144,7 @@ beforeAll(async () => {
         '@floodgate/limiter': `file:./${packed.filename}`,
         ...Object.fromEntries(APP_DEPENDENCIES.map((name) => [name, versionOf(name)])),
       },
+      overrides: Object.fromEntries(NODE_20_OVERRIDES.map((name) => [name, rootOverrides[name]])),
     }),
   );
   const install = await npm(['install', '--prefer-offline', '--no-audit', '--no-fund'], app);
@@ -152,7 +161,9 @@ beforeAll(async () => {
     ['fastify memory', 'fastify-app.mjs', []],
   ];
   const started = await Promise.allSettled(
-    cases.map(async ([name, file, args]) => fixtures.set(name, await startFixture(join(app, file), args, { cwd: app, env }))),
+    cases.map(async ([name, file, args]) =>
+      fixtures.set(name, await startFixture(join(app, file), args, { cwd: app, env })),
+    ),
   );
   const failed = started.find((s) => s.status === 'rejected');
   if (failed) throw failed.reason;
@@ -174,11 +185,16 @@ describe('the packed @floodgate/limiter', () => {
     expect(files.filter((f) => /\.(?:spec|contract)\./.test(f))).toEqual([]);
   });
 
-  it("declares what the limiter imports: ioredis, cockatiel, ipaddr.js, cluster-key-slot; Nest as peers", () => {
+  it('declares what the limiter imports: ioredis, cockatiel, ipaddr.js, cluster-key-slot; Nest as peers', () => {
     const manifest = lock.packages['node_modules/@floodgate/limiter'] as LockedPackage & {
       peerDependencies?: Record<string, string>;
     };
-    expect(Object.keys(manifest.dependencies ?? {}).sort()).toEqual(['cluster-key-slot', 'cockatiel', 'ioredis', 'ipaddr.js']);
+    expect(Object.keys(manifest.dependencies ?? {}).sort()).toEqual([
+      'cluster-key-slot',
+      'cockatiel',
+      'ioredis',
+      'ipaddr.js',
+    ]);
     expect(Object.keys(manifest.peerDependencies ?? {}).sort()).toEqual([
       '@nestjs/common',
       '@nestjs/core',
@@ -193,10 +209,18 @@ describe('installing the tarball into a fresh Nest app', () => {
   });
 
   it('pulls in only the library and its own dependencies, and nothing of the service', () => {
-    const brought = [...closureOf(lock.packages, 'node_modules/@floodgate/limiter')].map(packageName);
-    expect([...new Set(brought)].sort()).toEqual(LIBRARY_CLOSURE);
-    const everything = Object.keys(lock.packages).filter((folder) => folder !== '').map(packageName);
-    expect(everything.filter((name) => SERVICE_ONLY.test(name))).toEqual([]);
+    const library = closureOf(lock.packages, 'node_modules/@floodgate/limiter');
+    const brought = [...new Set([...library].map(packageName))].sort();
+    expect(brought).toEqual(LIBRARY_CLOSURE);
+    expect(brought.filter((name) => SERVICE_ONLY.test(name))).toEqual([]);
+    // Everything else in the app came with the app's own dependencies (Nest, its adapters).
+    const app = new Set(APP_DEPENDENCIES.map((name) => `node_modules/${name}`));
+    for (const folder of [...app]) closureOf(lock.packages, folder, app);
+    const stray = Object.keys(lock.packages).filter(
+      (folder) =>
+        folder !== '' && folder !== 'node_modules/@floodgate/limiter' && !library.has(folder) && !app.has(folder),
+    );
+    expect(stray).toEqual([]);
   });
 });
 
@@ -215,7 +239,11 @@ describe.each(['fastify redis', 'express redis', 'fastify memory'])('the install
   const fixture = () => fixtures.get(name)!;
 
   it('answers a @RateLimit route with the rate-limit headers, then 429 with Retry-After', async () => {
-    const answers = [await get(fixture(), '/limited'), await get(fixture(), '/limited'), await get(fixture(), '/limited')];
+    const answers = [
+      await get(fixture(), '/limited'),
+      await get(fixture(), '/limited'),
+      await get(fixture(), '/limited'),
+    ];
     expect(answers.map((a) => a.status)).toEqual([200, 200, 429]);
     expect(answers[0]).toEqual({
       status: 200,
@@ -281,7 +309,9 @@ describe("the README's library section, against the installed package", () => {
   it('has TypeScript blocks that compile', () => {
     expect(typeScriptBlocks(section).length).toBeGreaterThanOrEqual(2);
     const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => {
-      const where = d.file ? `${relative(app, d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}` : '';
+      const where = d.file
+        ? `${relative(app, d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}`
+        : '';
       return `${where} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
     });
     expect(diagnostics).toEqual([]);

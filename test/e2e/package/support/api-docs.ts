@@ -8,10 +8,7 @@ function exportsOf(program: ts.Program, entry: ts.SourceFile): Map<string, ts.Sy
   return new Map(
     checker
       .getExportsOfModule(module)
-      .map((symbol) => [
-        symbol.name,
-        symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol,
-      ]),
+      .map((symbol) => [symbol.name, symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol]),
   );
 }
 
