@@ -14,8 +14,8 @@ COPY package.json package-lock.json ./
 COPY packages/limiter/package.json ./packages/limiter/
 # --ignore-scripts: no dependency needs an install script (the Prisma engines used are the WASM
 # ones inside the npm packages). The image's npm 10 would otherwise run @prisma/engines'
-# postinstall, which downloads native engines that nothing here uses. `npm ci` rather than
-# `npm install` (which .ci/run uses): the lock file problem it works around is npm 11's.
+# postinstall, which downloads native engines that nothing here uses (npm 11 runs none unless
+# package.json's allowScripts allows it, and it allows none).
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json prisma.config.ts ./
 COPY scripts/build.mjs ./scripts/
