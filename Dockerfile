@@ -30,7 +30,10 @@ RUN npm run build \
   && rm -rf node_modules/.cache
 
 FROM ${NODE_IMAGE} AS runtime
+# A container's loopback is its own: it listens on every interface of the container, and what is
+# reachable is what `-p` publishes (the embedded quick start on a host binds 127.0.0.1).
 ENV NODE_ENV=production
+ENV HOST=0.0.0.0
 WORKDIR /app
 # Owned by root, so the `node` user can read the application but not change it.
 # package.json: "type": "module" for dist/, and the package root that src/db/package-root.ts finds.

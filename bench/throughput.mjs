@@ -40,8 +40,8 @@ const CHART = new URL('./chart.svg', import.meta.url);
 
 /**
  * Script calls (EVAL, EVALSHA, FCALL), all commands Redis ran (those inside scripts included), and
- * TIME calls: every Floodgate consume reads Redis's clock once, alone or in a batch, so these count
- * the decisions Floodgate made on Redis (the peers' scripts do not read it).
+ * TIME calls: every Floodgate script call reads Redis's clock once, a batch once for all its
+ * decisions (the peers' scripts do not read it).
  */
 async function commandCounts(port) {
   let scripts = 0;
@@ -71,7 +71,7 @@ async function onTarget(redis, start, measure) {
     const perRequest = {
       scripts: (after.scripts - before.scripts) / requests,
       commands: (after.commands - before.commands) / requests,
-      decisions: (after.clock - before.clock) / requests,
+      clockReads: (after.clock - before.clock) / requests,
     };
     return rows.map((row) => row && { ...row, ...perRequest });
   } finally {

@@ -14,7 +14,13 @@ import { correlationIdOf, echoCorrelationId, logRequests } from './logging/index
 import { echoTraceId } from './telemetry/index.js';
 
 /** Options of `createApp()` besides the configuration. */
-export type CreateAppOptions = Omit<AppModuleOptions, 'config'>;
+export interface CreateAppOptions extends Omit<AppModuleOptions, 'config'> {
+  /**
+   * Whether the process traces (the entry point started the OpenTelemetry SDK): only then does
+   * every response carry `X-Trace-Id`, and only then is there a hook per request looking for one.
+   */
+  readonly tracing?: boolean;
+}
 
 /** The database the app will use, made ready by `prepareDatabase()`. */
 export interface PreparedDatabase {
@@ -93,15 +99,21 @@ function messageOf(error: unknown): string {
  * const app = await createApp(loadConfig({ PORT: '0', DATABASE_URL: url, ADMIN_TOKEN: token }));
  * await app.listen(0, '127.0.0.1');
  */
-export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+export async function createApp(
+  config: AppConfig,
+  { tracing = false, ...options }: CreateAppOptions = {},
+): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
     bodyLimit: config.bodyLimitBytes,
+    // A body that stalls (slowloris) holds a socket and a parser: bounded, never open forever.
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.connectionTimeoutMs,
     genReqId: correlationIdOf,
     frameworkErrors: answerFrameworkError,
   });
   echoCorrelationId(adapter.getInstance());
-  echoTraceId(adapter.getInstance());
+  if (tracing) echoTraceId(adapter.getInstance());
   // JSON only: Fastify's text/plain parser would hand strings to handlers that expect objects;
   // without it any other content type is refused (and answered as a 400 on `body`).
   adapter.getInstance().removeContentTypeParser('text/plain');

@@ -58,9 +58,9 @@ export async function runService({ tracing }: ServiceRuntime = {}): Promise<void
   const prepared = await prepareDatabase(config).catch(fail);
   // Built outside any trace: the startup work, and the timers and connections it creates (rule
   // polls, the outbox pass, pub/sub), never start traces; each request starts its own.
-  const app: NestFastifyApplication = await untraced(() => createApp(prepared.config)).catch((error: unknown) =>
-    failAfterStopping(prepared, error),
-  );
+  const app: NestFastifyApplication = await untraced(() =>
+    createApp(prepared.config, { tracing: tracing !== undefined }),
+  ).catch((error: unknown) => failAfterStopping(prepared, error));
   // The embedded Postgres stops after the app has closed: Prisma disconnects in the app's shutdown
   // hooks. Tracing flushes last, so the spans of the final requests are exported too.
   enableGracefulShutdown(app, config.shutdownTimeoutMs, async () => {

@@ -48,8 +48,20 @@ export interface AuditQuery extends Page {
 export class AdminAuditLog {
   constructor(@Inject(PrismaService) private readonly prisma: PrismaService) {}
 
-  /** Records `entry` in the caller's transaction (or on its own, for writes that have none). */
+  /**
+   * Records `entry` in the caller's transaction (or on its own, for writes that have none). An
+   * unreachable database rejects with the 503 of any admin call (inside a transaction the
+   * transaction's own handling says so too).
+   */
   async record(entry: AuditEntry, tx: Prisma.TransactionClient = this.prisma): Promise<void> {
+    try {
+      await this.create(entry, tx);
+    } catch (error) {
+      throw storageError(error);
+    }
+  }
+
+  private async create(entry: AuditEntry, tx: Prisma.TransactionClient): Promise<void> {
     await tx.adminAudit.create({
       data: {
         actor: entry.actor,

@@ -14,6 +14,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
  */
 export interface AppConfig {
   readonly port: number;
+  /** Listen address (HOST): 127.0.0.1 by default with the embedded database, else 0.0.0.0. */
   readonly host: string;
   /** REDIS_URL, validated by the limiter's `parseRedisUrl`. Unset: the in-process memory store (one node). */
   readonly redisUrl: string | undefined;
@@ -32,6 +33,10 @@ export interface AppConfig {
   readonly logLevel: LogLevel;
   readonly nodeId: string;
   readonly bodyLimitBytes: number;
+  /** Longest a request may take to arrive whole, headers and body (REQUEST_TIMEOUT_MS): a 408 after. */
+  readonly requestTimeoutMs: number;
+  /** Longest a connection may stay silent, mid-request or idle (CONNECTION_TIMEOUT_MS): closed after. */
+  readonly connectionTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
   /**
    * DATABASE_URL (validated as a postgres:// URL; never logged, it may hold a password). Unset in

@@ -72,9 +72,10 @@ export class EnvironmentVariables {
   @IntegerVariable(0, 65535)
   PORT = 3000;
 
+  /** Unset: 127.0.0.1 with the embedded database (the quick start), 0.0.0.0 with DATABASE_URL. */
   @Expose()
   @Matches(HOST, { message: 'must be an IP address or a host name' })
-  HOST = '0.0.0.0';
+  HOST?: string;
 
   @ParsedBy(parseRedisUrlVariable)
   REDIS_URL?: string;
@@ -123,6 +124,12 @@ export class EnvironmentVariables {
 
   @IntegerVariable(0, 600_000)
   SHUTDOWN_TIMEOUT_MS = 10_000;
+
+  @IntegerVariable(1_000, 600_000)
+  REQUEST_TIMEOUT_MS = 30_000;
+
+  @IntegerVariable(1_000, 600_000)
+  CONNECTION_TIMEOUT_MS = 10_000;
 
   @ParsedBy(parseDatabaseUrl)
   DATABASE_URL?: string;

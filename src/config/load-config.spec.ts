@@ -17,7 +17,8 @@ describe('loadConfig', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       port: 3000,
-      host: '0.0.0.0',
+      // The embedded database: loopback only.
+      host: '127.0.0.1',
       redisUrl: undefined,
       failMode: 'open',
       defaultLimit: 100,
@@ -37,9 +38,20 @@ describe('loadConfig', () => {
       adminReadonlyToken: undefined,
       rulesRefreshIntervalMs: 5_000,
       rulesStaleAfterMs: 15_000,
+      requestTimeoutMs: 30_000,
+      connectionTimeoutMs: 10_000,
     });
     expect(config.nodeId).toMatch(/^[A-Za-z0-9._-]+:3000$/);
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('listens on loopback with the embedded database, everywhere with a database of its own, as HOST says when set', () => {
+    expect(loadConfig({}).host).toBe('127.0.0.1');
+    expect(loadConfig({ DATABASE_URL: 'postgresql://app@db/floodgate', ADMIN_TOKEN: TOKEN }).host).toBe('0.0.0.0');
+    expect(loadConfig({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadConfig({ DATABASE_URL: 'postgresql://app@db/floodgate', ADMIN_TOKEN: TOKEN, HOST: '::1' }).host).toBe(
+      '::1',
+    );
   });
 
   it('treats empty variables as unset and ignores unrelated ones', () => {
@@ -72,6 +84,8 @@ describe('loadConfig', () => {
       ADMIN_READONLY_TOKEN: 'reader-token-0123456789',
       RULES_REFRESH_INTERVAL_MS: '250',
       RULES_STALE_AFTER_MS: '60000',
+      REQUEST_TIMEOUT_MS: '5000',
+      CONNECTION_TIMEOUT_MS: '2000',
       BLOCK_RESPONSE_STATUS: '403',
       API_KEY_FAILURE_LIMIT: '5',
       API_KEY_FAILURE_WINDOW_MS: '30000',
@@ -106,6 +120,8 @@ describe('loadConfig', () => {
       adminReadonlyToken: 'reader-token-0123456789',
       rulesRefreshIntervalMs: 250,
       rulesStaleAfterMs: 60_000,
+      requestTimeoutMs: 5_000,
+      connectionTimeoutMs: 2_000,
       blockResponseStatus: 403,
       apiKeyFailureLimit: 5,
       apiKeyFailureWindowMs: 30_000,

@@ -49,7 +49,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     port: vars.PORT,
-    host: vars.HOST,
+    // The embedded quick start serves its admin API and its generated token's power on loopback
+    // only, unless told otherwise; a deployment with a database of its own listens everywhere.
+    host: vars.HOST ?? (vars.DATABASE_URL === undefined ? '127.0.0.1' : '0.0.0.0'),
     redisUrl: vars.REDIS_URL,
     failMode: vars.RATE_LIMIT_FAIL_MODE,
     defaultLimit: vars.DEFAULT_LIMIT,
@@ -62,6 +64,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     logLevel: vars.LOG_LEVEL,
     nodeId: vars.NODE_ID ?? defaultNodeId(vars.PORT),
     bodyLimitBytes: vars.BODY_LIMIT_BYTES,
+    requestTimeoutMs: vars.REQUEST_TIMEOUT_MS,
+    connectionTimeoutMs: vars.CONNECTION_TIMEOUT_MS,
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
     databaseUrl: vars.DATABASE_URL,
     dataDir: vars.DATA_DIR,

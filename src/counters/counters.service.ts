@@ -102,23 +102,27 @@ export class CountersService implements OnModuleInit {
     return body;
   }
 
+  /**
+   * Recorded first, then done: with Postgres down the reset is refused (503) before anything is
+   * reset, so a reset is never done and unrecorded. One that fails at the store after its record
+   * is recorded as failed as well (when Postgres still answers).
+   */
   async reset(query: CountersQuery, actor: string): Promise<void> {
     const { policy, identity } = this.target(query);
+    const targetId = `${policy.name} ${identity}`;
+    await this.audit.record({ actor, action: 'counters.reset', targetType: 'counters', targetId });
     try {
       await this.limiter.reset(policy, identity);
     } catch (error) {
+      await this.audit
+        .record({ actor, action: 'counters.reset_failed', targetType: 'counters', targetId })
+        .catch(() => this.logger.warn(`counter reset of ${policy.name} failed and could not be recorded as failed`));
       throw storeUnavailable(error);
     }
     await this.bus?.publishReset({ policy: policy.name, identity }).catch((error: unknown) =>
       // The counters are gone; other nodes' cached denials expire by themselves (at most their retry time).
       this.logger.warn(`counter reset not announced to other nodes: ${(error as Error).message}`),
     );
-    await this.audit.record({
-      actor,
-      action: 'counters.reset',
-      targetType: 'counters',
-      targetId: `${policy.name} ${identity}`,
-    });
   }
 
   /** The policy a rule enforces now and the caller's limiter identity; 404 / 400 when there is none. */

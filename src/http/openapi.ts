@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -253,6 +254,37 @@ const UI_ASSETS: Readonly<Record<string, string>> = {
   'favicon-32x32.png': 'image/png',
 };
 
+/** The page's one inline script: swagger-ui reading the document from `jsonUrl`. */
+function uiScript(jsonUrl: string): string {
+  return `
+    window.ui = SwaggerUIBundle({
+      url: ${JSON.stringify(jsonUrl)},
+      dom_id: '#swagger-ui',
+      presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+      layout: 'StandaloneLayout',
+      persistAuthorization: false,
+    });
+  `;
+}
+
+/**
+ * The headers of every answer under `/docs`: a page that holds the admin token a user types in
+ * must not be framed (clickjacking), sniffed into another type, or run scripts other than its own
+ * files and its one inline script (allowed by its hash). swagger-ui styles elements inline.
+ */
+export function docsHeaders(jsonUrl: string): [string, string][] {
+  const scriptHash = createHash('sha256').update(uiScript(jsonUrl)).digest('base64');
+  return [
+    [
+      'Content-Security-Policy',
+      `default-src 'self'; script-src 'self' 'sha256-${scriptHash}'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'`,
+    ],
+    ['X-Frame-Options', 'DENY'],
+    ['X-Content-Type-Options', 'nosniff'],
+    ['Referrer-Policy', 'no-referrer'],
+  ];
+}
+
 /** The UI page: swagger-ui reading the document from `jsonUrl`. */
 function uiPage(base: string, jsonUrl: string): string {
   return `<!DOCTYPE html>
@@ -267,15 +299,7 @@ function uiPage(base: string, jsonUrl: string): string {
   <div id="swagger-ui"></div>
   <script src="${base}/swagger-ui-bundle.js"></script>
   <script src="${base}/swagger-ui-standalone-preset.js"></script>
-  <script>
-    window.ui = SwaggerUIBundle({
-      url: ${JSON.stringify(jsonUrl)},
-      dom_id: '#swagger-ui',
-      presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
-      layout: 'StandaloneLayout',
-      persistAuthorization: false,
-    });
-  </script>
+  <script>${uiScript(jsonUrl)}</script>
 </body>
 </html>
 `;
@@ -298,10 +322,21 @@ export function setupOpenApi(app: INestApplication): OpenAPIObject {
   const document = buildOpenApiDocument(app);
   const base = `/${OPENAPI_PATH}`;
   const jsonUrl = `${base}/json`;
-  SwaggerModule.setup(OPENAPI_PATH, app, document, { jsonDocumentUrl: jsonUrl, raw: ['json'], ui: false });
   const http = app.getHttpAdapter();
+  // Set by each of these routes, not by a hook every request of the service would run.
+  const headers = docsHeaders(jsonUrl);
+  const withDocsHeaders = (reply: unknown) => {
+    for (const [name, value] of headers) http.setHeader(reply, name, value);
+  };
+  const json = JSON.stringify(document);
+  http.get(jsonUrl, (_request: unknown, reply: unknown) => {
+    withDocsHeaders(reply);
+    http.setHeader(reply, 'Content-Type', 'application/json; charset=utf-8');
+    http.reply(reply, json, 200);
+  });
   const page = uiPage(base, jsonUrl);
   http.get(base, (_request: unknown, reply: unknown) => {
+    withDocsHeaders(reply);
     http.setHeader(reply, 'Content-Type', 'text/html; charset=utf-8');
     http.reply(reply, page, 200);
   });
@@ -311,6 +346,7 @@ export function setupOpenApi(app: INestApplication): OpenAPIObject {
     http.get(`${base}/${file}`, async (_request: unknown, reply: unknown) => {
       // Read once, on first use: most nodes never serve the UI.
       content ??= readFile(path.join(assets, file));
+      withDocsHeaders(reply);
       http.setHeader(reply, 'Content-Type', type);
       http.setHeader(reply, 'Cache-Control', 'public, max-age=3600');
       http.reply(reply, await content, 200);

@@ -10,11 +10,14 @@ import { unstorableInput } from './storable-input.js';
 const REASON_PRIORITY = ['isDefined', 'whitelistValidation'];
 
 /**
- * Keys class-transformer drops without a word (and crashes on when nested), so the whitelist never
- * sees them: refused here like any other unknown field. (`__proto__` never gets this far: Fastify's
- * JSON parser refuses it.)
+ * Keys class-transformer drops without a word (and crashes on when nested), and the names of
+ * `Object.prototype`'s members (`toString`, `valueOf`, ...), which class-validator's whitelist
+ * mistakes for declared fields (it looks them up in a plain object): refused here like any other
+ * unknown field. (`__proto__` never gets this far: Fastify's JSON parser refuses it.)
  */
-const RESERVED_KEYS = ['constructor', 'prototype', '__proto__'];
+const RESERVED_KEYS = [
+  ...new Set(['constructor', 'prototype', '__proto__', ...Object.getOwnPropertyNames(Object.prototype)]),
+];
 
 /**
  * The global validation pipe: whitelist + forbidNonWhitelisted, no implicit conversion (`"5"` is

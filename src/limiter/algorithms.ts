@@ -28,6 +28,13 @@ export type RateAlgorithm = (typeof RATE_ALGORITHMS)[number];
 export const MAX_LIMITS = 5;
 
 /**
+ * The largest `limit` a `sliding_log` limit may have: the log keeps one entry per unit in its
+ * window (about 25 bytes each in Redis), so a caller's cost grows with the limit. Larger limits
+ * want a `sliding_window`, which costs the same whatever the limit.
+ */
+export const MAX_SLIDING_LOG_LIMIT = 10_000;
+
+/**
  * One limit: at most `limit` units per `windowMs`.
  * `burst` only matters to `token_bucket` (bucket capacity) and `gcra` (tolerance): unset means
  * `limit`, so a fresh key can take exactly `limit` at once whatever the algorithm.

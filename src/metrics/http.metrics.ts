@@ -15,6 +15,8 @@ export const UNMATCHED_ROUTE = 'unmatched';
  */
 @Injectable()
 export class HttpMetrics implements OnModuleInit {
+  private readonly children = new Map<string, HistogramChild>();
+
   constructor(
     @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
     @InjectMetric(MetricNames.httpDuration) private readonly duration: Histogram,
@@ -23,9 +25,27 @@ export class HttpMetrics implements OnModuleInit {
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     fastify.addHook('onResponse', (request, reply, done) => {
-      const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
-      this.duration.labels(request.method, route, String(reply.statusCode)).observe(reply.elapsedTime / 1000);
+      this.childOf(request.method, request.routeOptions.url ?? UNMATCHED_ROUTE, reply.statusCode).observe(
+        reply.elapsedTime / 1000,
+      );
       done();
     });
   }
+
+  /**
+   * The labelled histogram of one method, route and status, resolved once (a label lookup costs
+   * as much as the observation). Bounded as the labels are: routes are templates, methods and
+   * statuses few.
+   */
+  private childOf(method: string, route: string, status: number): HistogramChild {
+    const key = `${method} ${status} ${route}`;
+    let child = this.children.get(key);
+    if (child === undefined) {
+      child = this.duration.labels(method, route, String(status));
+      this.children.set(key, child);
+    }
+    return child;
+  }
 }
+
+type HistogramChild = ReturnType<Histogram['labels']>;

@@ -30,8 +30,14 @@ export class StaleRuleVersionException extends PreconditionFailedException {
   }
 }
 
+/** The Retry-After of a 503 for storage that could not be reached. */
+export const STORAGE_RETRY_AFTER_SECONDS = 2;
+
 /** 503: Postgres did not answer; nothing was written. */
 export class RulesStorageUnavailableException extends ServiceUnavailableException {
+  /** When to try again: Postgres outages that end by themselves (a restart, a failover) take seconds. */
+  readonly headers: readonly (readonly [string, string])[] = [['Retry-After', String(STORAGE_RETRY_AFTER_SECONDS)]];
+
   constructor() {
     super(errorBody(503, 'rules storage is unavailable; try again'));
   }

@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError, type ValidatorOptions } from 'class-validator';
-import { DEFAULT_ALGORITHM, type LimitSpec } from '../limiter/algorithms.js';
+import { DEFAULT_ALGORITHM, type LimitSpec, MAX_SLIDING_LOG_LIMIT } from '../limiter/algorithms.js';
 import type { FieldError } from '../http/error-body.js';
 import { CreateRuleDto } from './dto/create-rule.dto.js';
 import { isPlainObject, NOT_AN_OBJECT } from './dto/rule-fields.js';
@@ -35,10 +35,12 @@ const REASONS: Readonly<Record<string, string>> = {
 };
 
 /**
- * class-transformer skips these keys (so whitelisting never sees them) and, nested, throws on
- * `constructor`: they are refused and taken out before the body reaches it.
+ * class-transformer skips `__proto__` and `constructor` (so whitelisting never sees them) and,
+ * nested, throws on `constructor`; class-validator's whitelist takes the other names of
+ * `Object.prototype`'s members (`toString`, `valueOf`, ...) for declared fields. All are refused
+ * and taken out before the body reaches them.
  */
-const DROPPED_KEYS = ['__proto__', 'constructor'];
+const DROPPED_KEYS = [...new Set(['__proto__', ...Object.getOwnPropertyNames(Object.prototype)])];
 
 /**
  * Validates a rule body from a client or the database: `create` for a whole rule (defaults
@@ -68,7 +70,9 @@ export function validateRuleBody(body: unknown, mode: 'create' | 'update'): Rule
   for (const [limits, field] of lists) errors.push(...itemsNotObjects(limits, field, errors));
   for (const [limits, field] of lists) errors.push(...repeatedWindows(limits, field));
   // Between fields, once each is valid alone (so a wrong field is reported once, as itself).
-  if (errors.length === 0) errors.push(...penaltyConflicts(dto), ...concurrencyConflicts(dto));
+  if (errors.length === 0) {
+    errors.push(...penaltyConflicts(dto), ...concurrencyConflicts(dto), ...slidingLogBounds(dto));
+  }
   if (errors.length > 0) return { errors };
   return { value: mode === 'create' ? withDefaults(dto as CreateRuleDto) : patchOf(dto) };
 }
@@ -207,6 +211,33 @@ function concurrencyConflicts(dto: CreateRuleDto | UpdateRuleDto) {
   }
   if (penalty !== undefined && penalty !== null) {
     errors.push({ field: 'penalty', reason: 'does not apply to the concurrency algorithm' });
+  }
+  return errors;
+}
+
+/**
+ * A sliding log keeps one entry per unit taken: its limits are bounded (MAX_SLIDING_LOG_LIMIT). In
+ * a `PATCH`, only when it names the algorithm (the merged rule is checked whole as well).
+ */
+function slidingLogBounds(dto: CreateRuleDto | UpdateRuleDto): FieldError[] {
+  if (dto.algorithm !== 'sliding_log') return [];
+  const lists: [string, readonly LimitSpec[] | undefined][] = [
+    ['limits', dto.limits],
+    ...LOAD_STATES.map((state): [string, LimitSpec[] | undefined] => [
+      `stateLimits.${state}`,
+      stateLimitsOf(dto)?.[state] as LimitSpec[] | undefined,
+    ]),
+  ];
+  const errors: FieldError[] = [];
+  for (const [field, list] of lists) {
+    list?.forEach(({ limit }, i) => {
+      if (limit > MAX_SLIDING_LOG_LIMIT) {
+        errors.push({
+          field: `${field}[${i}].limit`,
+          reason: `must be at most ${MAX_SLIDING_LOG_LIMIT} with the sliding_log algorithm (it keeps one entry per unit)`,
+        });
+      }
+    });
   }
   return errors;
 }

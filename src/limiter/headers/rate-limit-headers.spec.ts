@@ -35,9 +35,33 @@ describe('rateLimitHeaders', () => {
       ['X-RateLimit-Limit', '10'],
       ['X-RateLimit-Remaining', '4'],
       ['X-RateLimit-Reset', '1'],
-      ['RateLimit-Policy', '"api";q=10;w=1, "api";q=100;w=60'],
-      ['RateLimit', '"api";r=4;t=1'],
+      ['RateLimit-Policy', '"api/1s";q=10;w=1, "api/60s";q=100;w=60'],
+      ['RateLimit', '"api/1s";r=4;t=1'],
     ]);
+  });
+
+  it('names each of several limits after its window, and reports the tightest by its name', () => {
+    // The hour's limit is the one nearly used up.
+    const tight: RateLimitDecision = {
+      ...allowed,
+      limit: 100,
+      remaining: 2,
+      resetMs: 59_000,
+      limits: [
+        { limit: 10, windowMs: 1_000, remaining: 9, resetMs: 801 },
+        { limit: 100, windowMs: 60_000, remaining: 2, resetMs: 59_000 },
+      ],
+    };
+    const headers = new Map(rateLimitHeaders(tight, DEFAULT_HEADER_OPTIONS, policy));
+    expect(headers.get('RateLimit-Policy')).toBe('"api/1s";q=10;w=1, "api/60s";q=100;w=60');
+    expect(headers.get('RateLimit')).toBe('"api/60s";r=2;t=59');
+    // One limit: the policy's own name, as before.
+    const single = { ...policy, limits: [policy.limits[0]!] };
+    expect(
+      new Map(rateLimitHeaders({ ...allowed, limits: [allowed.limits[0]!] }, DEFAULT_HEADER_OPTIONS, single)).get(
+        'RateLimit',
+      ),
+    ).toBe('"api";r=4;t=1');
   });
 
   it('adds Retry-After on refusal, and uses its value for t and X-RateLimit-Reset', () => {
@@ -53,8 +77,8 @@ describe('rateLimitHeaders', () => {
       ['X-RateLimit-Limit', '10'],
       ['X-RateLimit-Remaining', '0'],
       ['X-RateLimit-Reset', '3'],
-      ['RateLimit-Policy', '"api";q=10;w=1, "api";q=100;w=60'],
-      ['RateLimit', '"api";r=0;t=3'],
+      ['RateLimit-Policy', '"api/1s";q=10;w=1, "api/60s";q=100;w=60'],
+      ['RateLimit', '"api/1s";r=0;t=3'],
       ['Retry-After', '3'],
     ]);
   });
@@ -85,8 +109,8 @@ describe('rateLimitHeaders', () => {
       ['X-RateLimit-Limit', '10'],
       ['X-RateLimit-Remaining', '10'],
       ['X-RateLimit-Reset', '0'],
-      ['RateLimit-Policy', '"api";q=10;w=1, "api";q=100;w=60'],
-      ['RateLimit', '"api";r=10;t=0'],
+      ['RateLimit-Policy', '"api/1s";q=10;w=1, "api/60s";q=100;w=60'],
+      ['RateLimit', '"api/1s";r=10;t=0'],
       ['X-RateLimit-Failed-Open', 'true'],
     ]);
   });
@@ -192,8 +216,8 @@ describe('rateLimitHeaders', () => {
       ['X-RateLimit-Limit', '10'],
       ['X-RateLimit-Remaining', '0'],
       ['X-RateLimit-Reset', '900'],
-      ['RateLimit-Policy', '"api";q=10;w=1, "api";q=100;w=60'],
-      ['RateLimit', '"api";r=0;t=900'],
+      ['RateLimit-Policy', '"api/1s";q=10;w=1, "api/60s";q=100;w=60'],
+      ['RateLimit', '"api/1s";r=0;t=900'],
       ['Retry-After', '900'],
     ]);
   });

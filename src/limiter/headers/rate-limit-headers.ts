@@ -19,8 +19,10 @@ type IetfDraft = Exclude<Required<HeaderOptions>['ietf'], false>;
 
 /** What a decision's headers need that does not change per request. */
 interface PolicyParts {
-  /** The policy name as an RFC 8941 sf-string. */
+  /** The policy name as an RFC 8941 sf-string: the one item's name, or the first's of several. */
   readonly quotedName: string;
+  /** With several limits, each item's own name by its window (ms): `RateLimit` names the one it reports. */
+  readonly itemNames: ReadonlyMap<number, string> | undefined;
   readonly policyValue: string;
 }
 
@@ -35,7 +37,7 @@ const IETF_DRAFTS: Record<
   // draft-ietf-httpapi-ratelimit-headers-10: every quota in RateLimit-Policy, the tightest in RateLimit.
   'draft-10': (decision, parts, resetSeconds) => [
     ['RateLimit-Policy', parts.policyValue],
-    ['RateLimit', `${parts.quotedName};r=${decision.remaining};t=${resetSeconds}`],
+    ['RateLimit', `${reportedItem(decision, parts)};r=${decision.remaining};t=${resetSeconds}`],
   ],
 };
 
@@ -111,8 +113,29 @@ function buildParts(
   limits: readonly Pick<LimitSpec, 'limit' | 'windowMs'>[],
 ): PolicyParts {
   const quotedName = sfString(name);
-  const items = limits.map((l) => `${quotedName};q=${l.limit};${unitOrWindow(algorithm, l.windowMs)}`);
-  return { quotedName, policyValue: items.length > 0 ? items.join(', ') : quotedName };
+  if (limits.length < 2) {
+    const items = limits.map((l) => `${quotedName};q=${l.limit};${unitOrWindow(algorithm, l.windowMs)}`);
+    return { quotedName, itemNames: undefined, policyValue: items.length > 0 ? items.join(', ') : quotedName };
+  }
+  // Item names must differ, or `RateLimit` could not say which quota it reports: the window says it.
+  const itemNames = new Map(limits.map((l) => [l.windowMs, sfString(`${name}/${windowLabel(l.windowMs)}`)]));
+  const items = limits.map((l) => `${itemNames.get(l.windowMs)!};q=${l.limit};${unitOrWindow(algorithm, l.windowMs)}`);
+  return { quotedName: itemNames.get(limits[0]!.windowMs)!, itemNames, policyValue: items.join(', ') };
+}
+
+/** A window as an item name's suffix: whole seconds when it is, else milliseconds (`10s`, `1500ms`). */
+function windowLabel(windowMs: number): string {
+  return windowMs % 1000 === 0 ? `${windowMs / 1000}s` : `${windowMs}ms`;
+}
+
+/**
+ * The item `RateLimit` reports: the decision's tightest limit (the one its `limit` and `remaining`
+ * come from), by its window; the first item when the decision has no limits (a store failure).
+ */
+function reportedItem(decision: RateLimitDecision, parts: PolicyParts): string {
+  if (parts.itemNames === undefined) return parts.quotedName;
+  const tightest = decision.limits.find((l) => l.limit === decision.limit && l.remaining === decision.remaining);
+  return (tightest !== undefined && parts.itemNames.get(tightest.windowMs)) || parts.quotedName;
 }
 
 /**

@@ -263,6 +263,11 @@ describe('compileRateLimit', () => {
       '"limits[0].burst" is not used by the concurrency algorithm',
     ],
     [
+      'a sliding log over its bound',
+      { algorithm: 'sliding_log', limit: 10_001, windowMs: 1_000 },
+      '"limit" must be at most 10000 with the sliding_log algorithm (one entry per unit), got 10001',
+    ],
+    [
       'a concurrency cost above 1',
       { algorithm: 'concurrency', limit: 3, windowMs: 1_000, cost: 2 },
       '"cost" must be 0 or 1 with the concurrency algorithm (a request holds one slot), got 2',

@@ -3,6 +3,7 @@ import {
   ALGORITHMS,
   DEFAULT_ALGORITHM,
   MAX_LIMITS,
+  MAX_SLIDING_LOG_LIMIT,
   isAlgorithm,
   type Algorithm,
   type LimitSpec,
@@ -86,6 +87,7 @@ function compile(options: RateLimitOptions, where: string): CompiledRateLimit {
   const limits = Object.freeze(compileLimits(options, fail));
   const algorithm = compileAlgorithm(options.algorithm, fail);
   if (algorithm === 'concurrency') checkConcurrency(options, limits, fail);
+  if (algorithm === 'sliding_log') checkSlidingLog(limits, fail);
   const key = compileKey(options.key, fail);
   const cost = compileCost(options.cost, where, fail);
   const name = options.name === undefined ? undefined : compileName(options.name, fail);
@@ -184,6 +186,19 @@ function compileLimit(spec: LimitSpec, path: string, fail: Fail): LimitSpec {
  * A concurrency limit is one number of slots with one lease duration, and a request holds one slot
  * whatever it costs: several limits, a burst or a fixed cost above 1 would mean nothing.
  */
+/** A log keeps an entry per unit: its limits are bounded (see MAX_SLIDING_LOG_LIMIT). */
+function checkSlidingLog(limits: readonly LimitSpec[], fail: Fail): void {
+  limits.forEach(({ limit }, i) => {
+    if (limit > MAX_SLIDING_LOG_LIMIT) {
+      const field = limits.length === 1 ? 'limit' : `limits[${i}].limit`;
+      fail(
+        field,
+        `must be at most ${MAX_SLIDING_LOG_LIMIT} with the sliding_log algorithm (one entry per unit), got ${limit}`,
+      );
+    }
+  });
+}
+
 function checkConcurrency(options: RateLimitOptions, limits: readonly LimitSpec[], fail: Fail): void {
   if (limits.length !== 1) {
     fail('limits', `must hold exactly 1 limit with the concurrency algorithm, got ${limits.length}`);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createMigratedDatabase, type TestDatabase } from '../../db/support/test-database.js';
 import { type ExplainNode, startExplainNode } from './explain-app.js';
 
@@ -98,5 +99,22 @@ describe('OpenAPI at /docs', () => {
     expect(bundle.status).toBe(200);
     expect(bundle.headers.get('content-type')).toContain('javascript');
     expect((await bundle.text()).length).toBeGreaterThan(100_000);
+  });
+
+  it('sends a CSP that allows the page its own inline script only, no framing and no sniffing, on every /docs answer', async () => {
+    const page = await node.send('GET', '/docs', { token: null });
+    const html = await page.text();
+    const inline = /<script>([\s\S]*?)<\/script>/.exec(html)![1]!;
+    const hash = createHash('sha256').update(inline).digest('base64');
+    for (const path of ['/docs', '/docs/json', '/docs/swagger-ui.css']) {
+      const response = path === '/docs' ? page : await node.send('GET', path, { token: null });
+      const csp = response.headers.get('content-security-policy') ?? '';
+      expect({ path, csp }).toEqual({ path, csp: expect.stringContaining(`script-src 'self' 'sha256-${hash}'`) });
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(response.headers.get('x-frame-options')).toBe('DENY');
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    }
+    // Not the API's answers: they are JSON for programs, not pages.
+    expect((await node.send('GET', '/v1/admin/rules', {})).headers.get('content-security-policy')).toBeNull();
   });
 });

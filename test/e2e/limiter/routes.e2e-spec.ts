@@ -195,8 +195,8 @@ describe.each(PLATFORMS)('rate-limited routes on %s', (platform) => {
       expect(limitHeaders(fourth)).toMatchObject({
         'x-ratelimit-limit': '3',
         'x-ratelimit-remaining': '0',
-        'ratelimit-policy': '"multi";q=2;w=1, "multi";q=3;w=60',
-        ratelimit: '"multi";r=0;t=60',
+        'ratelimit-policy': '"multi/1s";q=2;w=1, "multi/60s";q=3;w=60',
+        ratelimit: '"multi/60s";r=0;t=60',
       });
       expect(await statuses(app, '/features/multi', 1)).toEqual([429]);
     });

@@ -166,6 +166,9 @@ describe('Floodgate service: blocks and the allow list', () => {
       [{ type: 'clientId', value: 'x', durationMs: '1000', reason: 'r' }, 'durationMs'],
       [{ type: 'clientId', value: 'x', durationMs: 1_000 }, 'reason'],
       [{ type: 'clientId', value: 'x', durationMs: 1_000, reason: 'r', until: 'later' }, 'until'],
+      // Named after Object.prototype's members: unknown fields like any other.
+      [{ type: 'clientId', value: 'x', durationMs: 1_000, reason: 'r', toString: 1 }, 'toString'],
+      [{ type: 'clientId', value: 'x', durationMs: 1_000, reason: 'r', valueOf: 'x' }, 'valueOf'],
     ];
     for (const [body, field] of badBlocks) {
       const res = await block(a, body);

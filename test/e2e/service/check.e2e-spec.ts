@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { Controller, Get, Module } from '@nestjs/common';
 import { logLinesWhere, postCheck, type RunningService, startService, useServiceDatabase } from './service-harness.js';
 
@@ -317,4 +318,34 @@ describe('Floodgate service: correlation ids and logs', () => {
     });
     expect(JSON.stringify(service.logs)).not.toContain('SECRET-');
   });
+});
+
+describe('Floodgate service: a request body that stalls', () => {
+  let service: RunningService;
+
+  beforeAll(async () => {
+    service = await startService({ CONNECTION_TIMEOUT_MS: '1000' });
+  });
+  afterAll(() => service.close());
+
+  it('is not waited for forever: the silent connection is closed', async () => {
+    const { port } = new URL(service.url);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    // Promises 100 bytes, sends 10, then nothing.
+    socket.write(
+      'POST /v1/check HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"clientI',
+    );
+    const closed = await new Promise<boolean>((resolve) => {
+      const guard = setTimeout(() => resolve(false), 15_000);
+      socket.once('close', () => {
+        clearTimeout(guard);
+        resolve(true);
+      });
+      socket.on('error', () => undefined);
+      socket.resume();
+    });
+    socket.destroy();
+    expect(closed).toBe(true);
+  }, 20_000);
 });

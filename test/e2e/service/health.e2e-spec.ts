@@ -151,22 +151,26 @@ describe('Floodgate service: health and startup with its own Redis', () => {
 });
 
 describe('Floodgate service: not ready before its first rules snapshot', () => {
+  const role = `floodgate_unready_${Math.random().toString(36).slice(2, 10)}`;
   let database: TestDatabase;
   let service: RunningService;
 
   beforeAll(async () => {
     database = await createMigratedDatabase();
-    // A stored rule that cannot compile (an empty match): every load fails and keeps the default.
-    await onDatabase(
-      database.url,
-      `INSERT INTO rules (name, match, algorithm, limits, enabled, shadow, priority)
-       VALUES ('broken', '{}', 'sliding_window', '[{"limit":1,"windowMs":1000}]', true, false, 0)`,
-    );
-    service = await startService({ DATABASE_URL: database.url, LOG_LEVEL: 'fatal' });
+    // A role that can read everything but the blocks: every snapshot load fails and keeps the default.
+    await asPostgresAdmin(`CREATE ROLE ${role} LOGIN`);
+    await onDatabase(database.url, `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`);
+    await onDatabase(database.url, `REVOKE SELECT ON blocks FROM ${role}`);
+    service = await startService({
+      DATABASE_URL: database.url.replace('postgres@', `${role}@`),
+      MIGRATE_ON_START: 'false',
+      LOG_LEVEL: 'fatal',
+    });
   }, 60_000);
   afterAll(async () => {
     await service?.close();
     await database?.drop();
+    await asPostgresAdmin(`DROP ROLE IF EXISTS ${role}`);
   });
 
   it('answers 503 naming the rules component, then 200 with its version once a snapshot loads', async () => {
@@ -177,7 +181,7 @@ describe('Floodgate service: not ready before its first rules snapshot', () => {
       info: { rateLimitStore: { status: 'up' }, database: { status: 'up' } },
       error: { rules: { status: 'down', message: 'no rules snapshot loaded yet', failures: expect.any(Number) } },
     });
-    await onDatabase(database.url, 'UPDATE rules SET match = \'{"resource":"*"}\'');
+    await onDatabase(database.url, `GRANT SELECT ON blocks TO ${role}`);
     // The node's periodic check loads it (RULES_REFRESH_INTERVAL_MS, 5 s by default); reload it now.
     await service.app.get(RulesRefresher).reload();
     const ready = await fetch(`${service.url}/health`);
