@@ -3,20 +3,22 @@
 # The build stage compiles dist/ and drops devDependencies; the runtime stage gets only what
 # `node dist/main.js` and `node prisma/migrate.mjs` (`npm run db:migrate`) read, and runs as `node`.
 
-# Node 20, as package.json's engines (>= 20.12) and CI. Some dependencies declare node >= 22
-# (OpenTelemetry 0.300, nestjs-pino 5: npm warns EBADENGINE), yet the service runs on 20;
-# `--build-arg NODE_IMAGE=...` picks another base.
+# Node 20, as package.json's engines (>= 20.12) and CI: every dependency's engines cover it (see
+# "Node and npm" in README.md); `--build-arg NODE_IMAGE=...` picks another base.
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The library's workspace manifest: npm ci installs the workspaces the lock file lists.
+COPY packages/limiter/package.json ./packages/limiter/
 # --ignore-scripts: no dependency needs an install script (the Prisma engines used are the WASM
 # ones inside the npm packages). The image's npm 10 would otherwise run @prisma/engines'
-# postinstall, which downloads native engines that nothing here uses. `npm ci` rather than
-# `npm install` (which .ci/run uses): the lock file problem it works around is npm 11's.
+# postinstall, which downloads native engines that nothing here uses (npm 11 runs none unless
+# package.json's allowScripts allows it, and it allows none).
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json nest-cli.json prisma.config.ts ./
+COPY tsconfig.json tsconfig.build.json prisma.config.ts ./
+COPY scripts/build.mjs ./scripts/
 COPY prisma ./prisma
 COPY src ./src
 # prebuild writes the Prisma client into src/db/generated and tsc compiles it into

@@ -59,7 +59,7 @@ const BUILD_INPUTS = [
   'package-lock.json',
   'tsconfig.json',
   'tsconfig.build.json',
-  'nest-cli.json',
+  'scripts/build.mjs',
 ];
 
 /** The newest modification time under `path` (a file or a folder), in ms. */

@@ -1,5 +1,7 @@
 // `npm start`: builds the service when dist/main.js is missing or older than any file under src/,
-// then runs it.
+// then runs it. The build here is the quick one (each file transpiled alone, no type check, no
+// declarations: a few seconds instead of tsc's twelve or so); `npm test` and `npm run typecheck`
+// check the types, `npm run build` is the full tsc build.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -25,10 +27,17 @@ function builtAt() {
   }
 }
 
+/** Runs a script of this package with this Node, exiting with its status when it fails. */
+function run(script, ...args) {
+  const result = spawnSync(process.execPath, [join(root, script), ...args], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
 if (builtAt() < newestMtime(join(root, 'src'))) {
   process.stderr.write('floodgate: building (dist/main.js is missing or older than src/)\n');
-  const build = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
-  if (build.status !== 0) process.exit(build.status ?? 1);
+  // The Prisma client first (nothing to do when up to date): it is compiled with the rest.
+  run('prisma/generate.mjs');
+  run('scripts/build.mjs', '--transpile-only');
 }
 
 // Imported rather than spawned: the service runs in this process, so signals reach it directly.

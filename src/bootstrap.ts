@@ -124,8 +124,6 @@ export async function createApp(
     abortOnError: false,
   });
   app.useLogger(app.get(Logger));
-  // The logger nestjs-pino built from LOG_LEVEL and the destination, now that the app made it.
-  logRequests(adapter.getInstance(), PinoLogger.root);
   // Before listen: Fastify takes no new routes once it is listening.
   setupOpenApi(app);
   try {
@@ -134,6 +132,10 @@ export async function createApp(
     await app.close().catch(() => undefined);
     throw error;
   }
+  // The logger nestjs-pino built from LOG_LEVEL and the destination: nestjs-pino 4 (the one whose
+  // engines take Node 20) makes it while the app initialises. Fastify applies the hook to every
+  // route all the same: a route's hooks are gathered when Fastify starts (listen), not before.
+  logRequests(adapter.getInstance(), PinoLogger.root);
   return app;
 }
 

@@ -75,5 +75,8 @@ export async function runService({ tracing }: ServiceRuntime = {}): Promise<void
   logStartup(logger, prepared);
   const store =
     config.redisUrl !== undefined ? describeRedis(parseRedisUrl(config.redisUrl)) : 'in-process memory (single node)';
-  logger.log(`Listening on ${await app.getUrl()} as node ${config.nodeId}; store: ${store}`);
+  const url = await app.getUrl();
+  logger.log(`Listening on ${url} as node ${config.nodeId}; store: ${store}`);
+  // What a first-time user opens next (the admin token, when generated, is in the line above these).
+  logger.log(`Health: ${url}/health  API docs: ${url}/docs  Metrics: ${url}/metrics`);
 }

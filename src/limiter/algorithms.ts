@@ -14,11 +14,14 @@ export const ALGORITHMS = [
   'gcra',
   'concurrency',
 ] as const;
+/** One of `ALGORITHMS`: what `@RateLimit({ algorithm })` takes. */
 export type Algorithm = (typeof ALGORITHMS)[number];
+/** The algorithm of a policy that names none. */
 export const DEFAULT_ALGORITHM: Algorithm = 'sliding_window';
 
 /** The algorithms that count units taken over a window (every one but `concurrency`). */
 export const RATE_ALGORITHMS = ['sliding_window', 'sliding_log', 'token_bucket', 'fixed_window', 'gcra'] as const;
+/** One of `RATE_ALGORITHMS`. */
 export type RateAlgorithm = (typeof RATE_ALGORITHMS)[number];
 
 /** Most limits one policy may enforce atomically. */
@@ -38,8 +41,11 @@ export const MAX_SLIDING_LOG_LIMIT = 10_000;
  * For `concurrency`: at most `limit` requests in flight, each slot leased for `windowMs`.
  */
 export interface LimitSpec {
+  /** Units per window (an integer >= 1); for `concurrency`, the slots. */
   readonly limit: number;
+  /** The window, ms (an integer >= 1); for `concurrency`, how long a slot is leased. */
   readonly windowMs: number;
+  /** `token_bucket`'s capacity or `gcra`'s tolerance, in units; default `limit`. */
   readonly burst?: number;
 }
 
@@ -50,13 +56,17 @@ export interface LimitSpec {
  * started since the caller last stayed clean for `decayMs` after a block ended.
  */
 export interface Penalty {
+  /** The first block, ms. */
   readonly blockDurationMs: number;
-  /** 1: every block lasts blockDurationMs. */
+  /** Each repeat offence multiplies the block by this; 1: every block lasts blockDurationMs. */
   readonly multiplier: number;
+  /** How long after a block ends the offences are forgotten, ms. */
   readonly decayMs: number;
+  /** The longest block, ms. */
   readonly maxBlockMs: number;
 }
 
+/** Whether `value` names one of `ALGORITHMS`. */
 export function isAlgorithm(value: unknown): value is Algorithm {
   return typeof value === 'string' && (ALGORITHMS as readonly string[]).includes(value);
 }

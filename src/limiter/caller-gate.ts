@@ -7,6 +7,7 @@ export interface CallerQuery {
   readonly ip?: string;
   /** The presented API key (the `X-API-Key` header, or `/v1/check`'s `apiKey`), if any. */
   readonly apiKey?: string;
+  /** The caller's client id (`/v1/check`'s `clientId`), if any. */
   readonly clientId?: string;
   /** The resource: a route's name or `/v1/check`'s `resource`. */
   readonly resource: string;
@@ -45,6 +46,7 @@ export type CallerVerdict =
  * The service supplies one built on its admin-managed blocks, allow list and API keys.
  */
 export interface CallerGate {
+  /** The verdict on one caller, synchronously from memory. */
   check(query: CallerQuery): CallerVerdict;
 }
 export const CallerGate = Symbol('CallerGate');

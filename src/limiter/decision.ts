@@ -26,11 +26,15 @@ export type DecisionSource = 'store' | 'cache' | 'insurance' | 'none';
 export interface RateLimitDecision {
   /** Whether the request may proceed (true for `allowed`, `shadow_limited`, `failed_open`). */
   readonly allowed: boolean;
+  /** What was decided, and whether the store was reached (see `DecisionOutcome`). */
   readonly outcome: DecisionOutcome;
   /** The applied policy's name. */
   readonly rule: string;
+  /** The applied policy's algorithm. */
   readonly algorithm: Algorithm;
+  /** The most constraining limit's `limit`. */
   readonly limit: number;
+  /** Units the most constraining limit has left after this decision (0 when refused). */
   readonly remaining: number;
   /** Epoch ms when the most constraining limit's quota is whole again (on denial: when to retry). */
   readonly resetAt: number;
@@ -41,7 +45,9 @@ export interface RateLimitDecision {
   readonly resetMs: number;
   /** 0 unless refused; then milliseconds to wait before retrying. */
   readonly retryAfterMs: number;
+  /** Every limit of the policy, in the policy's order, with what it has left. */
   readonly limits: readonly LimitStatus[];
+  /** Who answered: the store, the denial cache, the insurance limiter, or nobody (the store failed). */
   readonly source: DecisionSource;
   /**
    * The clock of the store that decided (`source` `store` or `insurance`), epoch ms: which window

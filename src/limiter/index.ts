@@ -9,6 +9,13 @@ export {
   type Penalty,
   type RateAlgorithm,
 } from './algorithms.js';
+export {
+  CallerGate,
+  LIMIT_AS_USUAL,
+  type CallerQuery,
+  type CallerRefusalReason,
+  type CallerVerdict,
+} from './caller-gate.js';
 export type { DecisionOrigin, DecisionOutcome, DecisionSource, RateLimitDecision } from './decision.js';
 export { DEFAULT_HEADER_OPTIONS, rateLimitHeaders, resolveHeaderOptions } from './headers/rate-limit-headers.js';
 export { ClientIdentity, DEFAULT_IPV6_SUBNET } from './identity/client-identity.js';

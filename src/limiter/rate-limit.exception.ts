@@ -5,9 +5,13 @@ import type { RateLimitDecision } from './decision.js';
 
 /** The JSON body of a refusal (429 or 503). */
 export interface RateLimitRefusalBody {
+  /** 429, or 503 when the store failed in fail-closed mode. */
   readonly statusCode: number;
+  /** The status's reason phrase (`Too Many Requests`). */
   readonly error: string;
+  /** For a person: what happened and when to retry. */
   readonly message: string;
+  /** Milliseconds to wait before retrying (`Retry-After` carries the same, in seconds). */
   readonly retryAfterMs: number;
   /** The name of the policy that refused. */
   readonly rule: string;
@@ -18,7 +22,10 @@ export interface RateLimitRefusalBody {
  * mode (`failed_closed`). Create it with `rateLimitException()`, which skips the stack trace.
  */
 export class RateLimitException extends HttpException {
-  constructor(readonly decision: RateLimitDecision) {
+  constructor(
+    /** The refused decision: outcome, limits, and when to retry. */
+    readonly decision: RateLimitDecision,
+  ) {
     super(refusalBody(decision), refusalStatus(decision));
   }
 }

@@ -17,6 +17,7 @@ import { RateLimiter } from './rate-limiter.js';
 
 /** What the metadata says about one handler of one controller; read once, then cached. */
 export interface RouteLimit {
+  /** `@SkipRateLimit()` on the handler or its controller: never limited. */
   readonly skip: boolean;
   /** The handler's (else its controller's) compiled `@RateLimit()`. */
   readonly declared: CompiledRateLimit | undefined;
@@ -83,6 +84,7 @@ export class RateLimitGuard implements CanActivate {
     this.fallback = compileModuleDefault(options);
   }
 
+  /** Decides the request: true to let it through (headers set), else throws the refusal (429, 503). */
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const route = this.routeOf(context);

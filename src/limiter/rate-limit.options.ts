@@ -4,8 +4,12 @@ import type { Algorithm, LimitSpec } from './algorithms.js';
 import type { FailMode } from './rate-limiter.js';
 import type { RateLimitStore } from './store/rate-limit.store.js';
 
-/** Who a request counts against. A function receives the execution context and returns any string. */
+/**
+ * Who a request counts against: `ip` (the client address, IPv6 grouped by `ipv6Subnet`), `user`
+ * (`request.user.id ?? request.user.sub`, else the IP) or `apiKey` (the `X-API-Key` header, hashed).
+ */
 export type KeyKind = 'ip' | 'user' | 'apiKey';
+/** A `KeyKind`, or a function of the execution context that returns any string to count against. */
 export type KeySource = KeyKind | ((context: ExecutionContext) => string);
 
 /**
@@ -45,8 +49,9 @@ export type CountOnly = 'failed' | 'succeeded';
  * \@RateLimit({ algorithm: 'concurrency', limit: 3, windowMs: 30_000, key: 'user' }) // 3 in flight, 30 s leases
  */
 export interface RateLimitOptions {
-  /** With `windowMs`: a single limit. Use `limits` for several. */
+  /** With `windowMs`: a single limit, at most `limit` units per window. Use `limits` for several. */
   limit?: number;
+  /** With `limit`: the window of a single limit, ms. */
   windowMs?: number;
   /** Up to 5 limits, all enforced atomically (if any would be exceeded nothing is consumed). */
   limits?: LimitSpec[];
@@ -56,7 +61,7 @@ export interface RateLimitOptions {
    * node never keeps a slot; make it longer than the route's own timeout). Its cost is 0 or 1.
    */
   algorithm?: Algorithm;
-  /** Default `ip`. */
+  /** Who a request counts against: `ip` (default), `user`, `apiKey`, or `(ctx) => string`. */
   key?: KeySource;
   /** Units one request takes (integer >= 0; default 1). 0 reports without consuming. */
   cost?: number | ((context: ExecutionContext) => number);
@@ -80,6 +85,12 @@ export interface HeaderOptions {
   ietf?: 'draft-10' | false;
 }
 
+/**
+ * Options of `RateLimitModule.forRoot()` (or what the factory of `forRootAsync()` returns).
+ *
+ * @example
+ * RateLimitModule.forRoot({ redis: 'redis://127.0.0.1:6379', default: { limit: 100, windowMs: 60_000 } })
+ */
 export interface RateLimitModuleOptions {
   /** A ready store. Overrides `redis`. */
   store?: RateLimitStore;
@@ -91,7 +102,10 @@ export interface RateLimitModuleOptions {
   failMode?: FailMode;
   /** Per-call store timeout in ms. Default 50. */
   timeoutMs?: number;
-  /** Circuit breaker around the store. */
+  /**
+   * Circuit breaker around the store: it opens after `consecutiveFailures` failed calls (default 5)
+   * and lets one call through again after `halfOpenAfterMs` (default 500).
+   */
   breaker?: { consecutiveFailures?: number; halfOpenAfterMs?: number };
   /**
    * Fail-open insurance: while the store fails, enforce each limit divided by `nodes` in process
@@ -102,5 +116,6 @@ export interface RateLimitModuleOptions {
   keyPrefix?: string;
   /** IPv6 clients are grouped by this prefix length. Default 64. */
   ipv6Subnet?: number;
+  /** Which rate-limit headers to send. Default: the legacy `X-RateLimit-*` ones and IETF draft 10. */
   headers?: HeaderOptions;
 }

@@ -7,11 +7,13 @@ import type { ConsumeResult, RateLimitStore, StoreTarget } from './store/rate-li
 import { BaseKeys } from './store/store-key.js';
 import { traceDecision } from './tracing/decision-span.js';
 
+/** What a decision does when the store fails: `open` lets the request through, `closed` refuses it (503). */
 export type FailMode = 'open' | 'closed';
 
 /** The origin of a `consume()` call that names none. */
 const DIRECT: DecisionOrigin = Object.freeze({ entry: 'direct' });
 
+/** How a `RateLimiter` behaves around its store (the module builds them from its options). */
 export interface RateLimiterSettings {
   /** Prefix of every store key. */
   readonly keyPrefix: string;
@@ -80,6 +82,7 @@ export class RateLimiter {
     this.keys = new BaseKeys(settings.keyPrefix);
   }
 
+  /** Adds an observer (metrics, logs) told about every decision and store failure. */
   observe(observer: RateLimiterObserver): void {
     this.observers.push(observer);
     if (observer.decided !== undefined) this.decisionObservers.push(observer);

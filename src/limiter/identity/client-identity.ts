@@ -28,6 +28,7 @@ export class ClientIdentity {
     }
   }
 
+  /** The identity `key` picks for the request in `context` (see the class's description). */
   of(key: KeySource, context: ExecutionContext): string {
     if (typeof key === 'function') return this.custom(key(context));
     const request = context.switchToHttp().getRequest<IdentifiableRequest>();
@@ -36,10 +37,12 @@ export class ClientIdentity {
     return this.ip(request);
   }
 
+  /** `ip:<address>`, IPv6 addresses as their subnet (`ip:2001:db8::/64`). */
   ip(request: IdentifiableRequest): string {
     return `ip:${clientIp(request.ip, this.ipv6Subnet)}`;
   }
 
+  /** `user:<id>` from `request.user.id ?? request.user.sub`; undefined without a usable one. */
   user(request: IdentifiableRequest): string | undefined {
     const user = request.user;
     if (user === undefined || user === null) return undefined;
@@ -48,6 +51,7 @@ export class ClientIdentity {
     return undefined;
   }
 
+  /** `key:<sha256 of the X-API-Key header>`; undefined without the header. */
   apiKey(request: IdentifiableRequest): string | undefined {
     const header = request.headers['x-api-key'];
     const value = Array.isArray(header) ? header[0] : header;

@@ -14,6 +14,7 @@ import type { RateLimitPolicy } from './rate-limit-policy.js';
 
 /** Thrown at startup for invalid `@RateLimit()` or module `default` options. */
 export class RateLimitOptionsError extends Error {
+  /** `RateLimitOptionsError`, so logs and `instanceof`-less checks can tell it apart. */
   override readonly name = 'RateLimitOptionsError';
 }
 
@@ -24,7 +25,9 @@ export type CostResolver = (context: ExecutionContext) => number;
  * `@RateLimit()` (or module default) options, validated once. Immutable; one per options object.
  */
 export interface CompiledRateLimit {
+  /** Who a request counts against (the options' `key`, default `ip`). */
   readonly key: KeySource;
+  /** Units a request takes (the options' `cost`, a constant as a function). */
   readonly cost: CostResolver;
   /** The policy enforced on a route: named by the options' `name`, else by the route's own name. */
   policyFor(routeName: string): RateLimitPolicy;

@@ -27,6 +27,7 @@ export class DefaultPolicyResolver implements PolicyResolver {
     this.fallback = compileModuleDefault(options);
   }
 
+  /** No policy of its own: the route's `@RateLimit()` or the module default, as the guard passes them. */
   resolve(query: PolicyQuery): RateLimitPolicy | undefined {
     return query.declared ?? this.fallback?.policyFor(query.resource);
   }

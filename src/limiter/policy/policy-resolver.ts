@@ -4,7 +4,9 @@ import type { RateLimitPolicy } from './rate-limit-policy.js';
 export interface PolicyQuery {
   /** The resource: a route's name (`"GET /users/:id"` or `@RateLimit({ name })`) or `/v1/check`'s `resource`. */
   readonly resource: string;
+  /** The caller's tier (from its API key, via the `CallerGate`), if any: tier rules match it. */
   readonly tier?: string;
+  /** The caller's client id (`/v1/check`'s `clientId`), if any: rules may match it. */
   readonly clientId?: string;
   /** The policy the code declares for this resource (`@RateLimit()` options), if any. */
   readonly declared?: RateLimitPolicy;
@@ -19,6 +21,7 @@ export interface PolicyQuery {
  * default. The rules module replaces it with one that consults admin rules first.
  */
 export interface PolicyResolver {
+  /** The policy to enforce for `query`, or undefined to leave the request unlimited. Synchronous, from memory. */
   resolve(query: PolicyQuery): RateLimitPolicy | undefined;
 }
 export const PolicyResolver = Symbol('PolicyResolver');

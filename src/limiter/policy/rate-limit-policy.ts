@@ -8,7 +8,9 @@ import type { CountOnly } from '../rate-limit.options.js';
 export interface RateLimitPolicy {
   /** The counters' namespace and the name reported in headers and bodies (`rule`). */
   readonly name: string;
+  /** How the limits count (see `ALGORITHMS`). */
   readonly algorithm: Algorithm;
+  /** 1 to `MAX_LIMITS` limits, all enforced atomically; `concurrency` takes exactly one. */
   readonly limits: readonly LimitSpec[];
   /** Decide, log and count, but let the request through. */
   readonly shadow: boolean;

@@ -8,6 +8,7 @@ export interface StoreTarget {
    * penalty's with `penaltyKey()`.
    */
   readonly key: string;
+  /** The policy's algorithm: which counters the key's limits hold. */
   readonly algorithm: Algorithm;
   /**
    * 1 to MAX_LIMITS limits, no two with the same windowMs. All are enforced together.
@@ -33,7 +34,9 @@ export interface ConsumeRequest extends StoreTarget {
 
 /** The state of one limit after a consume. */
 export interface LimitStatus {
+  /** The limit's `limit` (units per window; `concurrency`: slots). */
   readonly limit: number;
+  /** The limit's `windowMs`. */
   readonly windowMs: number;
   /** Units still available right now (integer, >= 0). `concurrency`: free slots. */
   readonly remaining: number;
@@ -46,6 +49,7 @@ export interface LimitStatus {
 
 /** A store's answer. Being over the limit is a result; a store failure is a thrown error. */
 export interface ConsumeResult {
+  /** Whether the cost fitted every limit (and no penalty blocks the caller). */
   readonly allowed: boolean;
   /** The store's clock (Redis `TIME` for Redis) in epoch ms, so callers never trust their own. */
   readonly nowMs: number;
@@ -70,6 +74,7 @@ export interface ConsumeResult {
 
 /** Frees the slot a `concurrency` consume leased. */
 export interface ReleaseRequest extends StoreTarget {
+  /** The `leaseId` the consume returned. */
   readonly leaseId: string;
 }
 
@@ -94,6 +99,7 @@ export const CONCURRENCY_MAX_RETRY_MS = 1_000;
  * The interface and its DI token share one name, as `@nestjs/throttler` does with its storage.
  */
 export interface RateLimitStore {
+  /** Takes `cost` units of every limit of the caller, or none if any would be exceeded (atomically). */
   consume(request: ConsumeRequest): Promise<ConsumeResult>;
   /**
    * Frees a `concurrency` lease. Idempotent: an expired, unknown or already released lease (and any

@@ -1,4 +1,5 @@
-import { context, isSpanContextValid, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { createRequire } from 'node:module';
+import type * as OpenTelemetry from '@opentelemetry/api';
 import type { DecisionOrigin, RateLimitDecision } from '../decision.js';
 import type { RateLimitPolicy } from '../policy/rate-limit-policy.js';
 
@@ -18,15 +19,33 @@ export const DecisionAttributes = {
 } as const;
 
 /**
+ * The OpenTelemetry API, an optional peer dependency of the library: without it nothing is traced
+ * and no trace id is logged. Loaded with require() so that it stays optional without a top-level
+ * await; the API keeps its state on a global, so this copy sees the provider and context manager
+ * an SDK registered through any other copy (CommonJS or ESM).
+ */
+function loadOpenTelemetry(): typeof OpenTelemetry | undefined {
+  try {
+    return createRequire(import.meta.url)('@opentelemetry/api') as typeof OpenTelemetry;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return undefined;
+    throw error;
+  }
+}
+
+const otel = loadOpenTelemetry();
+
+/**
  * The tracer is fetched once: without an SDK it is the API's proxy, which starts delegating to the
  * real provider as soon as one is registered (the service's telemetry entry does so before Nest).
  */
-const tracer = trace.getTracer('floodgate');
+const tracer = otel?.trace.getTracer('floodgate');
 
 /** The active span's trace id, or undefined outside a trace (always, without an OpenTelemetry SDK). */
 export function activeTraceId(): string | undefined {
-  const spanContext = trace.getActiveSpan()?.spanContext();
-  return spanContext !== undefined && isSpanContextValid(spanContext) ? spanContext.traceId : undefined;
+  if (otel === undefined) return undefined;
+  const spanContext = otel.trace.getActiveSpan()?.spanContext();
+  return spanContext !== undefined && otel.isSpanContextValid(spanContext) ? spanContext.traceId : undefined;
 }
 
 /**
@@ -41,8 +60,9 @@ export function traceDecision(
   origin: DecisionOrigin,
   decide: () => Promise<RateLimitDecision>,
 ): Promise<RateLimitDecision> {
-  const parent = trace.getActiveSpan();
-  if (parent === undefined || !parent.isRecording()) return decide();
+  const parent = otel?.trace.getActiveSpan();
+  if (otel === undefined || tracer === undefined || parent === undefined || !parent.isRecording()) return decide();
+  const { context, trace, SpanKind, SpanStatusCode } = otel;
   const span = tracer.startSpan(DECISION_SPAN_NAME, {
     kind: SpanKind.INTERNAL,
     attributes: {
@@ -54,7 +74,7 @@ export function traceDecision(
   });
   return context.with(trace.setSpan(context.active(), span), decide).then(
     (decision) => {
-      endWith(span, decision);
+      endWith(span, decision, SpanStatusCode.ERROR);
       return decision;
     },
     (error: unknown) => {
@@ -66,7 +86,12 @@ export function traceDecision(
   );
 }
 
-function endWith(span: Span, decision: RateLimitDecision): void {
+/** `errorStatus`: the API's `SpanStatusCode.ERROR` (an enum value, from the API loaded at run time). */
+function endWith(
+  span: OpenTelemetry.Span,
+  decision: RateLimitDecision,
+  errorStatus: OpenTelemetry.SpanStatusCode,
+): void {
   span.setAttributes({
     [DecisionAttributes.outcome]: decision.outcome,
     [DecisionAttributes.remaining]: decision.remaining,
@@ -75,7 +100,7 @@ function endWith(span: Span, decision: RateLimitDecision): void {
   });
   // A refusal is the limiter working, not an error; a decision made without the store is one.
   if (decision.source === 'none' || decision.source === 'insurance') {
-    span.setStatus({ code: SpanStatusCode.ERROR, message: `store failed: ${decision.outcome}` });
+    span.setStatus({ code: errorStatus, message: `store failed: ${decision.outcome}` });
   }
   span.end();
 }

@@ -3,74 +3,34 @@
  * `floodgate/limiter` and run under plain `node`, so the import resolves through package.json's
  * exports map and the built dist/, not through ts-jest and src/.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startFixture as startFixtureIn, STARTUP_DEADLINE_MS, type Fixture } from './support/fixture-process.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const BUILT_ENTRY = `${ROOT}dist/limiter/index.js`;
 const REDIS_URL = 'redis://127.0.0.1:6379';
-/** Node plus Nest's imports on a loaded 2-core machine: generous, startup normally takes about a second. */
-const STARTUP_DEADLINE_MS = 20_000;
 const BUILD_TIMEOUT_MS = 120_000;
 
 /** Builds dist/ if it is not there: the fixtures can only import what the exports map points at. */
 function ensureBuilt(): void {
   if (existsSync(BUILT_ENTRY)) return;
   try {
-    execFileSync('npx', ['nest', 'build'], { cwd: ROOT, timeout: BUILD_TIMEOUT_MS, stdio: 'pipe' });
+    execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, timeout: BUILD_TIMEOUT_MS, stdio: 'pipe' });
   } catch (error) {
-    // Nest prints compile errors on stdout, which execFileSync's message leaves out.
+    // tsc prints compile errors on stdout, which execFileSync's message leaves out.
     const { stdout, stderr } = error as { stdout?: Buffer; stderr?: Buffer };
     const output = `${stdout?.toString() ?? ''}${stderr?.toString() ?? ''}`.slice(0, 4_000);
-    throw new Error(`npx nest build failed, so dist/ cannot be tested:\n${output}`, { cause: error });
+    throw new Error(`the build failed, so dist/ cannot be tested:\n${output}`, { cause: error });
   }
 }
 
-interface Fixture {
-  readonly url: string;
-  stop(): Promise<void>;
-}
-
-const exited = (child: ChildProcess) =>
-  child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise<void>((resolve) => child.once('exit', () => resolve()));
-
-/** Runs `node fixtures/<file> ...args` and resolves once it has printed the port it listens on. */
-function startFixture(file: string, args: string[]): Promise<Fixture> {
-  const child = spawn(process.execPath, [`${FIXTURES}${file}`, ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const stop = async () => {
-    child.kill('SIGTERM');
-    await exited(child);
-  };
-  return new Promise<Fixture>((resolve, reject) => {
-    const fail = (why: string) => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(new Error(`${file} ${why}\nstdout: ${stdout}\nstderr: ${stderr}`));
-    };
-    const timer = setTimeout(() => fail(`printed no port within ${STARTUP_DEADLINE_MS} ms`), STARTUP_DEADLINE_MS);
-    child.once('exit', (code, signal) => fail(`exited (${code ?? signal}) before printing its port`));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const port = /^PORT=(\d+)$/m.exec(stdout)?.[1];
-      if (port === undefined) return;
-      clearTimeout(timer);
-      child.removeAllListeners('exit');
-      resolve({ url: `http://127.0.0.1:${port}`, stop });
-    });
-  });
-}
+/** Runs `node fixtures/<file> ...args` from the package root, where `floodgate/limiter` resolves. */
+const startFixture = (file: string, args: string[]) => startFixtureIn(`${FIXTURES}${file}`, args, { cwd: ROOT });
 
 /** Every built file `entry` imports, directly or not, following relative import specifiers. */
 function importGraph(entry: string, seen = new Set<string>()): Set<string> {

@@ -1,7 +1,7 @@
 /**
  * The built service as a process: `node <build>/main.js`. It is compiled here with tsc into a
  * private temp directory (not dist/, which other builds on this machine may be rewriting), with
- * the limiter's Lua scripts copied beside it as `nest build` does, and the package's `prisma/`
+ * the limiter's Lua scripts copied beside it as `npm run build` does, and the package's `prisma/`
  * folder and `prisma.config.ts` linked beside it (the migrations are applied from there). Without
  * DATABASE_URL each run uses the embedded Postgres in a temp DATA_DIR of its own.
  */
@@ -258,7 +258,8 @@ type LogLine = Record<string, unknown> & { msg: string; level: number };
 async function startEmbedded(dataDir: string) {
   const port = await freePort();
   const { child, exited, output } = run({ PORT: String(port), DATA_DIR: dataDir });
-  await waitForOutput(output, 'Listening on', 60_000).catch(async (error: Error) => {
+  // The last startup line: the URLs a user opens next.
+  await waitForOutput(output, 'API docs: ', 60_000).catch(async (error: Error) => {
     child.kill('SIGKILL');
     const result = await exited;
     throw new Error(`${error.message}\nstderr:\n${result.stderr}`);
@@ -275,6 +276,8 @@ async function startEmbedded(dataDir: string) {
   )?.[1];
   expect(token).toBeDefined();
   expect(output().split(token!)).toHaveLength(2);
+  const urls = lines.find((line) => line.msg.startsWith('Health: '))?.msg;
+  expect(urls).toMatch(new RegExp(`^Health: (http://[^ ]+:${port})/health  API docs: \\1/docs  Metrics: \\1/metrics$`));
   const database = lines.find((line) => line.msg.startsWith('Database: '))?.msg ?? '';
   expect(database).toContain(`embedded Postgres (PGlite, data in ${dataDir})`);
   // A Unix socket in DATA_DIR, never a TCP port: PGlite's server asks for no password.

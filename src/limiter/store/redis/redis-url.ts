@@ -1,12 +1,16 @@
 /** One Redis server, sentinel or cluster seed node. */
 export interface RedisHost {
+  /** Host name or address (IPv6 without brackets). */
   readonly host: string;
+  /** TCP port. */
   readonly port: number;
 }
 
 /** What AUTH is sent with; both absent when the URL has none. */
 export interface RedisCredentials {
+  /** The ACL user (Redis 6+); absent: `default`. */
   readonly username?: string;
+  /** The password; never logged (`describeRedis` leaves it out). */
   readonly password?: string;
 }
 
@@ -34,6 +38,7 @@ export type RedisConnection =
 export class InvalidRedisUrlError extends Error {
   constructor(
     url: string,
+    /** What is wrong with the URL, without repeating it. */
     readonly reason: string,
   ) {
     super(`Redis URL "${redact(url)}" ${reason}`);
