@@ -40,24 +40,10 @@ export class BlocksRepository {
       if (block.type === 'apiKey' && (await tx.apiKey.count({ where: { id: checked.value } })) === 0) {
         throw new UnknownApiKeyException();
       }
-      const row = await tx.block.create({
-        data: {
-          type: block.type,
-          value: checked.value,
-          reason: block.reason,
-          publicReason: block.publicReason ?? null,
-          expiresAt: new Date(Date.now() + block.durationMs),
-          createdBy: actor,
-        },
-      });
-      const after = toBlockResponse(row);
-      await this.audit.record(
-        { actor, action: 'block.create', targetType: 'block', targetId: row.id, after, rulesVersion },
-        tx,
-      );
+      const after = await this.insert(tx, { ...block, value: checked.value }, actor, rulesVersion);
       return {
         result: { ...after, rulesVersion: Number(rulesVersion) },
-        change: { target: 'block', id: row.id, action: 'create' },
+        change: { target: 'block', id: after.id, action: 'create' },
       };
     });
   }
@@ -77,26 +63,34 @@ export class BlocksRepository {
     if (checked.length === 0) return Promise.resolve([]);
     return this.writes.write(async (tx, rulesVersion) => {
       const written: BlockResponse[] = [];
-      for (const block of checked) {
-        const row = await tx.block.create({
-          data: {
-            type: block.type,
-            value: block.value,
-            reason: block.reason,
-            publicReason: block.publicReason ?? null,
-            expiresAt: new Date(Date.now() + block.durationMs),
-            createdBy: actor,
-          },
-        });
-        const after = toBlockResponse(row);
-        await this.audit.record(
-          { actor, action: 'block.create', targetType: 'block', targetId: row.id, after, rulesVersion },
-          tx,
-        );
-        written.push(after);
-      }
+      for (const block of checked) written.push(await this.insert(tx, block, actor, rulesVersion));
       return { result: written, change: { target: 'block', id: written[0]!.id, action: 'create' } };
     });
+  }
+
+  /** Writes one checked block and its audit row inside a snapshot write's transaction. */
+  private async insert(
+    tx: Prisma.TransactionClient,
+    block: NewBlock,
+    actor: string,
+    rulesVersion: bigint,
+  ): Promise<BlockResponse> {
+    const row = await tx.block.create({
+      data: {
+        type: block.type,
+        value: block.value,
+        reason: block.reason,
+        publicReason: block.publicReason ?? null,
+        expiresAt: new Date(Date.now() + block.durationMs),
+        createdBy: actor,
+      },
+    });
+    const after = toBlockResponse(row);
+    await this.audit.record(
+      { actor, action: 'block.create', targetType: 'block', targetId: row.id, after, rulesVersion },
+      tx,
+    );
+    return after;
   }
 
   /** Lifts a block in force (an expired one is already gone: 404). */
