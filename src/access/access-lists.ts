@@ -2,6 +2,10 @@ import type { AllowlistEntry, Block } from '../db/index.js';
 import type { InvalidRowHandler } from '../rules/index.js';
 import { type IpRange, IpRangeMap, parseIpRange } from './ip-ranges.js';
 
+/** The rules snapshot's sections these lists are compiled from (`SnapshotLoad.sections`). */
+export const BLOCKS_SECTION = 'blocks';
+export const ALLOWLIST_SECTION = 'allowlist';
+
 /** What a block names: a `/v1/check` client id, an API key (by id), or an address or range. */
 export const BLOCK_TYPES = ['clientId', 'apiKey', 'ip'] as const;
 export type BlockType = (typeof BLOCK_TYPES)[number];

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { RulesRefresher } from '../rules/index.js';
-import { AccessLists, AllowList, BlockList } from './access-lists.js';
+import { AccessLists, ALLOWLIST_SECTION, AllowList, BlockList, BLOCKS_SECTION } from './access-lists.js';
 
 /**
  * This node's blocks and allow list: two sections of the rules snapshot, loaded with the rules in
@@ -13,7 +13,7 @@ export class CallerAccessLists {
 
   constructor(@Inject(RulesRefresher) refresher: RulesRefresher) {
     refresher.addSection({
-      name: 'blocks',
+      name: BLOCKS_SECTION,
       read: (prisma) => prisma.block.findMany({ where: { expiresAt: { gt: new Date() } } }),
       compile: (rows, invalid) => new BlockList(rows, invalid),
       swap: (blocks: BlockList) => {
@@ -21,7 +21,7 @@ export class CallerAccessLists {
       },
     });
     refresher.addSection({
-      name: 'allowlist',
+      name: ALLOWLIST_SECTION,
       read: (prisma) => prisma.allowlistEntry.findMany(),
       compile: (rows, invalid) => new AllowList(rows, invalid),
       swap: (allows: AllowList) => {

@@ -11,6 +11,7 @@ export {
   BlockList,
   type BlockType,
 } from './access-lists.js';
+export { AccessGate, type AccessGateOptions, type AccessGateSources } from './access-gate.js';
 export type { AllowEntryResponse, BlockResponse } from './access-responses.js';
 export { accessValue } from './access-value.js';
 export { AccessModule, type AccessModuleConfig } from './access.module.js';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { SystemState } from '../db/index.js';
 import { RulesPolicyResolver, RulesRefresher } from '../rules/index.js';
-import { LOAD_STATES, type LoadState, type SystemStateResponse, toSystemStateResponse } from './system-state.js';
+import { compileSystemState, type LoadState, SYSTEM_STATE_SECTION, type SystemStateResponse } from './system-state.js';
 
 /**
  * This node's copy of the fleet's load state: a section of the rules snapshot (loaded with the
@@ -20,12 +20,9 @@ export class SystemStateHolder {
     @Inject(RulesPolicyResolver) private readonly resolver: RulesPolicyResolver,
   ) {
     refresher.addSection({
-      name: 'system_state',
+      name: SYSTEM_STATE_SECTION,
       read: (prisma) => prisma.systemState.findUniqueOrThrow({ where: { id: 1 } }),
-      compile: (row: SystemState) => {
-        if (!(LOAD_STATES as readonly string[]).includes(row.state)) throw new Error(`unknown state "${row.state}"`);
-        return toSystemStateResponse(row);
-      },
+      compile: (row: SystemState) => compileSystemState(row),
       swap: (next: SystemStateResponse) => this.swap(next),
     });
   }

@@ -1,8 +1,12 @@
 import type { SystemState } from '../db/index.js';
+// The file itself, not the rules module's index: library apps (ControlPlaneClient) compile the
+// state without loading the rules' database side.
+import { LOAD_STATES, type LoadState } from '../rules/load-state.js';
 
-import type { LoadState } from '../rules/index.js';
+export { LOAD_STATES, type LoadState };
 
-export { LOAD_STATES, type LoadState } from '../rules/index.js';
+/** The rules snapshot's section the state is compiled from (`SnapshotLoad.sections`). */
+export const SYSTEM_STATE_SECTION = 'system_state';
 
 /** `GET /v1/admin/system/state`'s answer. */
 export interface SystemStateResponse {
@@ -20,4 +24,10 @@ export function toSystemStateResponse(row: SystemState): SystemStateResponse {
     changedBy: row.changedBy,
     changedAt: row.changedAt.toISOString(),
   };
+}
+
+/** The stored state row as a node enforces it; throws on a state this version does not know. */
+export function compileSystemState(row: SystemState): SystemStateResponse {
+  if (!(LOAD_STATES as readonly string[]).includes(row.state)) throw new Error(`unknown state "${row.state}"`);
+  return toSystemStateResponse(row);
 }
