@@ -87,6 +87,22 @@ describe("the package's exports map", () => {
     expect(files.filter((file) => file.includes('/dist/db/'))).toEqual([]);
   });
 
+  it('exposes the whole control plane for library-only apps as floodgate/control-plane-client, without the database', () => {
+    const outcome = importFromInsidePackage('floodgate/control-plane-client');
+    expect(outcome).toMatchObject({
+      ok: true,
+      exports: [
+        'CONTROL_PLANE_CLIENT_OPTIONS',
+        'ControlPlaneClient',
+        'ControlPlaneClientModule',
+        'DEFAULT_RULES_CHANNEL',
+      ],
+    });
+    const files = [...importGraph(resolvePath(ROOT, 'dist/control-plane-client/index.js'))];
+    expect(files.some((file) => file.includes('/dist/access/access-gate.js'))).toBe(true);
+    expect(files.filter((file) => file.includes('/dist/db/'))).toEqual([]);
+  });
+
   it('refuses a deep import of a file that exists but is not exported', () => {
     expect(existsSync(BUILT_ENTRY)).toBe(true);
     expect(importFromInsidePackage('floodgate/dist/limiter/index.js')).toMatchObject({
