@@ -16,6 +16,7 @@ export {
   type CallerRefusalReason,
   type CallerVerdict,
 } from './caller-gate.js';
+export type { Awaitable } from './awaitable.js';
 export type { DecisionOrigin, DecisionOutcome, DecisionSource, RateLimitDecision } from './decision.js';
 export { DEFAULT_HEADER_OPTIONS, rateLimitHeaders, resolveHeaderOptions } from './headers/rate-limit-headers.js';
 export { ClientIdentity, DEFAULT_IPV6_SUBNET } from './identity/client-identity.js';

@@ -277,6 +277,66 @@ describe('RateLimiter', () => {
     });
   });
 
+  describe('consumeNow: the decision itself where no I/O is needed', () => {
+    it('decides synchronously on a store that does (the memory store), counting as consume does', async () => {
+      limiter = new RateLimiter(memory, OPEN, new DenialCache(100, clock));
+      const p = policy();
+      const first = limiter.consumeNow(p, 'ip:1', 1);
+      expect(first).not.toBeInstanceOf(Promise);
+      expect(first).toMatchObject({ allowed: true, remaining: 1, source: 'store' });
+      expect(limiter.consumeNow(p, 'ip:1', 1)).toMatchObject({ allowed: true, remaining: 0 });
+      expect(await limiter.consume(p, 'ip:1', 1)).toMatchObject({ allowed: false, outcome: 'limited' });
+    });
+
+    it('answers a promise on a store that only has consume, and a cached denial synchronously', async () => {
+      const p = policy({ limits: [{ limit: 1, windowMs: 60_000 }] });
+      const pending = limiter.consumeNow(p, 'ip:1', 1);
+      expect(pending).toBeInstanceOf(Promise);
+      expect(await pending).toMatchObject({ allowed: true, remaining: 0 });
+      expect(await limiter.consumeNow(p, 'ip:1', 1)).toMatchObject({ allowed: false });
+      const calls = store.calls;
+      const cached = limiter.consumeNow(p, 'ip:1', 1);
+      expect(cached).not.toBeInstanceOf(Promise);
+      expect(cached).toMatchObject({ allowed: false, outcome: 'limited' });
+      expect(store.calls).toBe(calls);
+    });
+
+    it('tells observers of a synchronous decision once, with its duration', () => {
+      limiter = new RateLimiter(memory, OPEN);
+      const seen: [string, number][] = [];
+      limiter.observe({ decided: (_policy, decision, durationMs) => seen.push([decision.outcome, durationMs]) });
+      limiter.consumeNow(policy(), 'ip:1', 1);
+      expect(seen).toEqual([['allowed', expect.any(Number)]]);
+      expect(seen[0]![1]).toBeGreaterThanOrEqual(0);
+    });
+
+    it.each([
+      [
+        'consumeNow throws',
+        {
+          consumeNow: () => {
+            throw new Error('store down');
+          },
+        },
+      ],
+      [
+        'consume throws instead of rejecting',
+        {
+          consume: () => {
+            throw new Error('store down');
+          },
+        },
+      ],
+    ])('fails open when %s, as for a rejection, and reports it', async (_case, failing) => {
+      const broken = Object.assign(new FailingStore(), failing) as RateLimitStore;
+      limiter = new RateLimiter(broken, OPEN);
+      const failures: string[] = [];
+      limiter.observe({ storeFailed: (error) => failures.push((error as Error).message) });
+      expect(await limiter.consumeNow(policy(), 'ip:1', 1)).toMatchObject({ allowed: true, outcome: 'failed_open' });
+      expect(failures).toEqual(['store down']);
+    });
+  });
+
   describe('store failure', () => {
     let failing: FailingStore;
     beforeEach(() => {

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { LimitSpec } from './algorithms.js';
+import { type Awaitable, whenReady } from './awaitable.js';
 import type { DecisionOrigin, DecisionOutcome, DecisionSource, RateLimitDecision } from './decision.js';
 import { DenialCache } from './denial-cache.js';
 import type { RateLimitPolicy } from './policy/rate-limit-policy.js';
@@ -100,32 +101,75 @@ export class RateLimiter {
     cost: number,
     origin: DecisionOrigin = DIRECT,
   ): Promise<RateLimitDecision> {
-    const started = performance.now();
-    const decision = await traceDecision(policy, origin, () => this.decide(policy, identity, cost));
-    if (this.decisionObservers.length > 0) {
-      const durationMs = performance.now() - started;
-      for (const observer of this.decisionObservers) observer.decided!(policy, decision, durationMs, origin, identity);
-    }
-    return decision;
+    return this.consumeNow(policy, identity, cost, origin);
   }
 
-  private async decide(policy: RateLimitPolicy, identity: string, cost: number): Promise<RateLimitDecision> {
+  /**
+   * `consume`, answered synchronously when it can be: a decision of a store that decides in process
+   * (`consumeNow`, the memory store) or a cached denial, untraced, is the decision itself; one that
+   * waits for Redis is a promise. Never rejects or throws for a store failure, as `consume`. The
+   * guard calls this: a promise per layer was a large share of its own CPU time.
+   */
+  consumeNow(
+    policy: RateLimitPolicy,
+    identity: string,
+    cost: number,
+    origin: DecisionOrigin = DIRECT,
+  ): Awaitable<RateLimitDecision> {
+    const decide = () => this.decide(policy, identity, cost);
+    if (this.decisionObservers.length === 0) return traceDecision(policy, origin, decide);
+    const started = performance.now();
+    return whenReady(traceDecision(policy, origin, decide), (made) => {
+      const durationMs = performance.now() - started;
+      for (const observer of this.decisionObservers) observer.decided!(policy, made, durationMs, origin, identity);
+      return made;
+    });
+  }
+
+  private decide(policy: RateLimitPolicy, identity: string, cost: number): Awaitable<RateLimitDecision> {
     const key = this.keys.of(policy.name, identity);
     if (cost > 0) {
       const cached = this.denials.get(key, policy, cost);
       if (cached !== undefined) return cached;
     }
-    let result: ConsumeResult;
-    try {
-      const { algorithm, limits, penalty } = policy;
-      result = await this.store.consume({ key, algorithm, limits, cost, penalty });
-    } catch (error) {
-      const decision = await this.decideWithoutStore(policy, key, cost);
-      for (const observer of this.observers) observer.storeFailed?.(error, policy, decision);
-      return decision;
+    const { algorithm, limits, penalty } = policy;
+    const request = { key, algorithm, limits, cost, penalty };
+    const store = this.store;
+    if (store.consumeNow !== undefined) {
+      let result: ConsumeResult;
+      try {
+        result = store.consumeNow(request);
+      } catch (error) {
+        return this.storeFailed(policy, key, cost, error);
+      }
+      return this.stored(policy, key, cost, result);
     }
+    let pending: Promise<ConsumeResult>;
+    try {
+      pending = store.consume(request);
+    } catch (error) {
+      return this.storeFailed(policy, key, cost, error);
+    }
+    return pending.then(
+      (result) => this.stored(policy, key, cost, result),
+      (error: unknown) => this.storeFailed(policy, key, cost, error),
+    );
+  }
+
+  private stored(policy: RateLimitPolicy, key: string, cost: number, result: ConsumeResult): RateLimitDecision {
     const decision = toDecision(policy, result, 'store');
     if (!result.allowed && cost > 0) this.denials.remember(key, policy, cost, decision);
+    return decision;
+  }
+
+  private async storeFailed(
+    policy: RateLimitPolicy,
+    key: string,
+    cost: number,
+    error: unknown,
+  ): Promise<RateLimitDecision> {
+    const decision = await this.decideWithoutStore(policy, key, cost);
+    for (const observer of this.observers) observer.storeFailed?.(error, policy, decision);
     return decision;
   }
 

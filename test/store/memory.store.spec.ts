@@ -41,6 +41,32 @@ describe('MemoryRateLimitStore', () => {
   });
   afterEach(() => store.close());
 
+  describe('consumeNow', () => {
+    it.each(ALGORITHMS)('%s: answers synchronously what consume answers, and counts the same', async (algorithm) => {
+      const twin = new MemoryRateLimitStore({ now: clock.now, sweepIntervalMs: 0 });
+      try {
+        const key = freshKey();
+        const limits = [{ limit: 3, windowMs: 10_000 }];
+        for (let i = 0; i < 5; i++) {
+          const now = store.consumeNow({ key, algorithm, limits, cost: 1 });
+          expect(now).not.toBeInstanceOf(Promise);
+          const later = await twin.consume({ key, algorithm, limits, cost: 1 });
+          expect({ ...now, leaseId: undefined }).toEqual({ ...later, leaseId: undefined });
+          clock.advance(100);
+        }
+        expect(store.consumeNow({ key, algorithm, limits, cost: 0 }).limits[0]!.remaining).toBe(0);
+      } finally {
+        await twin.close();
+      }
+    });
+
+    it('throws what consume rejects with', async () => {
+      const request = { key: freshKey(), algorithm: 'concurrency' as const, limits: [], cost: 1 };
+      expect(() => store.consumeNow(request)).toThrow(/exactly 1 limit|1 to/);
+      await expect(store.consume(request)).rejects.toThrow(/exactly 1 limit|1 to/);
+    });
+  });
+
   describe('over window boundaries (controllable clock)', () => {
     const W = 1_000;
     const limits = [{ limit: 4, windowMs: W }];

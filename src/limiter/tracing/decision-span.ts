@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type * as OpenTelemetry from '@opentelemetry/api';
+import type { Awaitable } from '../awaitable.js';
 import type { DecisionOrigin, RateLimitDecision } from '../decision.js';
 import type { RateLimitPolicy } from '../policy/rate-limit-policy.js';
 
@@ -58,8 +59,8 @@ export function activeTraceId(): string | undefined {
 export function traceDecision(
   policy: RateLimitPolicy,
   origin: DecisionOrigin,
-  decide: () => Promise<RateLimitDecision>,
-): Promise<RateLimitDecision> {
+  decide: () => Awaitable<RateLimitDecision>,
+): Awaitable<RateLimitDecision> {
   const parent = otel?.trace.getActiveSpan();
   if (otel === undefined || tracer === undefined || parent === undefined || !parent.isRecording()) return decide();
   const { context, trace, SpanKind, SpanStatusCode } = otel;
@@ -72,7 +73,11 @@ export function traceDecision(
       ...(origin.correlationId !== undefined ? { [DecisionAttributes.correlationId]: origin.correlationId } : {}),
     },
   });
-  return context.with(trace.setSpan(context.active(), span), decide).then(
+  // A promise either way: the span ends once the decision is made, sync or not.
+  const decided = new Promise<RateLimitDecision>((resolve) => {
+    resolve(context.with(trace.setSpan(context.active(), span), decide));
+  });
+  return decided.then(
     (decision) => {
       endWith(span, decision, SpanStatusCode.ERROR);
       return decision;

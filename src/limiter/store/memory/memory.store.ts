@@ -69,8 +69,13 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 
   async consume(request: ConsumeRequest): Promise<ConsumeResult> {
+    return this.consumeNow(request);
+  }
+
+  /** `consume`, synchronously: every operation here runs from start to end without I/O. */
+  consumeNow(request: ConsumeRequest): ConsumeResult {
     checkLimits(request);
-    return request.algorithm === 'concurrency' ? this.acquire(request) : this.consumeNow(request);
+    return request.algorithm === 'concurrency' ? this.acquire(request) : this.take(request);
   }
 
   async release({ key, algorithm, limits, leaseId }: ReleaseRequest): Promise<boolean> {
@@ -118,7 +123,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 
   /** Plain loops, no closures: this is a single-node app's whole decision. */
-  private consumeNow({ key, algorithm, limits, cost, penalty }: ConsumeRequest): ConsumeResult {
+  private take({ key, algorithm, limits, cost, penalty }: ConsumeRequest): ConsumeResult {
     const now = this.now();
     const meter = METERS[algorithm as keyof typeof METERS];
     const n = limits.length;
