@@ -7,7 +7,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 import { type AppConfig, describeDatabaseUrl } from './config/index.js';
-import { applyMigrations, type EmbeddedPostgres, startEmbeddedPostgres } from './db/index.js';
+import { applyMigrations, type EmbeddedPostgres } from './db/index.js';
 import { answerFrameworkError } from './http/framework-errors.js';
 import { setupOpenApi } from './http/openapi.js';
 import { correlationIdOf, echoCorrelationId, logRequests } from './logging/index.js';
@@ -52,6 +52,7 @@ export async function prepareDatabase(config: AppConfig): Promise<PreparedDataba
   let description: string;
   if (url === undefined) {
     const dataDir = path.resolve(config.dataDir);
+    const { startEmbeddedPostgres } = await import('./db/embedded-postgres.js');
     embedded = await startEmbeddedPostgres({ dataDir }).catch((error: unknown) => {
       throw new Error(`the embedded Postgres did not start in DATA_DIR=${dataDir}: ${messageOf(error)}`, {
         cause: error,

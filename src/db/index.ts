@@ -3,7 +3,9 @@ export { DB_ASYNC_OPTIONS_TYPE, DB_OPTIONS_TYPE } from './db.module-definition.j
 export { DbModule } from './db.module.js';
 export type { DbModuleOptions } from './db.options.js';
 export { DATABASE_PING_TIMEOUT_MS, DatabaseHealthIndicator } from './database.health.js';
-export { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from './embedded-postgres.js';
+// Types only: PGlite is loaded (by `bootstrap.ts`, from './embedded-postgres.js') only when the
+// service runs on the embedded Postgres, not on every start against a configured one.
+export type { EmbeddedPostgres, EmbeddedPostgresOptions } from './embedded-postgres.js';
 export {
   applyMigrations,
   migrationNames,

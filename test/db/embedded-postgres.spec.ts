@@ -8,9 +8,9 @@ import {
   applyMigrations,
   migrationNames,
   bumpRulesVersion,
-  startEmbeddedPostgres,
   type EmbeddedPostgres,
 } from '../../src/db/index.js';
+import { startEmbeddedPostgres } from '../../src/db/embedded-postgres.js';
 
 // PGlite boots Postgres in WASM and each migrate deploy starts the Prisma CLI.
 const EMBEDDED_TIMEOUT_MS = 30_000;
