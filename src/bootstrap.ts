@@ -8,6 +8,7 @@ import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 import { type AppConfig, describeDatabaseUrl } from './config/index.js';
 import { applyMigrations, type EmbeddedPostgres } from './db/index.js';
+import { ConnectionDrain } from './http/connection-drain.js';
 import { answerFrameworkError } from './http/framework-errors.js';
 import { setupOpenApi } from './http/openapi.js';
 import { correlationIdOf, echoCorrelationId, logRequests } from './logging/index.js';
@@ -140,18 +141,28 @@ export async function createApp(
   return app;
 }
 
+/** How a node stops (SHUTDOWN_TIMEOUT_MS, SHUTDOWN_DRAIN_MS). */
+export interface ShutdownOptions {
+  /** The whole shutdown's bound (0: none); past it the process exits 1. */
+  readonly timeoutMs: number;
+  /** For at least this long, open connections are still answered (`ConnectionDrain`). */
+  readonly drainMs: number;
+}
+
 /**
- * Graceful shutdown on SIGTERM/SIGINT: stop accepting, let in-flight requests finish, run the
- * shutdown hooks (the limiter closes Redis, Prisma disconnects), then `afterClose` (main stops the
- * embedded Postgres there, once nothing uses it), and exit 0. A shutdown that fails, or takes
- * longer than `timeoutMs` (0: no bound), exits 1.
+ * Graceful shutdown on SIGTERM/SIGINT: stop accepting, answer every request on the open
+ * connections with `Connection: close` until none is left (`ConnectionDrain`, at most half the
+ * bound), run the shutdown hooks (the node deregisters, the limiter closes Redis, Prisma
+ * disconnects), then `afterClose` (main stops the embedded Postgres there, once nothing uses it),
+ * and exit 0. A shutdown that fails, or takes longer than `timeoutMs` (0: no bound), exits 1.
  */
 export function enableGracefulShutdown(
   app: NestFastifyApplication,
-  timeoutMs: number,
+  { timeoutMs, drainMs }: ShutdownOptions,
   afterClose: () => Promise<void> = async () => undefined,
 ): void {
   const logger = new NestLogger('Shutdown');
+  const drain = new ConnectionDrain(app.getHttpServer());
   let started = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (started) return;
@@ -163,8 +174,9 @@ export function enableGracefulShutdown(
         process.exit(1);
       }, timeoutMs).unref();
     }
-    app
-      .close()
+    drain
+      .drain(drainMs, timeoutMs > 0 ? timeoutMs / 2 : undefined)
+      .then(() => app.close())
       .then(afterClose)
       // process.exit() rather than letting the loop drain: it emits 'exit', which pino needs to flush.
       .then(() => process.exit(0))

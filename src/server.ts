@@ -63,7 +63,7 @@ export async function runService({ tracing }: ServiceRuntime = {}): Promise<void
   ).catch((error: unknown) => failAfterStopping(prepared, error));
   // The embedded Postgres stops after the app has closed: Prisma disconnects in the app's shutdown
   // hooks. Tracing flushes last, so the spans of the final requests are exported too.
-  enableGracefulShutdown(app, config.shutdownTimeoutMs, async () => {
+  enableGracefulShutdown(app, { timeoutMs: config.shutdownTimeoutMs, drainMs: config.shutdownDrainMs }, async () => {
     await prepared.embedded?.stop();
     await tracing?.shutdown();
   });

@@ -44,6 +44,8 @@ export interface AppConfig {
   /** Longest a connection may stay silent, mid-request or idle (CONNECTION_TIMEOUT_MS): closed after. */
   readonly connectionTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
+  /** How long a stopping node keeps answering its open connections (each with `Connection: close`) before it closes. */
+  readonly shutdownDrainMs: number;
   /**
    * DATABASE_URL (validated as a postgres:// URL; never logged, it may hold a password). Unset in
    * the environment: `main` starts the embedded Postgres under `dataDir` and passes the app a copy

@@ -129,6 +129,9 @@ export class EnvironmentVariables {
   @IntegerVariable(0, 600_000)
   SHUTDOWN_TIMEOUT_MS = 10_000;
 
+  @IntegerVariable(0, 60_000)
+  SHUTDOWN_DRAIN_MS = 500;
+
   @IntegerVariable(1_000, 600_000)
   REQUEST_TIMEOUT_MS = 30_000;
 

@@ -69,6 +69,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     requestTimeoutMs: vars.REQUEST_TIMEOUT_MS,
     connectionTimeoutMs: vars.CONNECTION_TIMEOUT_MS,
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
+    shutdownDrainMs: vars.SHUTDOWN_DRAIN_MS,
     databaseUrl: vars.DATABASE_URL,
     dataDir: vars.DATA_DIR,
     migrateOnStart: vars.MIGRATE_ON_START === 'true',

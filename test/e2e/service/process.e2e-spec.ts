@@ -7,7 +7,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
@@ -185,6 +185,73 @@ describe('Floodgate service process', () => {
       nodeId: 'proc-test',
       msg: 'request completed',
     });
+  }, 30_000);
+
+  it('answers every request of busy keep-alive clients on SIGTERM: no reset, then refuses new connections, exits 0', async () => {
+    const port = await freePort();
+    database = await createMigratedDatabase();
+    const { child, exited, output } = run({
+      PORT: String(port),
+      DATABASE_URL: database.url,
+      ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      MIGRATE_ON_START: 'false',
+      DEFAULT_LIMIT: '1000000',
+    });
+    await waitForOutput(output, 'Listening on');
+    // 16 clients that never pause, each on a keep-alive connection, going on until refused.
+    const agent = new Agent({ keepAlive: true, maxSockets: 16 });
+    const body = JSON.stringify({ clientId: 'busy' });
+    let signalled = false;
+    const outcomes = { beforeSignal: 0, afterSignal: 0, closedAfterSignal: 0, refused: 0, errors: [] as string[] };
+    const post = () =>
+      new Promise<'answered' | 'refused'>((resolve) => {
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/v1/check',
+            method: 'POST',
+            agent,
+            headers: { 'content-type': 'application/json', 'content-length': body.length },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => {
+              if (res.statusCode !== 200) outcomes.errors.push(`status ${res.statusCode}`);
+              if (!signalled) outcomes.beforeSignal++;
+              else {
+                outcomes.afterSignal++;
+                if (res.headers.connection === 'close') outcomes.closedAfterSignal++;
+              }
+              resolve('answered');
+            });
+          },
+        );
+        req.on('error', (error: NodeJS.ErrnoException) => {
+          if (error.code === 'ECONNREFUSED') outcomes.refused++;
+          else outcomes.errors.push(error.code ?? error.message);
+          resolve('refused');
+        });
+        req.end(body);
+      });
+    const lanes = Array.from({ length: 16 }, async () => {
+      while ((await post()) === 'answered');
+    });
+    try {
+      while (outcomes.beforeSignal < 500) await new Promise((resolve) => setTimeout(resolve, 20));
+      signalled = true;
+      child.kill('SIGTERM');
+      await Promise.all(lanes);
+    } finally {
+      agent.destroy();
+    }
+    const result = await exited;
+    expect(outcomes.errors).toEqual([]);
+    expect(outcomes.refused).toBe(16);
+    // Requests already on their way when the signal came were answered, each closing its connection.
+    expect(outcomes.afterSignal).toBeGreaterThan(0);
+    expect(outcomes.closedAfterSignal).toBeGreaterThan(0);
+    expect(result.code).toBe(0);
   }, 30_000);
 
   it('refuses DATABASE_URL without ADMIN_TOKEN, naming ADMIN_TOKEN and not repeating the URL (exit 1)', async () => {
