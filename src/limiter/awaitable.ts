@@ -1,7 +1,7 @@
 /**
  * A value now, or a promise of it. The decision path returns one so that a decision made in
- * process (the memory store, a cached denial) costs no promise and no microtask per layer: on a
- * single-node app the layers' promises were a large share of the guard's own CPU time.
+ * process (the memory store, a cached denial) costs no promise and no microtask at any of its
+ * layers (guard, limiter, trace span, store).
  */
 export type Awaitable<T> = T | Promise<T>;
 
