@@ -6,21 +6,18 @@ import type { AllowlistEntry, Block, SystemState } from '../db/index.js';
 import type { CallerGate, CallerQuery, CallerVerdict } from '../limiter/caller-gate.js';
 import type { PolicyQuery, PolicyResolver } from '../limiter/policy/policy-resolver.js';
 import type { RateLimitPolicy } from '../limiter/policy/rate-limit-policy.js';
-import { CoalescedRun } from '../rules/coalesced-run.js';
 import type { LoadState } from '../rules/load-state.js';
-import { RulesBus, type RulesBusOptions } from '../rules/rules-bus.js';
+import type { RulesBus } from '../rules/rules-bus.js';
 import { RulesPolicyResolver } from '../rules/rules-policy.resolver.js';
 import { type DefaultPolicy, RulesSnapshot } from '../rules/rules-snapshot.js';
 import type { SnapshotLoad } from '../rules/rules.repository.js';
-import { DEFAULT_RULES_REFRESH_INTERVAL_MS } from '../rules/rules.options.js';
+import { SnapshotFollower, type SnapshotFollowerOptions } from '../rules/snapshot-follower.js';
 import { compileSystemState, SYSTEM_STATE_SECTION } from '../system/system-state.js';
 
 /** Options of `ControlPlaneClient`: where the service nodes publish the snapshot, and what applies without it. */
-export interface ControlPlaneClientOptions extends RulesBusOptions {
+export interface ControlPlaneClientOptions extends SnapshotFollowerOptions {
   /** What applies when no rule does (the limiter's `default`). */
   readonly defaultPolicy?: DefaultPolicy;
-  /** How often the stored snapshot is read in case an announcement was lost (ms, default 5000). */
-  readonly refreshIntervalMs?: number;
   /** The status a blocked caller gets (default 429), as the service's `BLOCK_RESPONSE_STATUS`. */
   readonly blockedStatus?: 403 | 429;
 }
@@ -81,11 +78,9 @@ export class ControlPlaneClient implements PolicyResolver, CallerGate, OnModuleI
   private readonly logger = new Logger(ControlPlaneClient.name);
   private readonly rules: RulesPolicyResolver;
   private readonly gate: AccessGate;
-  private readonly loads = new CoalescedRun(() => this.loadNewer());
+  private readonly follower: SnapshotFollower;
   private enforced: Enforced = NOTHING;
   private leftOut: readonly LeftOutRow[] = [];
-  private bus: RulesBus | undefined;
-  private timer: NodeJS.Timeout | undefined;
   private failureCount = 0;
 
   constructor(private readonly options: ControlPlaneClientOptions) {
@@ -93,6 +88,11 @@ export class ControlPlaneClient implements PolicyResolver, CallerGate, OnModuleI
     this.gate = new AccessGate(
       { lists: () => this.enforced.lists, keys: () => this.enforced.keys },
       { blockedStatus: options.blockedStatus },
+    );
+    this.follower = new SnapshotFollower(
+      options,
+      { isNewer: (version) => !this.loaded || version > this.current.version, read: (bus) => this.loadNewer(bus) },
+      this.logger,
     );
   }
 
@@ -152,43 +152,21 @@ export class ControlPlaneClient implements PolicyResolver, CallerGate, OnModuleI
    * announced in between is missed). Rejects when Redis cannot be reached; a missing or invalid
    * snapshot does not reject: the default policy applies until a good one arrives.
    */
-  async start(): Promise<void> {
-    const bus = await RulesBus.connect(this.options);
-    this.bus = bus;
-    await bus.subscribe(
-      {
-        version: (version) => {
-          if (!this.loaded || version > this.current.version) void this.reload();
-        },
-        resubscribed: () => void this.reload(),
-      },
-      this.logger,
-    );
-    await this.reload();
-    this.timer = setInterval(
-      () => void this.reload(),
-      this.options.refreshIntervalMs ?? DEFAULT_RULES_REFRESH_INTERVAL_MS,
-    );
-    this.timer.unref();
+  start(): Promise<void> {
+    return this.follower.start();
   }
 
   /** Stops reloading and closes the connections. */
-  async close(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.loads.settled();
-    this.bus?.close();
-    this.bus = undefined;
+  close(): Promise<void> {
+    return this.follower.close();
   }
 
   /** Reads the stored snapshot and swaps it in when it is newer; resolves whether it did; never rejects. */
   reload(): Promise<boolean> {
-    return this.loads.run();
+    return this.follower.reload();
   }
 
-  private async loadNewer(): Promise<boolean> {
-    const bus = this.bus;
-    if (bus === undefined) return false;
+  private async loadNewer(bus: RulesBus): Promise<boolean> {
     try {
       const load = await bus.loadFullSnapshot();
       if (load === undefined) return false;

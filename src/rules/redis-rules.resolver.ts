@@ -1,17 +1,15 @@
 import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { PolicyQuery, PolicyResolver } from '../limiter/policy/policy-resolver.js';
 import type { RateLimitPolicy } from '../limiter/policy/rate-limit-policy.js';
-import { RulesBus, type RulesBusOptions } from './rules-bus.js';
+import type { RulesBus } from './rules-bus.js';
 import { RulesPolicyResolver } from './rules-policy.resolver.js';
 import { type DefaultPolicy, RulesSnapshot } from './rules-snapshot.js';
-import { DEFAULT_RULES_REFRESH_INTERVAL_MS } from './rules.options.js';
+import { SnapshotFollower, type SnapshotFollowerOptions } from './snapshot-follower.js';
 
 /** Options of `RedisRulesResolver`: where the service nodes publish the rules, and what applies without them. */
-export interface RedisRulesResolverOptions extends RulesBusOptions {
+export interface RedisRulesResolverOptions extends SnapshotFollowerOptions {
   /** What applies when no rule does (the library's `default`). */
   readonly defaultPolicy?: DefaultPolicy;
-  /** How often the stored set is read in case an announcement was lost (ms, default 5000). */
-  readonly refreshIntervalMs?: number;
 }
 
 /**
@@ -30,14 +28,16 @@ export interface RedisRulesResolverOptions extends RulesBusOptions {
 export class RedisRulesResolver implements PolicyResolver, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(RedisRulesResolver.name);
   private readonly resolver: RulesPolicyResolver;
-  private bus: RulesBus | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<boolean> | undefined;
-  private rerun = false;
+  private readonly follower: SnapshotFollower;
   private failureCount = 0;
 
   constructor(private readonly options: RedisRulesResolverOptions) {
     this.resolver = new RulesPolicyResolver(options.defaultPolicy);
+    this.follower = new SnapshotFollower(
+      options,
+      { isNewer: (version) => !this.loaded || version > this.current.version, read: (bus) => this.loadNewer(bus) },
+      this.logger,
+    );
   }
 
   /** The snapshot in force. */
@@ -72,57 +72,24 @@ export class RedisRulesResolver implements PolicyResolver, OnModuleInit, OnModul
    * between is missed). Rejects when Redis cannot be reached; a missing or invalid set does not
    * reject: the default applies until a good one arrives.
    */
-  async start(): Promise<void> {
-    const bus = await RulesBus.connect(this.options);
-    this.bus = bus;
-    await bus.subscribe(
-      {
-        version: (version) => {
-          if (!this.loaded || version > this.current.version) void this.reload();
-        },
-        resubscribed: () => void this.reload(),
-      },
-      this.logger,
-    );
-    await this.reload();
-    this.timer = setInterval(
-      () => void this.reload(),
-      this.options.refreshIntervalMs ?? DEFAULT_RULES_REFRESH_INTERVAL_MS,
-    );
-    this.timer.unref();
+  start(): Promise<void> {
+    return this.follower.start();
   }
 
   /** Stops reloading and closes the connections. */
-  async close(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.inFlight;
-    this.bus?.close();
-    this.bus = undefined;
+  close(): Promise<void> {
+    return this.follower.close();
   }
 
   /**
-   * Reads the stored set and swaps it in when it is newer. A call made while a read runs makes one
-   * more read after it. Resolves whether a new snapshot was swapped in; never rejects.
+   * Reads the stored set and swaps it in when it is newer. A call made while a read runs gets the
+   * read that starts after it. Resolves whether a new snapshot was swapped in; never rejects.
    */
   reload(): Promise<boolean> {
-    if (this.inFlight !== undefined) {
-      this.rerun = true;
-      return this.inFlight;
-    }
-    const run = this.loadNewer().then(async (swapped) => {
-      this.inFlight = undefined;
-      if (!this.rerun) return swapped;
-      this.rerun = false;
-      return (await this.reload()) || swapped;
-    });
-    this.inFlight = run;
-    return run;
+    return this.follower.reload();
   }
 
-  private async loadNewer(): Promise<boolean> {
-    const bus = this.bus;
-    if (bus === undefined) return false;
+  private async loadNewer(bus: RulesBus): Promise<boolean> {
     try {
       const load = await bus.loadSnapshot();
       if (load === undefined) return false;
