@@ -1,5 +1,5 @@
 import type { CheckCallerToken } from '../check/check.options.js';
-import type { FailMode } from '../limiter/rate-limiter.js';
+import type { FailMode } from '../limiter/decision.js';
 
 /** pino's levels, as LOG_LEVEL accepts them. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;

@@ -2,6 +2,13 @@ import type { Algorithm } from './algorithms.js';
 import type { LimitStatus } from './store/rate-limit.store.js';
 
 /**
+ * What a decision does when the store fails: `open` lets the request through, `closed` refuses it
+ * (503). Here with the decision's other types, not beside the limiter, so the options that name it
+ * do not import the limiter (which imports them).
+ */
+export type FailMode = 'open' | 'closed';
+
+/**
  * - `allowed`: under every limit.
  * - `limited`: over a limit; the request is refused (429).
  * - `shadow_limited`: over a limit of a shadow policy; let through, but logged and counted.

@@ -17,7 +17,7 @@ export {
   type CallerVerdict,
 } from './caller-gate.js';
 export type { Awaitable } from './awaitable.js';
-export type { DecisionOrigin, DecisionOutcome, DecisionSource, RateLimitDecision } from './decision.js';
+export type { DecisionOrigin, DecisionOutcome, DecisionSource, FailMode, RateLimitDecision } from './decision.js';
 export { DEFAULT_HEADER_OPTIONS, rateLimitHeaders, resolveHeaderOptions } from './headers/rate-limit-headers.js';
 export { ClientIdentity, DEFAULT_IPV6_SUBNET } from './identity/client-identity.js';
 export { clientIp } from './identity/client-ip.js';
@@ -50,7 +50,6 @@ export type {
 export { storeErrorClass, type StoreErrorClass } from './resilience/store-error-class.js';
 export {
   RateLimiter,
-  type FailMode,
   type RateLimiterObserver,
   type RateLimiterSettings,
   type StoreOperation,

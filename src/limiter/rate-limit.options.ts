@@ -1,7 +1,7 @@
 import type { ExecutionContext } from '@nestjs/common';
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import type { Algorithm, LimitSpec } from './algorithms.js';
-import type { FailMode } from './rate-limiter.js';
+import type { FailMode } from './decision.js';
 import type { RateLimitStore } from './store/rate-limit.store.js';
 
 /**

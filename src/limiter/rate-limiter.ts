@@ -1,15 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import type { LimitSpec } from './algorithms.js';
 import { type Awaitable, whenReady } from './awaitable.js';
-import type { DecisionOrigin, DecisionOutcome, DecisionSource, RateLimitDecision } from './decision.js';
+import type { DecisionOrigin, DecisionOutcome, DecisionSource, FailMode, RateLimitDecision } from './decision.js';
 import { DenialCache } from './denial-cache.js';
 import type { RateLimitPolicy } from './policy/rate-limit-policy.js';
 import type { ConsumeResult, RateLimitStore, StoreTarget } from './store/rate-limit.store.js';
 import { BaseKeys } from './store/store-key.js';
 import { traceDecision } from './tracing/decision-span.js';
-
-/** What a decision does when the store fails: `open` lets the request through, `closed` refuses it (503). */
-export type FailMode = 'open' | 'closed';
 
 /** The origin of a `consume()` call that names none. */
 const DIRECT: DecisionOrigin = Object.freeze({ entry: 'direct' });
