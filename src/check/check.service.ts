@@ -117,8 +117,8 @@ export class CheckService {
       );
     }
     if (this.gate === undefined) return LIMIT_AS_USUAL;
-    if (caller.name !== undefined) return this.gate.check({ resource, clientId, apiKey, ip, caller: caller.name });
-    return this.gate.check({ resource, clientId, apiKey, ip: caller.address });
+    // Validated above: a body ip comes only with an authenticated caller's name.
+    return this.gate.check({ resource, clientId, apiKey, ip: ip ?? caller.address, caller: caller.name });
   }
 
   /** The policy of the request; a valid API key's tier is the caller's tier, whatever the body says. */

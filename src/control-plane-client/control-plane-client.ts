@@ -91,11 +91,6 @@ export class ControlPlaneClient extends SnapshotFollower implements CallerGate {
     return this.enforced.lists;
   }
 
-  /** How many API keys the snapshot in force holds (revoked ones included). */
-  get apiKeyCount(): number {
-    return this.enforced.keys.size;
-  }
-
   /** The stored rows the snapshot in force leaves out. */
   get invalid(): readonly LeftOutRow[] {
     return this.leftOut;

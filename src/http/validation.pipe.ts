@@ -1,6 +1,7 @@
 import { type ArgumentMetadata, BadRequestException, Injectable, ValidationPipe } from '@nestjs/common';
 import type { ValidationError } from 'class-validator';
 import { type FieldError, invalidInputBody } from './error-body.js';
+import { OBJECT_PROTOTYPE_KEYS } from './reserved-keys.js';
 import { unstorableInput } from './storable-input.js';
 
 /**
@@ -15,9 +16,7 @@ const REASON_PRIORITY = ['isDefined', 'whitelistValidation'];
  * mistakes for declared fields (it looks them up in a plain object): refused here like any other
  * unknown field. (`__proto__` never gets this far: Fastify's JSON parser refuses it.)
  */
-const RESERVED_KEYS = [
-  ...new Set(['constructor', 'prototype', '__proto__', ...Object.getOwnPropertyNames(Object.prototype)]),
-];
+const RESERVED_KEYS = [...new Set(['constructor', 'prototype', '__proto__', ...OBJECT_PROTOTYPE_KEYS])];
 
 /**
  * The global validation pipe: whitelist + forbidNonWhitelisted, no implicit conversion (`"5"` is

@@ -2,6 +2,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError, type ValidatorOptions } from 'class-validator';
 import { DEFAULT_ALGORITHM, type LimitSpec, MAX_SLIDING_LOG_LIMIT } from '../limiter/algorithms.js';
 import type { FieldError } from '../http/error-body.js';
+import { OBJECT_PROTOTYPE_KEYS } from '../http/reserved-keys.js';
 import { CreateRuleDto } from './dto/create-rule.dto.js';
 import { isPlainObject, NOT_AN_OBJECT } from './dto/rule-fields.js';
 import { UpdateRuleDto } from './dto/update-rule.dto.js';
@@ -40,7 +41,7 @@ const REASONS: Readonly<Record<string, string>> = {
  * `Object.prototype`'s members (`toString`, `valueOf`, ...) for declared fields. All are refused
  * and taken out before the body reaches them.
  */
-const DROPPED_KEYS = [...new Set(['__proto__', ...Object.getOwnPropertyNames(Object.prototype)])];
+const DROPPED_KEYS = OBJECT_PROTOTYPE_KEYS;
 
 /**
  * Validates a rule body from a client or the database: `create` for a whole rule (defaults

@@ -113,14 +113,15 @@ function buildParts(
   limits: readonly Pick<LimitSpec, 'limit' | 'windowMs'>[],
 ): PolicyParts {
   const quotedName = sfString(name);
-  if (limits.length < 2) {
-    const items = limits.map((l) => `${quotedName};q=${l.limit};${unitOrWindow(algorithm, l.windowMs)}`);
-    return { quotedName, itemNames: undefined, policyValue: items.length > 0 ? items.join(', ') : quotedName };
-  }
+  if (limits.length === 0) return { quotedName, itemNames: undefined, policyValue: quotedName };
   // Item names must differ, or `RateLimit` could not say which quota it reports: the window says it.
-  const itemNames = new Map(limits.map((l) => [l.windowMs, sfString(`${name}/${windowLabel(l.windowMs)}`)]));
-  const items = limits.map((l) => `${itemNames.get(l.windowMs)!};q=${l.limit};${unitOrWindow(algorithm, l.windowMs)}`);
-  return { quotedName: itemNames.get(limits[0]!.windowMs)!, itemNames, policyValue: items.join(', ') };
+  const itemNames =
+    limits.length < 2
+      ? undefined
+      : new Map(limits.map((l) => [l.windowMs, sfString(`${name}/${windowLabel(l.windowMs)}`)]));
+  const itemName = (l: Pick<LimitSpec, 'windowMs'>) => itemNames?.get(l.windowMs) ?? quotedName;
+  const items = limits.map((l) => `${itemName(l)};q=${l.limit};${unitOrWindow(algorithm, l.windowMs)}`);
+  return { quotedName: itemName(limits[0]!), itemNames, policyValue: items.join(', ') };
 }
 
 /** A window as an item name's suffix: whole seconds when it is, else milliseconds (`10s`, `1500ms`). */

@@ -182,10 +182,6 @@ function compileLimit(spec: LimitSpec, path: string, fail: Fail): LimitSpec {
   return Object.freeze({ limit, windowMs, burst: integer('burst', 0) });
 }
 
-/**
- * A concurrency limit is one number of slots with one lease duration, and a request holds one slot
- * whatever it costs: several limits, a burst or a fixed cost above 1 would mean nothing.
- */
 /** A log keeps an entry per unit: its limits are bounded (see MAX_SLIDING_LOG_LIMIT). */
 function checkSlidingLog(limits: readonly LimitSpec[], fail: Fail): void {
   limits.forEach(({ limit }, i) => {
@@ -199,6 +195,10 @@ function checkSlidingLog(limits: readonly LimitSpec[], fail: Fail): void {
   });
 }
 
+/**
+ * A concurrency limit is one number of slots with one lease duration, and a request holds one slot
+ * whatever it costs: several limits, a burst or a fixed cost above 1 would mean nothing.
+ */
 function checkConcurrency(options: RateLimitOptions, limits: readonly LimitSpec[], fail: Fail): void {
   if (limits.length !== 1) {
     fail('limits', `must hold exactly 1 limit with the concurrency algorithm, got ${limits.length}`);

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { serialize } from 'node:v8';
 import { Redis } from 'ioredis';
+import { ControlPlaneClient } from '../../../src/control-plane-client/index.js';
 import { DEFAULT_RULES_CHANNEL, RulesRefresher } from '../../../src/rules/index.js';
 import { startRedisServer, type RedisServerHandle } from '../../support/redis-server.js';
 import {
@@ -248,6 +249,20 @@ describe('ControlPlaneClient: a library app enforces what an admin sets on the s
       ]);
       expect(library.client.accessLists.blocks.size).toBe(1);
       expect(library.client.loadState).toBe('DEGRADED');
+      // A blocked caller is refused with 429, or with 403 where the app says so (BLOCK_RESPONSE_STATUS).
+      const blocked = { resource: 'GET /library/widgets', clientId: 'someone' };
+      expect(library.client.check(blocked)).toMatchObject({ kind: 'refused', status: 429, reason: 'blocked' });
+      const forbidding = new ControlPlaneClient({
+        redis: redisServer.url,
+        refreshIntervalMs: 60_000,
+        blockedStatus: 403,
+      });
+      await forbidding.start();
+      try {
+        expect(forbidding.check(blocked)).toMatchObject({ kind: 'refused', status: 403, reason: 'blocked' });
+      } finally {
+        await forbidding.close();
+      }
     });
 
     it('keeps the last good snapshot whole when a section does not compile or the sections do not decode', async () => {
