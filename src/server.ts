@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp, enableGracefulShutdown, prepareDatabase, type PreparedDatabase } from './bootstrap.js';
 import { type AppConfig, loadConfig } from './config/index.js';
-import { describeRedis, parseRedisUrl } from './limiter/index.js';
+import { describeRedis, parseRedisUrl } from './limiter/store/redis/redis-url.js';
 import { untraced } from './telemetry/index.js';
 
 /** Levels at which a warn line is not written: the generated token then goes to stderr. */

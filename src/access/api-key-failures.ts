@@ -1,11 +1,8 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import {
-  clientIp,
-  DEFAULT_IPV6_SUBNET,
-  type DecisionOrigin,
-  RateLimiter,
-  type RateLimitPolicy,
-} from '../limiter/index.js';
+import { RateLimiter, type RateLimitPolicy } from '../limiter/index.js';
+import { clientIp } from '../limiter/identity/client-ip.js';
+import { DEFAULT_IPV6_SUBNET } from '../limiter/identity/client-identity.js';
+import { type DecisionOrigin } from '../limiter/decision.js';
 import { FoldedLog } from '../limiter/resilience/folded-log.js';
 import { BlocksRepository } from './blocks.repository.js';
 import {

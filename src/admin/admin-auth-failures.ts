@@ -1,17 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
-  clientIp,
-  DEFAULT_IPV6_SUBNET,
-  RATE_LIMIT_OPTIONS,
   RateLimiter,
-  rateLimitHeaders,
-  resolveHeaderOptions,
-  type DecisionOrigin,
-  type HeaderOptions,
   type RateLimitDecision,
   type RateLimitModuleOptions,
   type RateLimitPolicy,
 } from '../limiter/index.js';
+import { clientIp } from '../limiter/identity/client-ip.js';
+import { DEFAULT_IPV6_SUBNET } from '../limiter/identity/client-identity.js';
+import { RATE_LIMIT_OPTIONS } from '../limiter/rate-limit.constants.js';
+import { rateLimitHeaders, resolveHeaderOptions } from '../limiter/headers/rate-limit-headers.js';
+import { type DecisionOrigin } from '../limiter/decision.js';
+import { type HeaderOptions } from '../limiter/rate-limit.options.js';
 import {
   ADMIN_FAILURE_POLICY_NAME,
   ADMIN_OPTIONS,

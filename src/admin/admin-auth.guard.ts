@@ -1,6 +1,7 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
-import { rateLimitException, type RateLimitDecision } from '../limiter/index.js';
+import { type RateLimitDecision } from '../limiter/index.js';
+import { rateLimitException } from '../limiter/rate-limit.exception.js';
 import { rememberActor } from './admin-actor.js';
 import { AdminAuthFailures, type AdminClient } from './admin-auth-failures.js';
 import { AdminTokens } from './admin-tokens.js';

@@ -7,17 +7,11 @@ import {
   callerRefusalHeaders,
   CallerRefusedException,
 } from '../limiter/rate-limit.exception.js';
-import {
-  type DecisionOrigin,
-  type HeaderOptions,
-  PolicyResolver,
-  RATE_LIMIT_OPTIONS,
-  RateLimiter,
-  type RateLimitModuleOptions,
-  type RateLimitPolicy,
-  rateLimitHeaders,
-  resolveHeaderOptions,
-} from '../limiter/index.js';
+import { PolicyResolver, RateLimiter, type RateLimitModuleOptions, type RateLimitPolicy } from '../limiter/index.js';
+import { type DecisionOrigin } from '../limiter/decision.js';
+import { type HeaderOptions } from '../limiter/rate-limit.options.js';
+import { RATE_LIMIT_OPTIONS } from '../limiter/rate-limit.constants.js';
+import { rateLimitHeaders, resolveHeaderOptions } from '../limiter/headers/rate-limit-headers.js';
 import type { CheckRequest, ReleaseRequest } from './check-request.js';
 import { type CheckResponse, UNLIMITED } from './check-response.js';
 

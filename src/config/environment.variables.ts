@@ -1,7 +1,7 @@
 import { Expose, Transform } from 'class-transformer';
 import { IsIn, IsInt, Matches, Max, Min, ValidateBy } from 'class-validator';
 import { parseDatabaseUrl } from './database-url.js';
-import { InvalidRedisUrlError, parseRedisUrl } from '../limiter/index.js';
+import { InvalidRedisUrlError, parseRedisUrl } from '../limiter/store/redis/redis-url.js';
 import { LOG_LEVELS, type LogLevel } from './app-config.js';
 import { parseCheckTokens } from './check-tokens.js';
 import { parseTrustedProxies } from './trusted-proxies.js';

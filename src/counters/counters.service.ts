@@ -9,14 +9,10 @@ import {
 } from '@nestjs/common';
 import { AdminAuditLog } from '../audit/index.js';
 import { errorBody, invalidInputBody } from '../http/error-body.js';
-import {
-  clientIp,
-  DEFAULT_IPV6_SUBNET,
-  RATE_LIMIT_OPTIONS,
-  RateLimiter,
-  type RateLimitModuleOptions,
-  type RateLimitPolicy,
-} from '../limiter/index.js';
+import { RateLimiter, type RateLimitModuleOptions, type RateLimitPolicy } from '../limiter/index.js';
+import { clientIp } from '../limiter/identity/client-ip.js';
+import { DEFAULT_IPV6_SUBNET } from '../limiter/identity/client-identity.js';
+import { RATE_LIMIT_OPTIONS } from '../limiter/rate-limit.constants.js';
 import type { RulesBus } from '../rules/index.js';
 import { RULES_BUS, RulesPolicyResolver } from '../rules/index.js';
 import type { CountersQuery } from './counters-query.js';

@@ -1,5 +1,10 @@
-import { SetMetadata } from '@nestjs/common';
-import { RATE_LIMIT_METADATA, SKIP_RATE_LIMIT_METADATA } from './rate-limit.constants.js';
+import { Inject, SetMetadata } from '@nestjs/common';
+import {
+  getRateLimitOptionsToken,
+  getRateLimitStoreToken,
+  RATE_LIMIT_METADATA,
+  SKIP_RATE_LIMIT_METADATA,
+} from './rate-limit.constants.js';
 import type { RateLimitOptions } from './rate-limit.options.js';
 
 /**
@@ -16,3 +21,22 @@ export const RateLimit = (options: RateLimitOptions): ClassDecorator & MethodDec
 
 /** Exempts a route, or every route of a controller, from rate limiting (module default included). */
 export const SkipRateLimit = (): ClassDecorator & MethodDecorator => SetMetadata(SKIP_RATE_LIMIT_METADATA, true);
+
+/**
+ * Injects the store the limiter decides with (a `RateLimitStore`): to read or reset a caller's
+ * counters, or to check the store's health.
+ *
+ * @example
+ * constructor(\@InjectRateLimitStore() private readonly store: RateLimitStore) {}
+ *
+ * @publicApi
+ */
+export const InjectRateLimitStore = (): PropertyDecorator & ParameterDecorator => Inject(getRateLimitStoreToken());
+
+/**
+ * Injects the options given to `RateLimitModule.forRoot()` / `forRootAsync()`
+ * (`RateLimitModuleOptions`).
+ *
+ * @publicApi
+ */
+export const InjectRateLimitOptions = (): PropertyDecorator & ParameterDecorator => Inject(getRateLimitOptionsToken());

@@ -1,15 +1,10 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter, Histogram } from 'prom-client';
-import {
-  type DecisionOrigin,
-  type DecisionOutcome,
-  RateLimiter,
-  type RateLimiterObserver,
-  type RateLimitDecision,
-  type RateLimitPolicy,
-  storeErrorClass,
-} from '../limiter/index.js';
+import { RateLimiter, type RateLimitDecision, type RateLimitPolicy } from '../limiter/index.js';
+import { type DecisionOrigin, type DecisionOutcome } from '../limiter/decision.js';
+import { type RateLimiterObserver } from '../limiter/rate-limiter.js';
+import { storeErrorClass } from '../limiter/resilience/store-error-class.js';
 import { MetricNames } from './metric-names.js';
 
 type CounterChild = ReturnType<Counter['labels']>;

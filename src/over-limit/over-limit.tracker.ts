@@ -1,11 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleInit, type OnApplicationShutdown } from '@nestjs/common';
-import {
-  type DecisionOrigin,
-  RateLimiter,
-  type RateLimiterObserver,
-  type RateLimitDecision,
-  type RateLimitPolicy,
-} from '../limiter/index.js';
+import { RateLimiter, type RateLimitDecision, type RateLimitPolicy } from '../limiter/index.js';
+import { type DecisionOrigin } from '../limiter/decision.js';
+import { type RateLimiterObserver } from '../limiter/rate-limiter.js';
 import { MAX_OVER_LIMIT_ENTRIES, type OverLimitEntry, OverLimitBoard } from './over-limit-board.js';
 
 /** How often this node posts what it saw to the board. */

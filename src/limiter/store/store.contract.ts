@@ -3,12 +3,21 @@
  * Redis Cluster, Redis through Sentinel). Time is the store's own (Redis `TIME` for Redis): a store
  * on a controllable clock lets the suite move it (`clock`); the others get short windows, leases
  * and blocks, and real waits with wide margins.
+ *
+ * Exported for stores of your own as `@floodgate/limiter/testing` (Jest, the Nest default; the
+ * suite imports `@jest/globals`, so call it from a Jest test file).
  */
 import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { RATE_ALGORITHMS, type Algorithm, type LimitSpec, type Penalty } from '../algorithms.js';
 import { CONCURRENCY_MAX_RETRY_MS, type ConsumeResult, type RateLimitStore } from './rate-limit.store.js';
 import { baseKey } from './store-key.js';
 
+/**
+ * What the suite tests: a store, how to dispose of it, and its clock when the test controls it.
+ *
+ * @publicApi
+ */
 export interface StoreUnderTest {
   store: RateLimitStore;
   /** Called after the suite; closes what the factory opened. */
@@ -21,6 +30,20 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const EXACT: readonly Algorithm[] = ['sliding_window', 'sliding_log', 'fixed_window', 'token_bucket'];
 const MINUTE = 60_000;
 
+/**
+ * Declares the contract's tests (a `describe` block named after `name`) for the store `make`
+ * builds once, before them. Every `RateLimitStore` must pass it: the memory and Redis stores do.
+ *
+ * @example
+ * // my-store.spec.ts
+ * import { describeStoreContract } from '@floodgate/limiter/testing';
+ * describeStoreContract('my store', async () => {
+ *   const store = new MyRateLimitStore(await connect());
+ *   return { store, dispose: () => store.close() };
+ * });
+ *
+ * @publicApi
+ */
 export function describeStoreContract(name: string, make: () => Promise<StoreUnderTest>): void {
   describe(`RateLimitStore contract: ${name}`, () => {
     let subject: StoreUnderTest;

@@ -1,19 +1,18 @@
-import type { LimitSpec, Penalty } from '../../algorithms.js';
 import { LeaseIds } from '../lease-ids.js';
 import {
   checkLimits,
   type ConsumeRequest,
   type ConsumeResult,
-  type LimitStatus,
   type RateLimitStore,
   type RefundRequest,
   type ReleaseRequest,
   type StoreTarget,
 } from '../rate-limit.store.js';
 import { limitKey, penaltyKey } from '../store-key.js';
-import { leaseStatus, leaseWait, trimLeases, type LeaseState } from './leases.js';
-import { METERS, type MeterState } from './meters.js';
-import { penalize, type PenaltyState } from './penalties.js';
+import type { LeaseState } from '../state/leases.js';
+import type { MeterState } from '../state/meters.js';
+import { acquireLease, consumeStates, refundStates, releaseLease } from '../state/operations.js';
+import type { PenaltyState } from '../state/penalties.js';
 
 export interface MemoryRateLimitStoreOptions {
   /** Most keys kept (limits, penalties, lease sets); past it the least recently used are evicted. Default 1e6. */
@@ -50,6 +49,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
   private readonly maxKeys: number;
   private readonly now: () => number;
   private readonly leaseIds = new LeaseIds();
+  private readonly nextLeaseId = () => this.leaseIds.next();
   private sweeper: NodeJS.Timeout | undefined;
 
   constructor(options: MemoryRateLimitStoreOptions = {}) {
@@ -81,26 +81,19 @@ export class MemoryRateLimitStore implements RateLimitStore {
   async release({ key, algorithm, limits, leaseId }: ReleaseRequest): Promise<boolean> {
     if (algorithm !== 'concurrency') return false;
     checkLimits({ key, algorithm, limits });
-    const now = this.now();
     const leasesKey = limitKey(key, algorithm, limits[0]!.windowMs);
-    const state = this.entries.get(leasesKey)?.state as LeaseState | undefined;
-    if (state === undefined) return false;
-    const expiry = state.leases.get(leaseId);
-    state.leases.delete(leaseId);
-    trimLeases(state, now);
-    if (state.leases.size === 0) this.entries.delete(leasesKey);
-    return expiry !== undefined && expiry > now;
+    const stored = this.entries.get(leasesKey)?.state as LeaseState | undefined;
+    if (stored === undefined) return false;
+    const { released, state } = releaseLease(stored, leaseId, this.now());
+    if (state === undefined) this.entries.delete(leasesKey);
+    return released;
   }
 
-  async refund({ key, algorithm, limits, cost, consumedAtMs }: RefundRequest): Promise<void> {
-    checkLimits({ key, algorithm, limits });
-    if (algorithm === 'concurrency' || cost === 0) return;
-    const now = this.now();
-    const meter = METERS[algorithm];
-    for (const spec of limits) {
-      const stored = this.entries.get(limitKey(key, algorithm, spec.windowMs))?.state;
-      if (stored !== undefined) meter.refund(meter.load(stored, spec, now), spec, cost, consumedAtMs, now);
-    }
+  async refund(request: RefundRequest): Promise<void> {
+    const { key, algorithm, limits } = request;
+    checkLimits(request);
+    const stored = limits.map((spec) => this.entries.get(limitKey(key, algorithm, spec.windowMs))?.state);
+    refundStates(request, stored, this.now());
   }
 
   async reset({ key, algorithm, limits }: StoreTarget): Promise<void> {
@@ -122,80 +115,30 @@ export class MemoryRateLimitStore implements RateLimitStore {
     for (const [key, entry] of this.entries) if (entry.state.expiresAt <= now) this.entries.delete(key);
   }
 
-  /** Plain loops, no closures: this is a single-node app's whole decision. */
-  private take({ key, algorithm, limits, cost, penalty }: ConsumeRequest): ConsumeResult {
+  private take(request: ConsumeRequest): ConsumeResult {
+    const { key, algorithm, limits, penalty } = request;
     const now = this.now();
-    const meter = METERS[algorithm as keyof typeof METERS];
     const n = limits.length;
     const keys = new Array<string>(n);
-    const states = new Array<MeterState>(n);
-    let neverFits = false;
+    const stored = new Array<MeterState | undefined>(n);
     for (let i = 0; i < n; i++) {
-      const spec = limits[i]!;
-      keys[i] = limitKey(key, algorithm, spec.windowMs);
-      states[i] = meter.load(this.touch(keys[i]!), spec, now);
-      if (cost > meter.capacity(spec)) neverFits = true;
+      keys[i] = limitKey(key, algorithm, limits[i]!.windowMs);
+      stored[i] = this.touch(keys[i]!);
     }
-    let retryAfterMs = 0;
-    if (neverFits) retryAfterMs = longestWindow(limits);
-    else if (cost > 0) {
-      for (let i = 0; i < n; i++) {
-        const spec = limits[i]!;
-        if (!meter.fits(states[i]!, spec, cost, now)) {
-          retryAfterMs = Math.max(retryAfterMs, meter.retryAfterMs(states[i]!, spec, cost, now));
-        }
-      }
-    }
-    let blockedUntil = 0;
-    if (penalty !== undefined)
-      ({ retryAfterMs, blockedUntil } = this.penalize(key, penalty, cost, retryAfterMs, neverFits, now));
-    const allowed = retryAfterMs === 0;
-    if (allowed && cost > 0) {
-      for (let i = 0; i < n; i++) {
-        meter.take(states[i]!, limits[i]!, cost, now);
-        this.save(keys[i]!, states[i]!);
-      }
-    }
-    const statuses = new Array<LimitStatus>(n);
-    for (let i = 0; i < n; i++) statuses[i] = meter.status(states[i]!, limits[i]!, now);
-    return withBlock({ allowed, nowMs: now, retryAfterMs, limits: statuses }, blockedUntil);
+    const pKey = penalty === undefined ? undefined : penaltyKey(key);
+    const penaltyState = pKey === undefined ? undefined : (this.touch(pKey) as PenaltyState | undefined);
+    const { result, states, taken, started } = consumeStates(request, stored, penaltyState, now);
+    if (started !== undefined) this.replace(pKey!, started);
+    if (taken) for (let i = 0; i < n; i++) this.save(keys[i]!, states[i]!);
+    return result;
   }
 
-  /** The penalty's say on the limits' verdict (`retryAfterMs` 0: they fit); stores a block it starts. */
-  private penalize(key: string, penalty: Penalty, cost: number, retryAfterMs: number, neverFits: boolean, now: number) {
-    const pKey = penaltyKey(key);
-    const verdict = penalize(this.touch(pKey) as PenaltyState | undefined, penalty, cost, retryAfterMs, neverFits, now);
-    if (verdict.started !== undefined) this.replace(pKey, verdict.started);
-    return verdict;
-  }
-
-  /** A concurrency consume: acquires a lease (any cost >= 1 takes one slot) or reports (cost 0). */
   private acquire({ key, limits, cost }: ConsumeRequest): ConsumeResult {
-    const now = this.now();
-    const spec = limits[0]!;
-    const leasesKey = limitKey(key, 'concurrency', spec.windowMs);
-    let state = this.touch(leasesKey) as LeaseState | undefined;
-    if (state !== undefined) trimLeases(state, now);
-    if (cost === 0) return { allowed: true, nowMs: now, retryAfterMs: 0, limits: [leaseStatus(state, spec, now)] };
-    if (spec.limit < 1) {
-      return { allowed: false, nowMs: now, retryAfterMs: spec.windowMs, limits: [leaseStatus(state, spec, now)] };
-    }
-    if ((state?.leases.size ?? 0) >= spec.limit) {
-      return {
-        allowed: false,
-        nowMs: now,
-        retryAfterMs: leaseWait(state, now),
-        limits: [leaseStatus(state, spec, now)],
-      };
-    }
-    if (state === undefined) {
-      state = { leases: new Map(), expiresAt: 0 };
-      this.save(leasesKey, state);
-    }
-    const leaseId = this.leaseIds.next();
-    state.leases.set(leaseId, now + spec.windowMs);
-    state.expiresAt = now + spec.windowMs;
-    return { allowed: true, nowMs: now, retryAfterMs: 0, limits: [leaseStatus(state, spec, now)], leaseId };
+    const leasesKey = limitKey(key, 'concurrency', limits[0]!.windowMs);
+    const stored = this.touch(leasesKey) as LeaseState | undefined;
+    const { result, state } = acquireLease(stored, limits[0]!, cost, this.now(), this.nextLeaseId);
+    if (state !== undefined) this.save(leasesKey, state);
+    return result;
   }
 
   /** The stored state, marked as used (it gets a second chance when the evictor passes it). */
@@ -237,13 +180,4 @@ export class MemoryRateLimitStore implements RateLimitStore {
       this.entries.set(key, entry);
     }
   }
-}
-
-/** The result as it is without a block in force (no allocation), else with `blockedUntil`. */
-function withBlock(result: ConsumeResult, blockedUntil: number): ConsumeResult {
-  return blockedUntil > 0 ? { ...result, blockedUntil } : result;
-}
-
-function longestWindow(limits: readonly LimitSpec[]): number {
-  return limits.reduce((longest, spec) => Math.max(longest, spec.windowMs), 0);
 }
