@@ -14,7 +14,11 @@ export const ALGORITHMS = [
   'gcra',
   'concurrency',
 ] as const;
-/** One of `ALGORITHMS`: what `@RateLimit({ algorithm })` takes. */
+/**
+ * One of `ALGORITHMS`: what `@RateLimit({ algorithm })` takes.
+ *
+ * @publicApi
+ */
 export type Algorithm = (typeof ALGORITHMS)[number];
 /** The algorithm of a policy that names none. */
 export const DEFAULT_ALGORITHM: Algorithm = 'sliding_window';
@@ -39,6 +43,8 @@ export const MAX_SLIDING_LOG_LIMIT = 10_000;
  * `burst` only matters to `token_bucket` (bucket capacity) and `gcra` (tolerance): unset means
  * `limit`, so a fresh key can take exactly `limit` at once whatever the algorithm.
  * For `concurrency`: at most `limit` requests in flight, each slot leased for `windowMs`.
+ *
+ * @publicApi
  */
 export interface LimitSpec {
   /** Units per window (an integer >= 1); for `concurrency`, the slots. */

@@ -1,6 +1,8 @@
 /**
  * What is known about a caller before its limits are counted: its address, the API key it
  * presented, its client id (`/v1/check`), and the resource.
+ *
+ * @publicApi
  */
 export interface CallerQuery {
   /** The client's address as the HTTP adapter computed it (trusted proxies applied), if known. */
@@ -21,7 +23,11 @@ export interface CallerQuery {
 /** Why a caller was refused before any counting. */
 export type CallerRefusalReason = 'blocked' | 'invalid_api_key';
 
-/** What the gate says about a caller. */
+/**
+ * What the gate says about a caller.
+ *
+ * @publicApi
+ */
 export type CallerVerdict =
   /** Count it as usual; with a valid API key, the key's tier picks the rules. */
   | { readonly kind: 'limit'; readonly tier?: string }
@@ -44,6 +50,8 @@ export type CallerVerdict =
  * synchronously from memory. Without one, every caller is limited as usual.
  *
  * The service supplies one built on its admin-managed blocks, allow list and API keys.
+ *
+ * @publicApi
  */
 export interface CallerGate {
   /** The verdict on one caller, synchronously from memory. */
@@ -51,5 +59,9 @@ export interface CallerGate {
 }
 export const CallerGate = Symbol('CallerGate');
 
-/** The verdict of a gate that knows nothing: limit as usual. */
+/**
+ * The verdict of a gate that knows nothing: limit as usual.
+ *
+ * @publicApi
+ */
 export const LIMIT_AS_USUAL: CallerVerdict = Object.freeze({ kind: 'limit' });

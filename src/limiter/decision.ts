@@ -5,6 +5,8 @@ import type { LimitStatus } from './store/rate-limit.store.js';
  * What a decision does when the store fails: `open` lets the request through, `closed` refuses it
  * (503). Here with the decision's other types, not beside the limiter, so the options that name it
  * do not import the limiter (which imports them).
+ *
+ * @publicApi
  */
 export type FailMode = 'open' | 'closed';
 
@@ -29,6 +31,8 @@ export type DecisionSource = 'store' | 'cache' | 'insurance' | 'none';
  * @example
  * const d = await limiter.consume(policy, 'ip:203.0.113.7', 1);
  * if (!d.allowed) reply.code(d.outcome === 'failed_closed' ? 503 : 429);
+ *
+ * @publicApi
  */
 export interface RateLimitDecision {
   /** Whether the request may proceed (true for `allowed`, `shadow_limited`, `failed_open`). */

@@ -15,11 +15,17 @@ import type { RateLimitOptions } from './rate-limit.options.js';
  * \@RateLimit({ limit: 100, windowMs: 60_000 })
  * \@Get(':id')
  * findOne() {}
+ *
+ * @publicApi
  */
 export const RateLimit = (options: RateLimitOptions): ClassDecorator & MethodDecorator =>
   SetMetadata(RATE_LIMIT_METADATA, options);
 
-/** Exempts a route, or every route of a controller, from rate limiting (module default included). */
+/**
+ * Exempts a route, or every route of a controller, from rate limiting (module default included).
+ *
+ * @publicApi
+ */
 export const SkipRateLimit = (): ClassDecorator & MethodDecorator => SetMetadata(SKIP_RATE_LIMIT_METADATA, true);
 
 /**

@@ -20,6 +20,8 @@ export interface RateLimitRefusalBody {
 /**
  * A refused request: 429 when over a limit (`limited`), 503 when the store failed in fail-closed
  * mode (`failed_closed`). Create it with `rateLimitException()`, which skips the stack trace.
+ *
+ * @publicApi
  */
 export class RateLimitException extends HttpException {
   constructor(

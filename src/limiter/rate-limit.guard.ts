@@ -64,6 +64,8 @@ interface RoutedRequest {
  *
  * Each step is a protected method, so a subclass can change one (how a route is named, who a
  * client is, how a refusal looks) and keep the rest.
+ *
+ * @publicApi
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {

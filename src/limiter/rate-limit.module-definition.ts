@@ -7,7 +7,11 @@ import { RateLimitGuard } from './rate-limit.guard.js';
 import type { RateLimitModuleOptions } from './rate-limit.options.js';
 import { RATE_LIMIT_PROVIDERS } from './rate-limit.providers.js';
 
-/** Options of `forRoot` / `forRootAsync` that shape the module rather than the limiter. */
+/**
+ * Options of `forRoot` / `forRootAsync` that shape the module rather than the limiter.
+ *
+ * @publicApi
+ */
 export interface RateLimitModuleExtras {
   /**
    * Default true: the guard runs on every route (`APP_GUARD`). false: apply it yourself with

@@ -8,14 +8,16 @@ import { RateLimitStore } from './store/rate-limit.store.js';
 
 /**
  * Rate limiting for a Nest app (Fastify or Express). Global: its exports (`RateLimiter`,
- * `PolicyResolver`, `RateLimitStore`, the options under `RATE_LIMIT_OPTIONS`) are injectable
- * everywhere.
+ * `PolicyResolver`, the store (`InjectRateLimitStore()`), the options (`InjectRateLimitOptions()`))
+ * are injectable everywhere.
  *
  * @example
  * \@Module({ imports: [RateLimitModule.forRoot({ redis: 'redis://127.0.0.1:6379', default: { limit: 100, windowMs: 60_000 } })] })
  * export class AppModule {}
  *
  * RateLimitModule.forRootAsync({ inject: [AppConfig], useFactory: (c: AppConfig) => ({ redis: c.redisUrl }) });
+ *
+ * @publicApi
  */
 @Global()
 @Module({

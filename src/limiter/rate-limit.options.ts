@@ -47,6 +47,8 @@ export type CountOnly = 'failed' | 'succeeded';
  * \@RateLimit({ limits: [{ limit: 10, windowMs: 1_000 }, { limit: 300, windowMs: 3_600_000 }], key: 'user' })
  * \@RateLimit({ limit: 5, windowMs: 60_000, key: 'ip', blockDurationMs: 900_000 }) // over 5/min: out for 15 min
  * \@RateLimit({ algorithm: 'concurrency', limit: 3, windowMs: 30_000, key: 'user' }) // 3 in flight, 30 s leases
+ *
+ * @publicApi
  */
 export interface RateLimitOptions {
   /** With `windowMs`: a single limit, at most `limit` units per window. Use `limits` for several. */
@@ -90,6 +92,8 @@ export interface HeaderOptions {
  *
  * @example
  * RateLimitModule.forRoot({ redis: 'redis://127.0.0.1:6379', default: { limit: 100, windowMs: 60_000 } })
+ *
+ * @publicApi
  */
 export interface RateLimitModuleOptions {
   /** A ready store. Overrides `redis`. */

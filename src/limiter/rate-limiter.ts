@@ -61,6 +61,8 @@ export interface RateLimiterObserver {
  * The decision engine shared by the guard and `/v1/check`: one policy, one caller, one cost in,
  * one `RateLimitDecision` out. It never throws for a store failure: that becomes a fail-open or
  * fail-closed decision (or an insurance decision) according to the settings.
+ *
+ * @publicApi
  */
 export class RateLimiter {
   private insuranceLimits = new WeakMap<RateLimitPolicy, readonly LimitSpec[]>();

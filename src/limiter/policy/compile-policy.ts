@@ -64,6 +64,8 @@ const compiled = new WeakMap<RateLimitOptions, CompiledRateLimit>();
  *
  * @param where names the source in error messages, e.g. `@RateLimit() on UsersController.findOne`.
  * @throws RateLimitOptionsError naming the source, the field and the reason.
+ *
+ * @publicApi
  */
 export function compileRateLimit(options: RateLimitOptions, where: string): CompiledRateLimit {
   let result = compiled.get(options);

@@ -1,6 +1,10 @@
 import type { RateLimitPolicy } from './rate-limit-policy.js';
 
-/** What is known about a request when its policy is chosen. */
+/**
+ * What is known about a request when its policy is chosen.
+ *
+ * @publicApi
+ */
 export interface PolicyQuery {
   /** The resource: a route's name (`"GET /users/:id"` or `@RateLimit({ name })`) or `/v1/check`'s `resource`. */
   readonly resource: string;
@@ -19,6 +23,8 @@ export interface PolicyQuery {
  *
  * The default resolver (`DefaultPolicyResolver`) answers the declared policy, else the module's
  * default. The rules module replaces it with one that consults admin rules first.
+ *
+ * @publicApi
  */
 export interface PolicyResolver {
   /** The policy to enforce for `query`, or undefined to leave the request unlimited. Synchronous, from memory. */

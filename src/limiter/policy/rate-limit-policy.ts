@@ -4,6 +4,8 @@ import type { CountOnly } from '../rate-limit.options.js';
 /**
  * A compiled, immutable policy: what the limiter enforces for one request. Built from a route's
  * `@RateLimit()` options, the module's default, or (later) an admin rule.
+ *
+ * @publicApi
  */
 export interface RateLimitPolicy {
   /** The counters' namespace and the name reported in headers and bodies (`rule`). */

@@ -22,6 +22,7 @@ import { limitKey, penaltyKey } from './store-key.js';
  * @publicApi
  */
 export interface StoredState {
+  /** When the state becomes the same as none at all (fully drained), epoch ms. */
   expiresAt: number;
 }
 
@@ -32,7 +33,9 @@ export interface StoredState {
  * @publicApi
  */
 export interface StateUpdate<R> {
+  /** What `transact` resolves with. */
   readonly result: R;
+  /** Per key read: the state to store, `null` to delete the key, `undefined` (or missing) to keep it. */
   readonly states: readonly (StoredState | null | undefined)[];
 }
 
@@ -86,7 +89,13 @@ export abstract class BaseRateLimitStore implements RateLimitStore {
     checkUnits('cost', cost);
     if (algorithm === 'concurrency') {
       return this.transact([limitKey(key, algorithm, limits[0]!.windowMs)], ([stored], now) => {
-        const { result, state } = acquireLease(stored as LeaseState | undefined, limits[0]!, cost, now, this.nextLeaseId);
+        const { result, state } = acquireLease(
+          stored as LeaseState | undefined,
+          limits[0]!,
+          cost,
+          now,
+          this.nextLeaseId,
+        );
         return { result, states: [state] };
       });
     }
@@ -105,7 +114,8 @@ export abstract class BaseRateLimitStore implements RateLimitStore {
     const { key, algorithm, limits, leaseId } = request;
     if (algorithm !== 'concurrency') return false;
     checkLimits(request);
-    if (typeof leaseId !== 'string' || leaseId === '') throw new Error('A release needs the leaseId its consume returned');
+    if (typeof leaseId !== 'string' || leaseId === '')
+      throw new Error('A release needs the leaseId its consume returned');
     return this.transact([limitKey(key, algorithm, limits[0]!.windowMs)], ([stored], now) => {
       if (stored === undefined) return { result: false, states: [] };
       const { released, state } = releaseLease(stored as LeaseState, leaseId, now);
@@ -136,5 +146,6 @@ export abstract class BaseRateLimitStore implements RateLimitStore {
 
 /** A count of units or a time: an integer >= 0, which the states' arithmetic relies on. */
 function checkUnits(name: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${name} must be an integer >= 0, got ${String(value)}`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new Error(`${name} must be an integer >= 0, got ${String(value)}`);
 }

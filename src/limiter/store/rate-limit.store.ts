@@ -1,6 +1,10 @@
 import { type Algorithm, type LimitSpec, MAX_LIMITS, type Penalty } from '../algorithms.js';
 
-/** Who and what a store operation is about: one caller under one policy. */
+/**
+ * Who and what a store operation is about: one caller under one policy.
+ *
+ * @publicApi
+ */
 export interface StoreTarget {
   /**
    * The caller's base key, already safe to use as-is (see `store-key.ts`: it is a hash carrying a
@@ -17,7 +21,11 @@ export interface StoreTarget {
   readonly limits: readonly LimitSpec[];
 }
 
-/** What a store is asked: consume `cost` units of every limit of one caller, atomically. */
+/**
+ * What a store is asked: consume `cost` units of every limit of one caller, atomically.
+ *
+ * @publicApi
+ */
 export interface ConsumeRequest extends StoreTarget {
   /**
    * Units to take, an integer >= 0. 0 reports the current state and consumes nothing. A denied
@@ -47,7 +55,11 @@ export interface LimitStatus {
   readonly resetMs: number;
 }
 
-/** A store's answer. Being over the limit is a result; a store failure is a thrown error. */
+/**
+ * A store's answer. Being over the limit is a result; a store failure is a thrown error.
+ *
+ * @publicApi
+ */
 export interface ConsumeResult {
   /** Whether the cost fitted every limit (and no penalty blocks the caller). */
   readonly allowed: boolean;
@@ -72,13 +84,21 @@ export interface ConsumeResult {
   readonly leaseId?: string;
 }
 
-/** Frees the slot a `concurrency` consume leased. */
+/**
+ * Frees the slot a `concurrency` consume leased.
+ *
+ * @publicApi
+ */
 export interface ReleaseRequest extends StoreTarget {
   /** The `leaseId` the consume returned. */
   readonly leaseId: string;
 }
 
-/** Gives back units an allowed consume took. */
+/**
+ * Gives back units an allowed consume took.
+ *
+ * @publicApi
+ */
 export interface RefundRequest extends StoreTarget {
   /** Units to give back, an integer >= 0 (at most what the consume took: the store cannot tell). */
   readonly cost: number;
@@ -97,6 +117,8 @@ export const CONCURRENCY_MAX_RETRY_MS = 1_000;
  * `MemoryRateLimitStore` (one process). Both pass `describeStoreContract`.
  *
  * The interface and its DI token share one name, as `@nestjs/throttler` does with its storage.
+ *
+ * @publicApi
  */
 export interface RateLimitStore {
   /** Takes `cost` units of every limit of the caller, or none if any would be exceeded (atomically). */

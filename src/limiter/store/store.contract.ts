@@ -19,6 +19,7 @@ import { baseKey } from './store-key.js';
  * @publicApi
  */
 export interface StoreUnderTest {
+  /** The store under test, used by every test of the suite (each on keys of its own). */
   store: RateLimitStore;
   /** Called after the suite; closes what the factory opened. */
   dispose?: () => Promise<void>;

@@ -1,12 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Controller, Get, Inject, Injectable, Module } from '@nestjs/common';
 import {
+  getRateLimitOptionsToken,
+  getRateLimitStoreToken,
+  InjectRateLimitOptions,
+  InjectRateLimitStore,
+  MemoryRateLimitStore,
   PolicyResolver,
   RateLimit,
   RateLimitModule,
   RateLimitStore,
   RateLimiter,
   type PolicyQuery,
+  type RateLimitModuleOptions,
   type RateLimitPolicy,
 } from '../../../src/limiter/index.js';
 import { CircuitBreakerStore } from '../../../src/limiter/resilience/circuit-breaker.store.js';
@@ -107,6 +113,26 @@ class ExportsController {
   }
 }
 
+/** Injects with the library's helpers, as an app's own provider would. */
+@Injectable()
+class CountersReader {
+  constructor(
+    @InjectRateLimitStore() readonly store: RateLimitStore,
+    @InjectRateLimitOptions() readonly options: RateLimitModuleOptions,
+  ) {}
+}
+
+/** An app giving its own store: the helpers must inject exactly it, and the options it gave. */
+function ownStoreModule(store: RateLimitStore) {
+  @Module({
+    imports: [RateLimitModule.forRoot({ store, keyPrefix: 'fg-own-store' })],
+    controllers: [ItemsController],
+    providers: [CountersReader],
+  })
+  class OwnStoreModule {}
+  return OwnStoreModule;
+}
+
 /** One app per platform, each with its own key prefix in the shared Redis. */
 function redisModule() {
   @Module({
@@ -163,6 +189,27 @@ describe.each(PLATFORMS)('RateLimitModule on %s', (platform) => {
       await expect(createApp(platform, BrokenDefaultModule)).rejects.toThrow(
         'RateLimitModule default: "limit" must be an integer >= 0, got -1',
       );
+    });
+  });
+
+  describe('injection helpers', () => {
+    const store = new MemoryRateLimitStore({ sweepIntervalMs: 0 });
+    let app: TestApp;
+    beforeAll(async () => {
+      app = await startApp(platform, ownStoreModule(store));
+    });
+    afterAll(() => app.close());
+
+    it('inject the store the guard decides with and the module options, also by their tokens', async () => {
+      const reader = app.app.get(CountersReader);
+      expect(reader.store).toBe(store);
+      expect(reader.options).toMatchObject({ keyPrefix: 'fg-own-store' });
+      expect(app.app.get(getRateLimitStoreToken())).toBe(store);
+      expect(app.app.get(getRateLimitOptionsToken())).toBe(reader.options);
+      // The guard counts in that very store: its keys appear there.
+      expect(store.size).toBe(0);
+      expect(await statuses(app, '/items', 3)).toEqual([200, 200, 429]);
+      expect(store.size).toBeGreaterThan(0);
     });
   });
 

@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import ts from 'typescript';
 import { startFixture, STARTUP_DEADLINE_MS, type Fixture } from './support/fixture-process.js';
 import { librarySection, optionTables, typeScriptBlocks } from './support/readme.js';
-import { propertiesOf, undocumentedExports } from './support/api-docs.js';
+import { exportedNames, exportsWithoutTag, propertiesOf, undocumentedExports } from './support/api-docs.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -39,6 +39,47 @@ const LIBRARY_CLOSURE = [
   'redis-errors',
   'redis-parser',
   'standard-as-callback',
+];
+/**
+ * The library's stable names (its main entry), sorted: a name added or dropped here is a change of
+ * the public API, to be made on purpose.
+ */
+const PUBLIC_API = [
+  'Algorithm',
+  'BaseRateLimitStore',
+  'CallerGate',
+  'CallerQuery',
+  'CallerVerdict',
+  'ConsumeRequest',
+  'ConsumeResult',
+  'FailMode',
+  'InjectRateLimitOptions',
+  'InjectRateLimitStore',
+  'LIMIT_AS_USUAL',
+  'LimitSpec',
+  'MemoryRateLimitStore',
+  'PolicyQuery',
+  'PolicyResolver',
+  'RateLimit',
+  'RateLimitDecision',
+  'RateLimitException',
+  'RateLimitGuard',
+  'RateLimitModule',
+  'RateLimitModuleExtras',
+  'RateLimitModuleOptions',
+  'RateLimitOptions',
+  'RateLimitPolicy',
+  'RateLimitStore',
+  'RateLimiter',
+  'RefundRequest',
+  'ReleaseRequest',
+  'SkipRateLimit',
+  'StateUpdate',
+  'StoreTarget',
+  'StoredState',
+  'compileRateLimit',
+  'getRateLimitOptionsToken',
+  'getRateLimitStoreToken',
 ];
 /** Service dependencies the library must never bring into an app. */
 const SERVICE_ONLY =
@@ -182,10 +223,14 @@ describe('the packed @floodgate/limiter', () => {
     // Each script the Redis store loads, at the path it loads it from (beside the built store).
     const lua = files.filter((f) => f.endsWith('.lua'));
     expect(lua).toEqual(luaScriptsUnder(join(ROOT, 'src/limiter')).map((f) => `dist/${f}`));
-    expect(files.filter((f) => /\.(?:spec|contract)\./.test(f))).toEqual([]);
+    expect(files.filter((f) => /\.spec\./.test(f))).toEqual([]);
+    // The store contract ships for store authors, behind its own entry.
+    expect(files).toEqual(
+      expect.arrayContaining(['dist/testing.js', 'dist/testing.d.ts', 'dist/store/store.contract.js']),
+    );
   });
 
-  it('declares what the limiter imports: ioredis, cockatiel, ipaddr.js, cluster-key-slot; Nest as peers', () => {
+  it('declares what the limiter imports: ioredis, cockatiel, ipaddr.js, cluster-key-slot; Nest as peers, Jest (testing entry) optional', () => {
     const manifest = lock.packages['node_modules/@floodgate/limiter'] as LockedPackage & {
       peerDependencies?: Record<string, string>;
     };
@@ -196,6 +241,7 @@ describe('the packed @floodgate/limiter', () => {
       'ipaddr.js',
     ]);
     expect(Object.keys(manifest.peerDependencies ?? {}).sort()).toEqual([
+      '@jest/globals',
       '@nestjs/common',
       '@nestjs/core',
       '@opentelemetry/api',
@@ -290,7 +336,8 @@ describe("the README's library section, against the installed package", () => {
       return file;
     });
     const declarations = join(app, 'node_modules/@floodgate/limiter/dist/index.d.ts');
-    program = ts.createProgram([...files, declarations], {
+    const testing = join(app, 'node_modules/@floodgate/limiter/dist/testing.d.ts');
+    program = ts.createProgram([...files, declarations, testing], {
       module: ts.ModuleKind.NodeNext,
       moduleResolution: ts.ModuleResolutionKind.NodeNext,
       target: ts.ScriptTarget.ES2023,
@@ -327,5 +374,18 @@ describe("the README's library section, against the installed package", () => {
 
   it('documents every export, and every member of an exported interface or class', () => {
     expect(undocumentedExports(program, entry)).toEqual([]);
+  });
+
+  it('exports exactly the stable surface, every name of it marked @publicApi', () => {
+    expect(exportedNames(program, entry)).toEqual(PUBLIC_API);
+    expect(exportsWithoutTag(program, entry, 'publicApi')).toEqual([]);
+  });
+
+  it('gives store authors the contract suite as @floodgate/limiter/testing, apart from the main entry', () => {
+    const testing = program.getSourceFile(join(app, 'node_modules/@floodgate/limiter/dist/testing.d.ts'));
+    expect(testing).toBeDefined();
+    expect(exportedNames(program, testing!)).toEqual(['StoreUnderTest', 'describeStoreContract']);
+    expect(exportsWithoutTag(program, testing!, 'publicApi')).toEqual([]);
+    expect(undocumentedExports(program, testing!)).toEqual([]);
   });
 });

@@ -73,9 +73,41 @@ describe("the package's exports map", () => {
   it("exposes the limiter's public surface as floodgate/limiter", () => {
     const outcome = importFromInsidePackage('floodgate/limiter');
     expect(outcome.ok).toBe(true);
-    expect(outcome.exports).toEqual(
-      expect.arrayContaining(['RateLimitModule', 'RateLimit', 'SkipRateLimit', 'RateLimitGuard', 'RateLimiter']),
+    // The values of the stable surface (its types vanish at run time), and nothing internal.
+    expect(outcome.exports).toEqual([
+      'BaseRateLimitStore',
+      'CallerGate',
+      'InjectRateLimitOptions',
+      'InjectRateLimitStore',
+      'LIMIT_AS_USUAL',
+      'MemoryRateLimitStore',
+      'PolicyResolver',
+      'RateLimit',
+      'RateLimitException',
+      'RateLimitGuard',
+      'RateLimitModule',
+      'RateLimitStore',
+      'RateLimiter',
+      'SkipRateLimit',
+      'compileRateLimit',
+      'getRateLimitOptionsToken',
+      'getRateLimitStoreToken',
+    ]);
+  });
+
+  it('keeps the store contract behind floodgate/limiter/testing: the main entry never loads a test framework', () => {
+    const testing = [...importGraph(resolvePath(ROOT, 'dist/limiter/testing.js'))];
+    expect(testing.some((file) => file.endsWith('/dist/limiter/store/store.contract.js'))).toBe(true);
+    expect(readFileSync(resolvePath(ROOT, 'dist/limiter/store/store.contract.js'), 'utf8')).toContain('@jest/globals');
+    const main = [...importGraph(BUILT_ENTRY)];
+    expect(main.filter((file) => file.includes('store.contract'))).toEqual([]);
+    expect(main.filter((file) => readFileSync(file, 'utf8').includes('@jest/globals'))).toEqual([]);
+    const resolved = execFileSync(
+      process.execPath,
+      ['--input-type=module', '-e', "process.stdout.write(import.meta.resolve('floodgate/limiter/testing'))"],
+      { cwd: ROOT, encoding: 'utf8' },
     );
+    expect(fileURLToPath(resolved)).toBe(resolvePath(ROOT, 'dist/limiter/testing.js'));
   });
 
   it('exposes the rules resolver for library-only apps as floodgate/rules-client, without the database', () => {

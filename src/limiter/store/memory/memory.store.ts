@@ -42,6 +42,8 @@ interface Entry {
  * @example
  * const store = new MemoryRateLimitStore({ maxKeys: 100_000 });
  * await store.consume({ key, algorithm: 'gcra', limits: [{ limit: 10, windowMs: 1_000 }], cost: 1 });
+ *
+ * @publicApi
  */
 export class MemoryRateLimitStore implements RateLimitStore {
   /** In insertion order, which the evictor walks from the oldest. */

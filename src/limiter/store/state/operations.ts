@@ -92,7 +92,10 @@ export function acquireLease(
   const leaseId = nextLeaseId();
   state.leases.set(leaseId, now + spec.windowMs);
   state.expiresAt = now + spec.windowMs;
-  return { result: { allowed: true, nowMs: now, retryAfterMs: 0, limits: [leaseStatus(state, spec, now)], leaseId }, state };
+  return {
+    result: { allowed: true, nowMs: now, retryAfterMs: 0, limits: [leaseStatus(state, spec, now)], leaseId },
+    state,
+  };
 }
 
 /**

@@ -56,3 +56,17 @@ export function undocumentedExports(program: ts.Program, entry: ts.SourceFile): 
   }
   return missing.sort();
 }
+
+/** The names a module exports, sorted. */
+export function exportedNames(program: ts.Program, entry: ts.SourceFile): string[] {
+  return [...exportsOf(program, entry).keys()].sort();
+}
+
+/** Exports whose doc comment lacks the JSDoc tag `@<tag>` (for names both a type and a value: either). */
+export function exportsWithoutTag(program: ts.Program, entry: ts.SourceFile, tag: string): string[] {
+  const checker = program.getTypeChecker();
+  return [...exportsOf(program, entry)]
+    .filter(([, symbol]) => !symbol.getJsDocTags(checker).some((t) => t.name === tag))
+    .map(([name]) => name)
+    .sort();
+}
