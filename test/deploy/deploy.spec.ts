@@ -36,7 +36,7 @@ const LONG_RUNNING = ['redis', 'postgres', 'jaeger', 'prometheus', 'grafana', 'n
  */
 const LABEL_VALUES: Record<string, readonly string[]> = {
   outcome: ['allowed', 'limited', 'shadow_limited', 'failed_open', 'failed_closed'],
-  entry: ['guard', 'check'],
+  entry: ['guard', 'check', 'auth_request'],
   source: ['store', 'cache', 'insurance', 'none'],
   class: ['timeout', 'connection', 'script', 'other'],
   // The breaker's states and the fleet's load states.
