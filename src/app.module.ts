@@ -126,7 +126,7 @@ export class AppModule {
           useFactory: () => limiterOptions,
         }),
         HealthModule.forRoot({ database: dbModule, rules: rulesModule }),
-        CheckModule.forRoot({ callerTokens: config.checkTokens }),
+        CheckModule.forRoot({ callerTokens: config.checkTokens, trustedProxies: config.trustedProxies }),
         nodesModule,
         ExplainModule.forRoot({ imports: [adminModule, rulesModule] }),
         CountersModule.forRoot({ imports: [adminModule, rulesModule, auditModule] }),

@@ -1,4 +1,13 @@
-import type { PolicyQuery, PolicyResolver, RateLimitPolicy, RateLimitStore } from '../limiter/index.js';
+import { BadRequestException } from '@nestjs/common';
+import type {
+  CallerGate,
+  CallerQuery,
+  CallerVerdict,
+  PolicyQuery,
+  PolicyResolver,
+  RateLimitPolicy,
+  RateLimitStore,
+} from '../limiter/index.js';
 import { RateLimiter } from '../limiter/index.js';
 import { MemoryRateLimitStore } from '../limiter/store/memory/memory.store.js';
 import { UNLIMITED } from './check-response.js';
@@ -41,9 +50,23 @@ const search: RateLimitPolicy = {
   shadow: false,
 };
 
-function service(resolver: PolicyResolver, store: RateLimitStore, failMode: 'open' | 'closed' = 'open'): CheckService {
+/** Limits everyone as usual, recording whom it was asked about. */
+class RecordingGate implements CallerGate {
+  readonly queries: CallerQuery[] = [];
+  check(query: CallerQuery): CallerVerdict {
+    this.queries.push(query);
+    return { kind: 'limit' };
+  }
+}
+
+function service(
+  resolver: PolicyResolver,
+  store: RateLimitStore,
+  failMode: 'open' | 'closed' = 'open',
+  gate?: CallerGate,
+): CheckService {
   const limiter = new RateLimiter(store, { keyPrefix: 'spec', failMode, failClosedRetryAfterMs: 500 });
-  return new CheckService(resolver, limiter, {});
+  return new CheckService(resolver, limiter, {}, gate);
 }
 
 describe('CheckService', () => {
@@ -89,5 +112,33 @@ describe('CheckService', () => {
     });
     expect(open.status).toBe(200);
     expect(open.headers).toContainEqual(['X-RateLimit-Failed-Open', 'true']);
+  });
+
+  it("takes a body's ip from an authenticated caller only; an anonymous caller's own address stands in", async () => {
+    const gate = new RecordingGate();
+    const checks = service(new TableResolver({}), new MemoryRateLimitStore(), 'open', gate);
+    await expect(
+      checks.check({ clientId: 'c', ip: '203.0.113.1' }, undefined, { address: '10.0.0.1' }),
+    ).rejects.toThrow(BadRequestException);
+    await checks.check({ clientId: 'c', ip: '203.0.113.1' }, undefined, { name: 'orders' });
+    await checks.check({ clientId: 'c' }, undefined, { address: '10.0.0.1' });
+    expect(gate.queries).toEqual([
+      { resource: 'global', clientId: 'c', apiKey: undefined, ip: '203.0.113.1', caller: 'orders' },
+      { resource: 'global', clientId: 'c', apiKey: undefined, ip: '10.0.0.1', caller: undefined },
+    ]);
+  });
+
+  it('decides for a subject whose address is already believed, under the entry it is given, on the same counters', async () => {
+    const gate = new RecordingGate();
+    const checks = service(new TableResolver({ search }), new MemoryRateLimitStore(), 'open', gate);
+    const decided = await checks.decide(
+      { clientId: '203.0.113.9', resource: 'search', ip: '203.0.113.9' },
+      { entry: 'auth_request' },
+    );
+    expect(decided.body).toMatchObject({ allowed: true, remaining: 1, rule: 'search' });
+    expect(gate.queries).toEqual([
+      { resource: 'search', clientId: '203.0.113.9', apiKey: undefined, ip: '203.0.113.9', caller: undefined },
+    ]);
+    expect((await checks.check({ clientId: '203.0.113.9', resource: 'search' })).body).toMatchObject({ remaining: 0 });
   });
 });

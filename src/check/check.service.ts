@@ -39,6 +39,16 @@ export interface CheckOutcome {
 }
 
 /**
+ * What one decision is about, with the client's address already believed: `ip` is the client's
+ * (for blocks, allow lists and invalid-key counting), `caller` the authenticated service that
+ * asked on its behalf, if one did.
+ */
+export interface CheckSubject extends Omit<CheckRequest, 'ip'> {
+  readonly ip?: string | undefined;
+  readonly caller?: string | undefined;
+}
+
+/**
  * The decision API: resolves the rule for `{ resource, tier, clientId }` and consumes `cost` units
  * of it for `client:<clientId>`. A refusal is a result here, never an exception (this path is
  * benchmarked, and a 429 is its normal answer).
@@ -63,13 +73,23 @@ export class CheckService {
    * for the client's in blocks, allow lists and the counting of invalid keys.
    */
   async check(request: CheckRequest, correlationId?: string, caller: CheckCaller = ANONYMOUS): Promise<CheckOutcome> {
-    const { clientId, cost = 1 } = request;
-    const verdict = this.gateVerdict(request, caller);
+    const origin = correlationId === undefined ? CHECK : { entry: 'check', correlationId };
+    return this.decide(subjectOf(request, caller), origin);
+  }
+
+  /**
+   * The decision every entry point of this API shares (`POST /v1/check`, `GET
+   * /v1/check/auth-request`): the gate, the rule, `cost` units for `client:<clientId>`. The
+   * subject's `ip` is already believed (see `check()` and `AuthRequestReader`); `origin.entry`
+   * names the entry point in metrics and traces.
+   */
+  async decide(subject: CheckSubject, origin: DecisionOrigin): Promise<CheckOutcome> {
+    const { clientId, cost = 1 } = subject;
+    const verdict = this.gateVerdict(subject);
     if (verdict.kind === 'exempt') return { status: 200, headers: [], body: UNLIMITED };
     if (verdict.kind === 'refused') return refusedCaller(verdict);
-    const policy = this.policyFor(request, verdict.tier);
+    const policy = this.policyFor(subject, verdict.tier);
     if (policy === undefined) return { status: 200, headers: [], body: UNLIMITED };
-    const origin = correlationId === undefined ? CHECK : { entry: 'check', correlationId };
     const decision = await this.limiter.consume(policy, `client:${clientId}`, cost, origin);
     const status = decision.allowed ? 200 : decision.outcome === 'failed_closed' ? 503 : 429;
     return {
@@ -94,33 +114,37 @@ export class CheckService {
    * concurrency rule applies. An invalid API key is still a 401; a block does not stop a release.
    */
   async release(request: ReleaseRequest, caller: CheckCaller = ANONYMOUS): Promise<{ released: boolean }> {
-    const verdict = this.gateVerdict(request, caller);
+    const verdict = this.gateVerdict(subjectOf(request, caller));
     if (verdict.kind === 'refused' && verdict.status === 401) throw new CallerRefusedException(verdict);
     const policy = this.policyFor(request, verdict.kind === 'limit' ? verdict.tier : undefined);
     if (policy === undefined || policy.algorithm !== 'concurrency') return { released: false };
     return { released: await this.limiter.release(policy, `client:${request.clientId}`, request.leaseId) };
   }
 
-  private gateVerdict(
-    { clientId, resource = DEFAULT_RESOURCE, apiKey, ip }: CheckRequest,
-    caller: CheckCaller,
-  ): CallerVerdict {
-    if (ip !== undefined && caller.name === undefined) {
-      throw new BadRequestException(
-        invalidInputBody([{ field: 'ip', reason: 'is taken only from an authenticated caller (CHECK_TOKENS)' }]),
-      );
-    }
+  private gateVerdict({ clientId, resource = DEFAULT_RESOURCE, apiKey, ip, caller }: CheckSubject): CallerVerdict {
     if (this.gate === undefined) return LIMIT_AS_USUAL;
-    // Validated above: a body ip comes only with an authenticated caller's name.
-    return this.gate.check({ resource, clientId, apiKey, ip: ip ?? caller.address, caller: caller.name });
+    return this.gate.check({ resource, clientId, apiKey, ip, caller });
   }
 
   /** The policy of the request; a valid API key's tier is the caller's tier, whatever the body says. */
-  private policyFor(request: CheckRequest, keyTier: string | undefined): RateLimitPolicy | undefined {
+  private policyFor(request: CheckSubject, keyTier: string | undefined): RateLimitPolicy | undefined {
     const { clientId, resource = DEFAULT_RESOURCE } = request;
     const tier = keyTier ?? request.tier;
     return this.policies.resolve(tier === undefined ? { resource, clientId } : { resource, tier, clientId });
   }
+}
+
+/**
+ * A body's client as the decision takes it: its `ip` only from an authenticated caller (400
+ * otherwise), else the anonymous caller's own address.
+ */
+function subjectOf(request: CheckRequest, caller: CheckCaller): CheckSubject {
+  if (request.ip !== undefined && caller.name === undefined) {
+    throw new BadRequestException(
+      invalidInputBody([{ field: 'ip', reason: 'is taken only from an authenticated caller (CHECK_TOKENS)' }]),
+    );
+  }
+  return { ...request, ip: request.ip ?? caller.address, caller: caller.name };
 }
 
 /**

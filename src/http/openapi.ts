@@ -117,6 +117,23 @@ const OPERATIONS: [method: 'get' | 'post' | 'patch' | 'delete', path: string, op
     },
   ],
   [
+    'get',
+    '/v1/check/auth-request',
+    {
+      summary: 'nginx auth_request: may the client make this request now? Consumes 1 unit',
+      responses: {
+        204: { description: 'Allowed; the rate-limit headers tell what is left' },
+        400: { description: 'A header missing or unusable: `field` names it, `reason` says why' },
+        401: {
+          description: 'An invalid API key (WWW-Authenticate: ApiKey), or no caller token where CHECK_TOKENS is set',
+        },
+        403: { description: 'Blocked, where BLOCK_RESPONSE_STATUS is 403', ...json(ref('CheckResponse')) },
+        429: { description: 'Limited (or blocked); Retry-After', ...json(ref('CheckResponse')) },
+        503: { description: 'Store down in fail-closed mode', ...json(ref('CheckResponse')) },
+      },
+    },
+  ],
+  [
     'post',
     '/v1/admin/rules',
     {

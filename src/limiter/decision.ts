@@ -85,7 +85,10 @@ export interface RateLimitDecision {
  * limiter.consume(policy, identity, 1, { entry: 'check', correlationId: request.id });
  */
 export interface DecisionOrigin {
-  /** The entry point: `guard` (a route's `@RateLimit()`), `check` (`POST /v1/check`), or an app's own. */
+  /**
+   * The entry point: `guard` (a route's `@RateLimit()`), `check` (`POST /v1/check`),
+   * `auth_request` (`GET /v1/check/auth-request`), or an app's own.
+   */
   readonly entry: string;
   /** The request's correlation id (`X-Correlation-ID`), for the trace span. */
   readonly correlationId?: string;

@@ -36,7 +36,7 @@ const LONG_RUNNING = ['redis', 'postgres', 'jaeger', 'prometheus', 'grafana', 'n
  */
 const LABEL_VALUES: Record<string, readonly string[]> = {
   outcome: ['allowed', 'limited', 'shadow_limited', 'failed_open', 'failed_closed'],
-  entry: ['guard', 'check'],
+  entry: ['guard', 'check', 'auth_request'],
   source: ['store', 'cache', 'insurance', 'none'],
   class: ['timeout', 'connection', 'script', 'other'],
   // The breaker's states and the fleet's load states.
@@ -153,6 +153,13 @@ function nginxUpstreamServers(conf: string): string[] {
   const upstream = /upstream\s+floodgate\s*\{([^}]*)\}/.exec(conf);
   if (!upstream) throw new Error('nginx.conf has no "upstream floodgate" block');
   return [...upstream[1].matchAll(/^\s*server\s+([^\s;]+)/gm)].map((match) => match[1]);
+}
+
+/** The host names of the servers of every `upstream` block of an nginx config. */
+function nginxUpstreamHosts(conf: string): string[] {
+  const blocks = [...conf.matchAll(/upstream\s+[\w-]+\s*\{([^}]*)\}/g)].map((match) => match[1]);
+  const servers = blocks.flatMap((block) => [...block.matchAll(/^\s*server\s+([^\s;]+)/gm)].map((match) => match[1]));
+  return [...new Set(servers.map((server) => server.split(':')[0]))];
 }
 
 describe('docker-compose.yml', () => {
@@ -327,44 +334,69 @@ describe('deploy/nginx/nginx.conf', () => {
     expect(text).toContain('proxy_set_header traceparent $http_traceparent;');
   });
 
-  /**
-   * nginx resolves the upstream names while testing the config: they resolve here in a private
-   * mount namespace whose /etc/hosts names them. The pid file, the error log and the temp folders
-   * nginx creates (its compiled-in paths, from `nginx -V`) all land in a temp dir that is removed.
-   */
   it('passes nginx -t, with the node names resolving and nothing left behind', async () => {
-    const nginx = tool('nginx', 'nginx');
-    const unshare = tool('unshare', 'util-linux');
-    if (process.getuid?.() !== 0) throw new Error('nginx -t in a private mount namespace needs root (unshare --mount)');
-    const version = await run(nginx, ['-V']);
-    const tempParents = [
-      ...new Set([...version.stderr.matchAll(/--http-[a-z-]+-temp-path=(\S+)/g)].map((match) => join(match[1], '..'))),
-    ];
-    const before = tempParents.map((dir) => readdirSync(dir).sort());
-
-    const prefix = mkdtempSync(join(tmpdir(), 'fg-nginx-'));
-    try {
-      const hostNames = nginxUpstreamServers(readFileSync(conf, 'utf8')).map((server) => server.split(':')[0]);
-      writeFileSync(join(prefix, 'hosts'), `${readFileSync('/etc/hosts', 'utf8')}\n127.0.0.1 ${hostNames.join(' ')}\n`);
-      const binds = tempParents.map((dir, i) => `mkdir "$1/temp${i}" && mount --bind "$1/temp${i}" "${dir}"`);
-      const script = [
-        'mount --bind "$1/hosts" /etc/hosts',
-        ...binds,
-        // stdout to a file, as in a container: `access_log /dev/stdout` cannot open the socket Node gives a child.
-        `exec "$2" -t -c "$3" -p "$1/" -e "$1/error.log" -g "pid $1/nginx.pid;" >"$1/stdout"`,
-      ].join(' && ');
-      const args = ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', prefix, nginx, conf];
-      const ran = await run(unshare, args);
-      expect({ code: ran.code, stderr: ran.stderr }).toEqual({
-        code: 0,
-        stderr: expect.stringContaining('test is successful'),
-      });
-    } finally {
-      rmSync(prefix, { recursive: true, force: true });
-    }
-    expect(tempParents.map((dir) => readdirSync(dir).sort())).toEqual(before);
+    expect(await nginxTest(conf)).toEqual({ code: 0, stderr: expect.stringContaining('test is successful') });
   }, 30_000);
 });
+
+describe('deploy/nginx/auth-request.conf', () => {
+  const conf = join(root, 'deploy/nginx/auth-request.conf');
+
+  it('asks GET /v1/check/auth-request with the original request, the client address and its key', () => {
+    const text = readFileSync(conf, 'utf8');
+    expect(text).toContain('proxy_pass http://floodgate/v1/check/auth-request;');
+    for (const header of [
+      'X-Original-Method $request_method',
+      'X-Original-URI $request_uri',
+      'X-Real-IP $remote_addr',
+      'X-API-Key $http_x_api_key',
+    ]) {
+      expect(text).toContain(`proxy_set_header ${header};`);
+    }
+  });
+
+  // What it does with the real nginx in front of the service: test/e2e/nginx.
+  it('passes nginx -t, with the upstream names resolving and nothing left behind', async () => {
+    expect(await nginxTest(conf)).toEqual({ code: 0, stderr: expect.stringContaining('test is successful') });
+  }, 30_000);
+});
+
+/**
+ * `nginx -t -c conf`: nginx resolves the upstream names while testing the config, so they resolve
+ * here in a private mount namespace whose /etc/hosts names them. The pid file, the error log and
+ * the temp folders nginx creates (its compiled-in paths, from `nginx -V`) all land in a temp dir
+ * that is removed; the test fails if nginx left anything in those paths.
+ */
+async function nginxTest(conf: string): Promise<{ code: number | null; stderr: string }> {
+  const nginx = tool('nginx', 'nginx');
+  const unshare = tool('unshare', 'util-linux');
+  if (process.getuid?.() !== 0) throw new Error('nginx -t in a private mount namespace needs root (unshare --mount)');
+  const version = await run(nginx, ['-V']);
+  const tempParents = [
+    ...new Set([...version.stderr.matchAll(/--http-[a-z-]+-temp-path=(\S+)/g)].map((match) => join(match[1], '..'))),
+  ];
+  const before = tempParents.map((dir) => readdirSync(dir).sort());
+
+  const prefix = mkdtempSync(join(tmpdir(), 'fg-nginx-'));
+  let ran: Ran;
+  try {
+    const hostNames = nginxUpstreamHosts(readFileSync(conf, 'utf8'));
+    writeFileSync(join(prefix, 'hosts'), `${readFileSync('/etc/hosts', 'utf8')}\n127.0.0.1 ${hostNames.join(' ')}\n`);
+    const binds = tempParents.map((dir, i) => `mkdir "$1/temp${i}" && mount --bind "$1/temp${i}" "${dir}"`);
+    const script = [
+      'mount --bind "$1/hosts" /etc/hosts',
+      ...binds,
+      // stdout to a file, as in a container: `access_log /dev/stdout` cannot open the socket Node gives a child.
+      `exec "$2" -t -c "$3" -p "$1/" -e "$1/error.log" -g "pid $1/nginx.pid;" >"$1/stdout"`,
+    ].join(' && ');
+    const args = ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', prefix, nginx, conf];
+    ran = await run(unshare, args);
+  } finally {
+    rmSync(prefix, { recursive: true, force: true });
+  }
+  expect(tempParents.map((dir) => readdirSync(dir).sort())).toEqual(before);
+  return { code: ran.code, stderr: ran.stderr };
+}
 
 describe('deploy/prometheus/prometheus.yml', () => {
   it('passes promtool check config', async () => {

@@ -41,6 +41,22 @@ describe('OpenAPI at /docs', () => {
     expect(request.properties.cost).toMatchObject({ type: 'integer', minimum: 0, default: 1 });
   });
 
+  it('describes /v1/check/auth-request with the headers it reads and its answers', () => {
+    const authRequest = document.paths['/v1/check/auth-request'].get;
+    expect(authRequest.parameters.map((p: Json) => [p.in, p.name, p.required ?? false])).toEqual([
+      ['header', 'X-Original-Method', true],
+      ['header', 'X-Original-URI', true],
+      ['header', 'X-Real-IP', false],
+      ['header', 'X-Forwarded-For', false],
+      ['header', 'X-API-Key', false],
+    ]);
+    expect(Object.keys(authRequest.responses).sort()).toEqual(['204', '400', '401', '403', '429', '503']);
+    expect(authRequest.responses['429'].content['application/json'].schema.$ref).toBe(
+      '#/components/schemas/CheckResponse',
+    );
+    expect(authRequest.security).toBeUndefined();
+  });
+
   it('lists every admin route, each behind the bearer scheme', () => {
     const operations = [
       ['/v1/admin/rules', 'post'],
