@@ -1,7 +1,8 @@
 import { Controller, Get, Inject, Res, UseGuards } from '@nestjs/common';
 import { ApiHeaders } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { type DecisionOrigin, SkipRateLimit } from '../limiter/index.js';
+import { SkipRateLimit } from '../limiter/index.js';
+import { type DecisionOrigin } from '../limiter/decision.js';
 import type { CallerRefusalBody } from '../limiter/rate-limit.exception.js';
 import { API_KEY_HEADER, AuthRequestReader, FORWARDED_FOR_HEADER, REAL_IP_HEADER } from './auth-request.reader.js';
 import { CheckCallerGuard, type CheckedCallerRequest } from './check-caller.guard.js';

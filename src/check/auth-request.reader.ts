@@ -2,7 +2,10 @@ import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import { isIP } from 'node:net';
 import { trustedProxyMatcher, type TrustedProxyMatcher } from '../config/trusted-proxies.js';
 import { type FieldError, invalidInputBody } from '../http/error-body.js';
-import { clientIp, DEFAULT_IPV6_SUBNET, RATE_LIMIT_OPTIONS, type RateLimitModuleOptions } from '../limiter/index.js';
+import { type RateLimitModuleOptions } from '../limiter/index.js';
+import { clientIp } from '../limiter/identity/client-ip.js';
+import { DEFAULT_IPV6_SUBNET } from '../limiter/identity/client-identity.js';
+import { RATE_LIMIT_OPTIONS } from '../limiter/rate-limit.constants.js';
 import { CHECK_OPTIONS, type CheckModuleOptions } from './check.options.js';
 import { ORIGINAL_METHOD_HEADER, ORIGINAL_URI_HEADER, originalResource } from './original-resource.js';
 
