@@ -1,5 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { RateLimiter, type RateLimitDecision, type RateLimitModuleOptions, type RateLimitPolicy } from '../limiter/index.js';
+import {
+  RateLimiter,
+  type RateLimitDecision,
+  type RateLimitModuleOptions,
+  type RateLimitPolicy,
+} from '../limiter/index.js';
 import { clientIp } from '../limiter/identity/client-ip.js';
 import { DEFAULT_IPV6_SUBNET } from '../limiter/identity/client-identity.js';
 import { RATE_LIMIT_OPTIONS } from '../limiter/rate-limit.constants.js';

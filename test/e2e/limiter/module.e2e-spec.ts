@@ -1,6 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { Controller, Get, Inject, Injectable, Module } from '@nestjs/common';
-import { getRateLimitOptionsToken, getRateLimitStoreToken, InjectRateLimitOptions, InjectRateLimitStore, MemoryRateLimitStore, PolicyResolver, RateLimit, RateLimitModule, RateLimitStore, RateLimiter, type PolicyQuery, type RateLimitModuleOptions, type RateLimitPolicy } from '../../../src/limiter/index.js';
+import {
+  getRateLimitOptionsToken,
+  getRateLimitStoreToken,
+  InjectRateLimitOptions,
+  InjectRateLimitStore,
+  MemoryRateLimitStore,
+  PolicyResolver,
+  RateLimit,
+  RateLimitModule,
+  RateLimitStore,
+  RateLimiter,
+  type PolicyQuery,
+  type RateLimitModuleOptions,
+  type RateLimitPolicy,
+} from '../../../src/limiter/index.js';
 import { CircuitBreakerStore } from '../../../src/limiter/resilience/circuit-breaker.store.js';
 import { createApp, limitHeaders, PLATFORMS, startApp, statuses, type TestApp } from './support/start-app.js';
 
