@@ -17,12 +17,24 @@ export const KEY_HEADER = 'x-client';
 
 /**
  * One closed-loop run with `tool` (`wrk` or `autocannon`): `{ rps, p50, p99 (ms), total, non2xx,
- * errors }`. With `keys` > 0 each request carries KEY_HEADER `c1`..`c<keys>` in turn.
+ * errors }`. With `keys` > 0 each request carries KEY_HEADER `c1`..`c<keys>` in turn; `headers`
+ * go on every request (wrk only).
  */
-export async function closedLoop(tool, { port, path, method = 'GET', body, keys = 0, seconds, connections, cpu }) {
+export async function closedLoop(
+  tool,
+  { port, path, method = 'GET', headers = {}, body, keys = 0, seconds, connections, cpu },
+) {
   const url = `http://127.0.0.1:${port}${path}`;
   if (tool === 'wrk') {
-    const env = { WRK_METHOD: method, WRK_BODY: body ?? '', WRK_KEYS: String(keys), WRK_KEY_HEADER: KEY_HEADER };
+    const env = {
+      WRK_METHOD: method,
+      WRK_BODY: body ?? '',
+      WRK_KEYS: String(keys),
+      WRK_KEY_HEADER: KEY_HEADER,
+      WRK_HEADERS: Object.entries(headers)
+        .map(([name, value]) => `${name}: ${value}`)
+        .join('\n'),
+    };
     return wrk({ url, script: script('wrk.lua'), env, seconds, connections, cpu });
   }
   const spec = { url, method, body, keys, keyHeader: KEY_HEADER, seconds, connections };
@@ -31,12 +43,12 @@ export async function closedLoop(tool, { port, path, method = 'GET', body, keys 
 }
 
 /**
- * One fixed-rate run of GET `path` at `rate` req/s (see open-loop.mjs), on CPU `cpu` when given
+ * One fixed-rate run of `method` (GET) `path` at `rate` req/s (see open-loop.mjs), on CPU `cpu` when given
  * (`taskset -c`): `{ answered, statuses, scheduled, late, dropped, errors, p50, p99, p999, lagP99 }`.
  * With `keys` > 0 each request carries KEY_HEADER `c1`..`c<keys>` in turn.
  */
-export async function openLoop({ port, path, rate, seconds, connections, keys = 0, cpu }) {
-  const spec = { port, path, rate, seconds, connections, keys, keyHeader: KEY_HEADER };
+export async function openLoop({ port, path, method, headers, body, rate, seconds, connections, keys = 0, cpu }) {
+  const spec = { port, path, method, headers, body, rate, seconds, connections, keys, keyHeader: KEY_HEADER };
   const { stdout } = await run(...onCpu(process.execPath, [script('open-loop.mjs'), JSON.stringify(spec)], cpu));
   return JSON.parse(stdout);
 }

@@ -1,6 +1,7 @@
 // Fixed-rate (open-loop) load: `node bench/throughput/open-loop.mjs '<json spec>'`, one JSON line of
-// results on stdout. Spec: { port, path, rate (req/s), seconds, connections, keys?, keyHeader? };
-// GET only. With `keys` > 0 request i carries `keyHeader: c<1 + i % keys>` (many distinct clients).
+// results on stdout. Spec: { port, path, rate (req/s), seconds, connections, keys?, keyHeader?,
+// method? (GET), headers? ({ name: value }), body? (a JSON string) }. With `keys` > 0 request i
+// carries `keyHeader: c<1 + i % keys>` (many distinct clients).
 //
 // Request i is due at start + i / rate whatever the server does, and its latency counts from when it
 // was due, so a server that stalls pays for every request it delayed (no coordinated omission, as
@@ -14,8 +15,18 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { percentile } from '../support/stats.mjs';
 
-const { port, path, rate, seconds, connections, keys = 0, keyHeader } = JSON.parse(process.argv[2]);
-const requestOf = (extra) => Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${extra}\r\n`, 'latin1');
+const spec = JSON.parse(process.argv[2]);
+const { port, path, rate, seconds, connections, keys = 0, keyHeader, method = 'GET', headers = {}, body } = spec;
+const fixedHeaders = Object.entries(headers)
+  .map(([name, value]) => `${name}: ${value}\r\n`)
+  .join('');
+const bodyHeaders =
+  body === undefined ? '' : `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n`;
+const requestOf = (extra) =>
+  Buffer.from(
+    `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${fixedHeaders}${bodyHeaders}${extra}\r\n${body ?? ''}`,
+    'latin1',
+  );
 /** Built once: the generator's cost per request stays the same with one key or many. */
 const REQUESTS =
   keys > 0 ? Array.from({ length: keys }, (_, n) => requestOf(`${keyHeader}: c${n + 1}\r\n`)) : [requestOf('')];
@@ -83,11 +94,13 @@ function parseResponse(buffer) {
   const end = buffer.indexOf('\r\n\r\n');
   if (end < 0) return undefined;
   const head = buffer.toString('latin1', 0, end);
+  const status = head.slice(9, 12);
   const length = /\r\ncontent-length: *(\d+)/i.exec(head);
-  // Fastify sends Content-Length for every JSON answer; anything else would be misread.
-  if (!length) throw new Error(`a response without Content-Length:\n${head}`);
-  const size = end + 4 + Number(length[1]);
-  return buffer.length < size ? undefined : { status: head.slice(9, 12), size };
+  // Fastify sends Content-Length for every JSON answer, and a 204 has no body; anything else would
+  // be misread.
+  if (!length && status !== '204') throw new Error(`a response without Content-Length:\n${head}`);
+  const size = end + 4 + Number(length?.[1] ?? 0);
+  return buffer.length < size ? undefined : { status, size };
 }
 
 function onAnswer(connection, status) {

@@ -2,7 +2,11 @@
 --   WRK_METHOD, WRK_BODY     the request's method and JSON body (absent: GET, no body)
 --   WRK_KEYS, WRK_KEY_HEADER with WRK_KEYS > 0, each request carries WRK_KEY_HEADER: c<n>, n cycling
 --                            through 1..WRK_KEYS (many distinct clients); else every request is alike
+--   WRK_HEADERS              more headers on every request: "Name: value" lines (absent: none)
 wrk.method = os.getenv("WRK_METHOD") or "GET"
+for name, value in string.gmatch(os.getenv("WRK_HEADERS") or "", "([^:\n]+): ([^\n]*)") do
+  wrk.headers[name] = value
+end
 local body = os.getenv("WRK_BODY")
 if body and body ~= "" then
   wrk.body = body
@@ -19,7 +23,9 @@ if keys > 0 then
 
   function init()
     for n = 1, keys do
-      requests[n] = wrk.format(nil, nil, { [header] = "c" .. n, ["Content-Type"] = wrk.headers["Content-Type"] })
+      local headers = { [header] = "c" .. n }
+      for name, value in pairs(wrk.headers) do headers[name] = value end
+      requests[n] = wrk.format(nil, nil, headers)
     end
   end
 

@@ -124,13 +124,21 @@ export class RateLimitLifecycle implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
+/**
+ * Keys the fail-open insurance store holds: it fills only while the store fails, and a flood of new
+ * identities then must not take the node's memory (a sliding window's key costs ~200 bytes: 20 MB).
+ * Past it the least recently used go, which only makes the insurance more lenient to them.
+ */
+export const INSURANCE_MAX_KEYS = 100_000;
+
 /** Every provider of `RateLimitModule` but the options (from the module builder) and the guard. */
 export const RATE_LIMIT_PROVIDERS: Provider[] = [
   { provide: RateLimitStore, inject: [RATE_LIMIT_OPTIONS], useFactory: createRateLimitStore },
   {
     provide: RATE_LIMIT_INSURANCE_STORE,
     inject: [RATE_LIMIT_OPTIONS],
-    useFactory: (options: RateLimitModuleOptions) => (options.insurance ? new MemoryRateLimitStore() : null),
+    useFactory: (options: RateLimitModuleOptions) =>
+      options.insurance ? new MemoryRateLimitStore({ maxKeys: INSURANCE_MAX_KEYS }) : null,
   },
   {
     provide: RateLimiter,

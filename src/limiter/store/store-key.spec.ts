@@ -20,4 +20,17 @@ describe('BaseKeys', () => {
     expect(held.size).toBeLessThanOrEqual(2);
     for (const perRule of held.values()) expect(perRule.size).toBeLessThanOrEqual(3);
   });
+
+  it('keeps at most maxKeys in all, however they spread over rules, and counts what it drops', () => {
+    const keys = new BaseKeys('fg', 100, 100, 5);
+    const held = () => [...(keys as unknown as { byRule: Map<string, Map<string, string>> }).byRule.values()];
+    for (let i = 0; i < 50; i++) expect(keys.of(`r${i % 7}`, `id${i}`)).toBe(baseKey('fg', `r${i % 7}`, `id${i}`));
+    expect(held().reduce((n, perRule) => n + perRule.size, 0)).toBe(5);
+    // The newest are the ones kept: the next lookups of them are cache hits.
+    expect(
+      held()
+        .flatMap((perRule) => [...perRule.keys()])
+        .sort(),
+    ).toEqual(['id45', 'id46', 'id47', 'id48', 'id49']);
+  });
 });

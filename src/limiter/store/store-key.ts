@@ -27,32 +27,52 @@ export function baseKey(prefix: string, ruleName: string, identity: string): str
 
 /**
  * `baseKey()` of the callers seen lately, per rule: the hash is most of what a decision costs the
- * node beyond the store call, and a caller's next request has the same key. Bounded: past
- * `maxPerRule` keys of one rule, or `maxRules` rules (`perResource` rules name a policy per
- * resource), the oldest is dropped, so a flood of new identities or resources cannot grow it.
+ * node beyond the store call, and a caller's next request has the same key. Bounded three ways, so
+ * that a flood of new identities or resources (`perResource` rules name a policy per resource)
+ * cannot grow it: past `maxPerRule` keys of one rule the rule's oldest goes; past `maxRules` rules,
+ * the oldest rule's keys; past `maxKeys` in all, the oldest rule's oldest key.
  */
 export class BaseKeys {
   private readonly byRule = new Map<string, Map<string, string>>();
+  private size = 0;
 
   constructor(
     private readonly prefix: string,
     private readonly maxPerRule = 10_000,
     private readonly maxRules = 1_000,
+    private readonly maxKeys = 100_000,
   ) {}
 
   of(ruleName: string, identity: string): string {
     let keys = this.byRule.get(ruleName);
     if (keys === undefined) {
-      if (this.byRule.size >= this.maxRules) this.byRule.delete(this.byRule.keys().next().value!);
+      if (this.byRule.size >= this.maxRules) this.dropOldestRule();
       this.byRule.set(ruleName, (keys = new Map()));
     }
     let key = keys.get(identity);
     if (key === undefined) {
       key = baseKey(this.prefix, ruleName, identity);
-      if (keys.size >= this.maxPerRule) keys.delete(keys.keys().next().value!);
+      if (keys.size >= this.maxPerRule) {
+        keys.delete(keys.keys().next().value!);
+        this.size--;
+      } else if (this.size >= this.maxKeys) this.dropOldestKey();
       keys.set(identity, key);
+      this.size++;
     }
     return key;
+  }
+
+  private dropOldestRule(): void {
+    const [name, keys] = this.byRule.entries().next().value!;
+    this.byRule.delete(name);
+    this.size -= keys.size;
+  }
+
+  private dropOldestKey(): void {
+    const [name, keys] = this.byRule.entries().next().value!;
+    keys.delete(keys.keys().next().value!);
+    this.size--;
+    if (keys.size === 0) this.byRule.delete(name);
   }
 }
 
