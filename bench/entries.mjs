@@ -10,9 +10,10 @@
 // is wrk closed loop and bench/throughput/open-loop.mjs at a fixed rate; gRPC load is
 // bench/entries/grpc-load.mjs (grpc-js, one channel), both ways. Rounds interleave the entries;
 // tables show medians and min-max. Prints a markdown section on stdout.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { runScript } from './support/cleanup.mjs';
 import { cpuSeconds, pinProcess, requirePinning } from './support/cpu.mjs';
-import { startNode } from './support/nodes.mjs';
+import { createRule, startNode } from './support/nodes.mjs';
 import { commandLine, option, progress, quick, redisOption } from './support/options.mjs';
 import { freePort } from './support/ports.mjs';
 import { createDatabase } from './support/postgres.mjs';
@@ -36,6 +37,7 @@ const settings = {
 /** What every entry decides: the same client and resource under the node's `default` rule. */
 const CLIENT = '203.0.113.7';
 const RESOURCE_PATH = '/bench';
+const ENVOY_DOMAIN = 'bench';
 
 /** The entries, each with how its load is sent and what an allowed answer is. */
 const ENTRIES = [
@@ -59,7 +61,7 @@ const ENTRIES = [
   },
   {
     name: 'Envoy gRPC ShouldRateLimit',
-    grpc: { domain: 'bench', descriptors: [{ entries: [{ key: 'remote_address', value: CLIENT }] }] },
+    grpc: { domain: ENVOY_DOMAIN, descriptors: [{ entries: [{ key: 'remote_address', value: CLIENT }] }] },
   },
 ];
 
@@ -78,15 +80,26 @@ async function startTarget(redisUrl) {
     },
   });
   await pinProcess(node.proc.pid, TARGET_CPU);
+  // Envoy descriptors meet only the rules of their domain; an unknown domain would answer OK
+  // without deciding anything.
+  await createRule(node, {
+    name: 'bench-envoy',
+    match: { domain: ENVOY_DOMAIN, descriptors: [{ key: 'remote_address' }] },
+    limits: [{ limit: 1_000_000_000, windowMs: 3_600_000 }],
+  });
   return { ...node, grpcPort };
 }
 
 /** Answers the entry's two probes as allowed, or throws: numbers for a broken entry mean nothing. */
 async function probe(node, entry) {
   if (entry.grpc !== undefined) {
-    const run = await grpcClosedLoop({ port: node.grpcPort, request: entry.grpc, seconds: 0, requests: 2 });
-    if (run.codes.OK !== 2) throw new Error(`${entry.name} answered ${JSON.stringify(run.codes)} to 2 probes`);
-    return;
+    // The rule was just created: it reaches the node within milliseconds.
+    for (let attempt = 1; ; attempt++) {
+      const run = await grpcClosedLoop({ port: node.grpcPort, request: entry.grpc, seconds: 0, requests: 2 });
+      if (run.codes.OK === 2 && run.ruled === 2) return;
+      if (attempt === 20) throw new Error(`${entry.name} answered ${JSON.stringify(run)} to 2 probes`);
+      await sleep(100);
+    }
   }
   const { path, method, headers = {}, body } = entry.http;
   for (let i = 0; i < 2; i++) {
@@ -161,10 +174,7 @@ function report(results, { command, tool, redisVersion }) {
     '',
     `\`${command}\`: one node under its \`default\` rule (a limit never reached), alone on CPU ${TARGET_CPU}; the load, Redis ${redisVersion} and the bench on CPU ${LOAD_CPU}. Closed loop at ${settings.connections} in flight (HTTP: ${tool}; gRPC: grpc-js, one channel), then a fixed rate, a quarter of the round's \`POST /v1/check\` closed-loop rate, for every entry. ${settings.rounds} round(s) of ${settings.duration} s; medians (min-max).`,
     '',
-    table(
-      ['entry', 'decisions/s', 'node CPU us/decision', 'fixed rate /s', 'p50 ms', 'p99 ms', 'refused %'],
-      rows,
-    ),
+    table(['entry', 'decisions/s', 'node CPU us/decision', 'fixed rate /s', 'p50 ms', 'p99 ms', 'refused %'], rows),
     '',
     'The node CPU per decision is what compares: the closed-loop rate of the gRPC entry is also bounded by its load generator (Node on one core), where wrk is C.',
   ].join('\n');

@@ -23,6 +23,7 @@ import { wrkVersion } from './support/wrk.mjs';
 const SECTIONS = [
   'pinned.mjs',
   'throughput.mjs',
+  'entries.mjs',
   'accuracy.mjs',
   'hot-reload.mjs',
   'memory.mjs',
