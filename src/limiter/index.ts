@@ -18,6 +18,7 @@ export {
 } from './caller-gate.js';
 export type { Awaitable } from './awaitable.js';
 export type { DecisionOrigin, DecisionOutcome, DecisionSource, FailMode, RateLimitDecision } from './decision.js';
+export type { DecisionPart } from './decision-parts.js';
 export { DEFAULT_HEADER_OPTIONS, rateLimitHeaders, resolveHeaderOptions } from './headers/rate-limit-headers.js';
 export { ClientIdentity, DEFAULT_IPV6_SUBNET } from './identity/client-identity.js';
 export { clientIp } from './identity/client-ip.js';

@@ -9,8 +9,9 @@ import {
   type RefundRequest,
   type ReleaseRequest,
   type StoreTarget,
+  limitKeyOf,
 } from '../rate-limit.store.js';
-import { limitKey, penaltyKey } from '../store-key.js';
+import { penaltyKey } from '../store-key.js';
 import { leaseStatus, leaseWait, trimLeases, type LeaseState } from './leases.js';
 import { METERS, type MeterState } from './meters.js';
 import { penalize, type PenaltyState } from './penalties.js';
@@ -78,11 +79,12 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return request.algorithm === 'concurrency' ? this.acquire(request) : this.take(request);
   }
 
-  async release({ key, algorithm, limits, leaseId }: ReleaseRequest): Promise<boolean> {
-    if (algorithm !== 'concurrency') return false;
-    checkLimits({ key, algorithm, limits });
+  async release(request: ReleaseRequest): Promise<boolean> {
+    if (request.algorithm !== 'concurrency') return false;
+    checkLimits(request);
     const now = this.now();
-    const leasesKey = limitKey(key, algorithm, limits[0]!.windowMs);
+    const leasesKey = limitKeyOf(request, 0);
+    const { leaseId } = request;
     const state = this.entries.get(leasesKey)?.state as LeaseState | undefined;
     if (state === undefined) return false;
     const expiry = state.leases.get(leaseId);
@@ -92,21 +94,23 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return expiry !== undefined && expiry > now;
   }
 
-  async refund({ key, algorithm, limits, cost, consumedAtMs }: RefundRequest): Promise<void> {
-    checkLimits({ key, algorithm, limits });
+  async refund(request: RefundRequest): Promise<void> {
+    const { algorithm, limits, cost, consumedAtMs } = request;
+    checkLimits(request);
     if (algorithm === 'concurrency' || cost === 0) return;
     const now = this.now();
     const meter = METERS[algorithm];
-    for (const spec of limits) {
-      const stored = this.entries.get(limitKey(key, algorithm, spec.windowMs))?.state;
+    for (let i = 0; i < limits.length; i++) {
+      const spec = limits[i]!;
+      const stored = this.entries.get(limitKeyOf(request, i))?.state;
       if (stored !== undefined) meter.refund(meter.load(stored, spec, now), spec, cost, consumedAtMs, now);
     }
   }
 
-  async reset({ key, algorithm, limits }: StoreTarget): Promise<void> {
-    checkLimits({ key, algorithm, limits });
-    for (const spec of limits) this.entries.delete(limitKey(key, algorithm, spec.windowMs));
-    this.entries.delete(penaltyKey(key));
+  async reset(target: StoreTarget): Promise<void> {
+    const n = checkLimits(target);
+    for (let i = 0; i < n; i++) this.entries.delete(limitKeyOf(target, i));
+    this.entries.delete(penaltyKey(target.key));
   }
 
   async ping(): Promise<void> {}
@@ -123,7 +127,8 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 
   /** Plain loops, no closures: this is a single-node app's whole decision. */
-  private take({ key, algorithm, limits, cost, penalty }: ConsumeRequest): ConsumeResult {
+  private take(request: ConsumeRequest): ConsumeResult {
+    const { key, algorithm, limits, cost, penalty } = request;
     const now = this.now();
     const meter = METERS[algorithm as keyof typeof METERS];
     const n = limits.length;
@@ -132,7 +137,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
     let neverFits = false;
     for (let i = 0; i < n; i++) {
       const spec = limits[i]!;
-      keys[i] = limitKey(key, algorithm, spec.windowMs);
+      keys[i] = limitKeyOf(request, i);
       states[i] = meter.load(this.touch(keys[i]!), spec, now);
       if (cost > meter.capacity(spec)) neverFits = true;
     }
@@ -170,10 +175,11 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 
   /** A concurrency consume: acquires a lease (any cost >= 1 takes one slot) or reports (cost 0). */
-  private acquire({ key, limits, cost }: ConsumeRequest): ConsumeResult {
+  private acquire(request: ConsumeRequest): ConsumeResult {
+    const { limits, cost } = request;
     const now = this.now();
     const spec = limits[0]!;
-    const leasesKey = limitKey(key, 'concurrency', spec.windowMs);
+    const leasesKey = limitKeyOf(request, 0);
     let state = this.touch(leasesKey) as LeaseState | undefined;
     if (state !== undefined) trimLeases(state, now);
     if (cost === 0) return { allowed: true, nowMs: now, retryAfterMs: 0, limits: [leaseStatus(state, spec, now)] };
