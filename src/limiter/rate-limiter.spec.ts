@@ -656,7 +656,8 @@ describe('RateLimiter', () => {
       store.calls = 0;
       const [dw, df] = await limiter.consumeAll(parts(window, fixed), 1, 'group-1');
       expect(df).toMatchObject({ allowed: false, outcome: 'limited' });
-      expect(dw).toMatchObject({ allowed: true, outcome: 'allowed' });
+      // Its unit went back: it reports what it has, as if it had not been asked.
+      expect(dw).toMatchObject({ allowed: true, outcome: 'allowed', remaining: 9 });
       expect(dw!.decidedAt).toBeUndefined();
       // Two consumes and the refund of the one that took a unit.
       expect(store.calls).toBe(3);

@@ -254,7 +254,7 @@ export class RateLimiter {
           const taken = made[c]!.taken;
           if (chunk.shadow || taken === undefined) return;
           await this.giveBack(taken);
-          for (const i of chunk.parts) decisions[i] = tookNothing(decisions[i]!);
+          for (const i of chunk.parts) decisions[i] = givenBack(distinct[i]!.policy, decisions[i]!, cost);
         }),
       );
     }
@@ -547,6 +547,17 @@ function splitResult(
     const decision = toDecision(policy, { allowed: true, nowMs, retryAfterMs: 0, limits }, source);
     return result.allowed ? decision : tookNothing(decision);
   });
+}
+
+/**
+ * An allowed decision whose units were given back: every limit has `cost` more than it reported
+ * (an allowed consume takes exactly `cost` of each), and it took nothing.
+ */
+function givenBack(policy: RateLimitPolicy, decision: RateLimitDecision, cost: number): RateLimitDecision {
+  const limits = decision.limits.map((l) => ({ ...l, remaining: l.remaining + cost }));
+  const nowMs = decision.decidedAt ?? Date.now();
+  const restored = toDecision(policy, { allowed: true, nowMs, retryAfterMs: 0, limits }, decision.source);
+  return tookNothing({ ...restored, outcome: decision.outcome });
 }
 
 /** `decision` without `decidedAt`: it took nothing, so `refund()` gives nothing back for it. */
