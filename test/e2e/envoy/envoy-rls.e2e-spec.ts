@@ -201,7 +201,7 @@ describe('Floodgate service: the Envoy rate limit service over gRPC', () => {
     expect(moved('shadow_limited')).toBe(2);
   });
 
-  it('refuses malformed requests with INVALID_ARGUMENT naming the field and why, never INTERNAL', async () => {
+  it('refuses malformed requests with INVALID_ARGUMENT naming the field and why (too large: RESOURCE_EXHAUSTED), never INTERNAL', async () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ descriptors: [{ entries: [{ key: 'k', value: 'v' }] }] }, 'domain must be a string of 1 to 4096 characters'],
       [{ domain: 'shop' }, 'descriptors must hold 1 to 64 descriptors'],
@@ -218,11 +218,39 @@ describe('Floodgate service: the Envoy rate limit service over gRPC', () => {
     for (const [message, details] of cases) {
       expect((await client.callMessage(message)).error).toEqual({ code: status.INVALID_ARGUMENT, details });
     }
+    // Past the server's 1 MiB message bound: refused before it is decoded.
+    const huge = await client.call({ domain: 'shop', descriptors: [[['user', 'x'.repeat(2 * 1024 * 1024)]]] });
+    expect(huge.error?.code).toBe(status.RESOURCE_EXHAUSTED);
     const garbage = await client.callBytes(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff]));
     expect(garbage.error?.code).toBe(status.INVALID_ARGUMENT);
     expect(garbage.error?.details).toMatch(/^request is not a RateLimitRequest/);
     // The server is fine after all of them.
     expect(ok(await client.call({ domain: 'shop', descriptors: [[['user', 'dave']]] })).overall_code).toBe('OK');
+  });
+
+  it('refuses an Envoy rule it could not enforce over REST with a 400 naming the field and why', async () => {
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ domain: 'shop', resource: 'GET /a' }, 'match.domain', 'cannot be combined with match.resource'],
+      [{ domain: 'shop', descriptors: [{ key: 'user', value: '' }] }, 'match.descriptors[0].value', 'must be a string'],
+      [{ domain: 'shop', descriptors: [] }, 'match.descriptors', 'must be an array of 1 to 8 entries'],
+    ];
+    for (const [match, field, reason] of cases) {
+      const res = await adminFetch(service, 'POST', '/v1/admin/rules', {
+        name: 'refused',
+        match,
+        limits: [{ limit: 1, windowMs: 1_000 }],
+      });
+      expect(res.status).toBe(400);
+      expect(await json(res)).toMatchObject({ field, reason: expect.stringContaining(reason) });
+    }
+    const concurrency = await adminFetch(service, 'POST', '/v1/admin/rules', {
+      name: 'refused',
+      match: { domain: 'shop' },
+      algorithm: 'concurrency',
+      limits: [{ limit: 1, windowMs: 1_000 }],
+    });
+    expect(concurrency.status).toBe(400);
+    expect(await json(concurrency)).toMatchObject({ field: 'algorithm' });
   });
 
   it('follows a rule changed over REST on another node', async () => {
