@@ -8,6 +8,7 @@ import type { RateLimitPolicy } from './policy/rate-limit-policy.js';
  * { policy: perUser, identity: 'user=alice' }
  */
 export interface DecisionPart {
+  /** The policy this part is decided by; its name and `identity` name its counters. */
   readonly policy: RateLimitPolicy;
   /** The caller under this policy (hashed before it reaches the store, as `consume`'s). */
   readonly identity: string;
