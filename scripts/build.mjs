@@ -1,7 +1,8 @@
 // `npm run build` (the service, src/ into dist/) and `node scripts/build.mjs limiter` (the library
 // package, src/limiter/ into packages/limiter/dist/, which its prepack runs). Each: the output
-// folder emptied, tsc, then the Lua scripts copied beside the JS that reads them at run time
-// (src/limiter/store/redis/redis-scripts.ts loads them relative to its own URL). This is all
+// folder emptied, tsc, then the Lua scripts and the .proto files copied beside the JS that reads
+// them at run time (src/limiter/store/redis/redis-scripts.ts and src/envoy/rls-protos.ts load them
+// relative to their own URL). This is all
 // `nest build` did with the tsc builder; the Nest CLI is not a dependency (its own dependencies
 // want a newer Node than the one this project declares).
 //
@@ -33,11 +34,14 @@ if (target === undefined) {
   process.exit(2);
 }
 
-function copyLua(from, sourceRoot, outDir) {
+/** Files the JS reads at run time, copied beside it. */
+const ASSETS = ['.lua', '.proto'];
+
+function copyAssets(from, sourceRoot, outDir) {
   for (const item of readdirSync(from, { withFileTypes: true })) {
     const path = join(from, item.name);
-    if (item.isDirectory()) copyLua(path, sourceRoot, outDir);
-    else if (item.name.endsWith('.lua')) {
+    if (item.isDirectory()) copyAssets(path, sourceRoot, outDir);
+    else if (ASSETS.some((extension) => item.name.endsWith(extension))) {
       const to = join(outDir, relative(sourceRoot, path));
       mkdirSync(dirname(to), { recursive: true });
       cpSync(path, to);
@@ -100,4 +104,4 @@ const sourceRoot = join(root, target.sourceRoot);
 rmSync(outDir, { recursive: true, force: true });
 if (transpileOnly) transpile();
 else compile();
-copyLua(sourceRoot, sourceRoot, outDir);
+copyAssets(sourceRoot, sourceRoot, outDir);

@@ -9,6 +9,7 @@ import type { AppConfig } from './config/index.js';
 import { ConfigModule } from './config/index.js';
 import { CountersModule } from './counters/index.js';
 import { DbModule } from './db/index.js';
+import { EnvoyModule } from './envoy/index.js';
 import { ExplainModule } from './explain/index.js';
 import { HealthModule } from './health/index.js';
 import { HttpModule } from './http/index.js';
@@ -43,6 +44,15 @@ export function rateLimitOptions(config: AppConfig): RateLimitModuleOptions {
     insurance: config.insuranceNodes > 0 ? { nodes: config.insuranceNodes } : false,
     default: { limit: config.defaultLimit, windowMs: config.defaultWindowMs, name: 'default' },
   };
+}
+
+/**
+ * How long a stopping node answers the Envoy calls in flight: a quarter of SHUTDOWN_TIMEOUT_MS (the
+ * HTTP drain before it has half), 5 s when the shutdown is unbounded. A decision takes
+ * milliseconds: only a stuck call is ever cut.
+ */
+function envoyDrainTimeoutMs(shutdownTimeoutMs: number): number {
+  return shutdownTimeoutMs > 0 ? Math.floor(shutdownTimeoutMs / 4) : 5_000;
 }
 
 /**
@@ -136,6 +146,17 @@ export class AppModule {
           ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
         }),
         MetricsModule.forRoot({ imports: [rulesModule, nodesModule, systemModule] }),
+        // The Envoy rate limit service only where ENVOY_RLS_PORT asks for it.
+        ...(config.envoyRlsPort === undefined
+          ? []
+          : [
+              EnvoyModule.forRoot({
+                imports: [rulesModule],
+                host: config.host,
+                port: config.envoyRlsPort,
+                drainTimeoutMs: envoyDrainTimeoutMs(config.shutdownTimeoutMs),
+              }),
+            ]),
         ...imports,
       ],
     };

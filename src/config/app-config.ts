@@ -19,6 +19,11 @@ export interface AppConfig {
   readonly host: string;
   /** REDIS_URL, validated by the limiter's `parseRedisUrl`. Unset: the in-process memory store (one node). */
   readonly redisUrl: string | undefined;
+  /**
+   * ENVOY_RLS_PORT: the port of the Envoy rate limit service (gRPC, `src/envoy`), bound on `host`;
+   * 0 picks a free one. Undefined: no such server.
+   */
+  readonly envoyRlsPort: number | undefined;
   readonly failMode: FailMode;
   /** The rule applied when no other matches. */
   readonly defaultLimit: number;

@@ -81,6 +81,10 @@ export class EnvironmentVariables {
   @ParsedBy(parseRedisUrlVariable)
   REDIS_URL?: string;
 
+  /** Unset: no Envoy rate limit service. Bound on HOST, as the HTTP server. */
+  @IntegerVariable(0, 65535)
+  ENVOY_RLS_PORT?: number;
+
   @Expose()
   @IsIn(['open', 'closed'], { message: 'must be "open" or "closed"' })
   RATE_LIMIT_FAIL_MODE: 'open' | 'closed' = 'open';

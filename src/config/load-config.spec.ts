@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       // The embedded database: loopback only.
       host: '127.0.0.1',
       redisUrl: undefined,
+      envoyRlsPort: undefined,
       failMode: 'open',
       defaultLimit: 100,
       defaultWindowMs: 60_000,
@@ -54,6 +55,11 @@ describe('loadConfig', () => {
     );
   });
 
+  it('lets ENVOY_RLS_PORT and PORT both be 0: each server picks a free port of its own', () => {
+    expect(loadConfig({ PORT: '0', ENVOY_RLS_PORT: '0' })).toMatchObject({ port: 0, envoyRlsPort: 0 });
+    expect(loadConfig({ ENVOY_RLS_PORT: '' }).envoyRlsPort).toBeUndefined();
+  });
+
   it('treats empty variables as unset and ignores unrelated ones', () => {
     const config = loadConfig({ PORT: '', REDIS_URL: '  ', UNRELATED: 'x' });
     expect(config.port).toBe(3000);
@@ -65,6 +71,7 @@ describe('loadConfig', () => {
       PORT: '8080',
       HOST: '127.0.0.1',
       REDIS_URL: 'redis-cluster://10.0.0.1:7000,10.0.0.2:7001',
+      ENVOY_RLS_PORT: '8081',
       RATE_LIMIT_FAIL_MODE: 'closed',
       DEFAULT_LIMIT: '5',
       DEFAULT_WINDOW_MS: '1000',
@@ -103,6 +110,7 @@ describe('loadConfig', () => {
       port: 8080,
       host: '127.0.0.1',
       redisUrl: 'redis-cluster://10.0.0.1:7000,10.0.0.2:7001',
+      envoyRlsPort: 8081,
       failMode: 'closed',
       defaultLimit: 5,
       defaultWindowMs: 1000,
@@ -241,6 +249,10 @@ describe('loadConfig', () => {
     [{ API_KEY_FAILURE_LIMIT: '0' }, 'API_KEY_FAILURE_LIMIT="0" must be an integer from 1 to 1000000'],
     [{ API_KEY_BLOCK_MS: '999' }, 'API_KEY_BLOCK_MS="999" must be an integer from 1000 to 31536000000'],
     [{ LOAD_SHEDDING: 'on' }, 'LOAD_SHEDDING="on" must be "off" or "auto"'],
+    [{ ENVOY_RLS_PORT: 'grpc' }, 'ENVOY_RLS_PORT="grpc" must be an integer from 0 to 65535'],
+    [{ ENVOY_RLS_PORT: '65536' }, 'ENVOY_RLS_PORT="65536" must be an integer from 0 to 65535'],
+    [{ ENVOY_RLS_PORT: '3000' }, 'ENVOY_RLS_PORT must differ from PORT (both 3000)'],
+    [{ PORT: '8081', ENVOY_RLS_PORT: '8081' }, 'ENVOY_RLS_PORT must differ from PORT (both 8081)'],
     [{ LOAD_SHEDDING_INTERVAL_MS: '50' }, 'LOAD_SHEDDING_INTERVAL_MS="50" must be an integer from 100 to 3600000'],
   ])('rejects %j', (env, problem) => {
     expect(problemsOf(env)).toEqual([problem]);

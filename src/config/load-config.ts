@@ -12,6 +12,7 @@ const SECRET_VARIABLES = new Set(['REDIS_URL', 'DATABASE_URL', 'ADMIN_TOKEN', 'A
 /** Variables without a default (not keys of a fresh `EnvironmentVariables`). */
 const OPTIONAL_VARIABLES = [
   'REDIS_URL',
+  'ENVOY_RLS_PORT',
   'TRUSTED_PROXIES',
   'NODE_ID',
   'DATABASE_URL',
@@ -54,6 +55,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     // only, unless told otherwise; a deployment with a database of its own listens everywhere.
     host: vars.HOST ?? (vars.DATABASE_URL === undefined ? '127.0.0.1' : '0.0.0.0'),
     redisUrl: vars.REDIS_URL,
+    envoyRlsPort: vars.ENVOY_RLS_PORT,
     failMode: vars.RATE_LIMIT_FAIL_MODE,
     defaultLimit: vars.DEFAULT_LIMIT,
     defaultWindowMs: vars.DEFAULT_WINDOW_MS,
@@ -100,6 +102,16 @@ function crossVariableProblems(vars: EnvironmentVariables, errors: readonly Vali
   // process: the embedded first run. A shared database means a real deployment.
   if (vars.DATABASE_URL !== undefined && vars.ADMIN_TOKEN === undefined && !invalid.has('DATABASE_URL')) {
     problems.push('ADMIN_TOKEN is required when DATABASE_URL is set (a token of at least 16 characters)');
+  }
+  // Two servers cannot share a port; 0 asks each for a free one of its own.
+  if (
+    vars.ENVOY_RLS_PORT !== undefined &&
+    vars.ENVOY_RLS_PORT !== 0 &&
+    vars.ENVOY_RLS_PORT === vars.PORT &&
+    !invalid.has('ENVOY_RLS_PORT') &&
+    !invalid.has('PORT')
+  ) {
+    problems.push(`ENVOY_RLS_PORT must differ from PORT (both ${vars.PORT})`);
   }
   if (
     vars.ADMIN_READONLY_TOKEN !== undefined &&

@@ -87,7 +87,7 @@ export interface RateLimitDecision {
 export interface DecisionOrigin {
   /**
    * The entry point: `guard` (a route's `@RateLimit()`), `check` (`POST /v1/check`),
-   * `auth_request` (`GET /v1/check/auth-request`), or an app's own.
+   * `auth_request` (`GET /v1/check/auth-request`), `envoy` (`ShouldRateLimit`), or an app's own.
    */
   readonly entry: string;
   /** The request's correlation id (`X-Correlation-ID`), for the trace span. */

@@ -15,6 +15,7 @@ export { RateLimitException } from './rate-limit.exception.js';
 // Deciding in code, and what a decision says.
 export { RateLimiter } from './rate-limiter.js';
 export type { FailMode, RateLimitDecision } from './decision.js';
+export type { DecisionPart } from './decision-parts.js';
 export type { Algorithm, LimitSpec } from './algorithms.js';
 
 // Extension points: where limits come from, who is exempt or refused.

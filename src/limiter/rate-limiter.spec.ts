@@ -620,6 +620,152 @@ describe('RateLimiter', () => {
     });
   });
 
+  describe('consumeAll: several policies decided together, all or nothing', () => {
+    const parts = (...policies: RateLimitPolicy[]) => policies.map((p, i) => ({ policy: p, identity: `d:${i}` }));
+
+    it('decides every part in one store call and reports each with its own limits', async () => {
+      const a = policy({ limits: [{ limit: 5, windowMs: 60_000 }] });
+      const b = policy({ limits: [{ limit: 3, windowMs: 60_000 }] });
+      const [da, db] = await limiter.consumeAll(parts(a, b), 2, 'group-1', { entry: 'envoy' });
+      expect(store.calls).toBe(1);
+      // Two policies with the same window, told apart by their keys.
+      expect(store.lastRequest!.limitKeys).toHaveLength(2);
+      expect(new Set(store.lastRequest!.limitKeys).size).toBe(2);
+      expect(da).toMatchObject({ allowed: true, outcome: 'allowed', rule: a.name, limit: 5, remaining: 3 });
+      expect(db).toMatchObject({ allowed: true, outcome: 'allowed', rule: b.name, limit: 3, remaining: 1 });
+      expect(da!.decidedAt).toBe(now);
+    });
+
+    it('takes nothing from any part when one refuses', async () => {
+      const roomy = policy({ limits: [{ limit: 10, windowMs: 60_000 }] });
+      const tight = policy({ limits: [{ limit: 1, windowMs: 60_000 }] });
+      await limiter.consumeAll(parts(roomy, tight), 1, 'group-1');
+      const [dr, dt] = await limiter.consumeAll(parts(roomy, tight), 1, 'group-1');
+      expect(dt).toMatchObject({ allowed: false, outcome: 'limited', remaining: 0, retryAfterMs: 50_000 });
+      // It had room, but the request was refused: its 9 are still there, nothing to refund.
+      expect(dr).toMatchObject({ allowed: true, outcome: 'allowed', remaining: 9, retryAfterMs: 0 });
+      expect(dr!.decidedAt).toBeUndefined();
+      const [alone] = await limiter.consumeAll([{ policy: roomy, identity: 'd:0' }], 1, 'group-1');
+      expect(alone).toMatchObject({ allowed: true, remaining: 8 });
+    });
+
+    it('gives back what the calls of other algorithms took when one refuses', async () => {
+      const window = policy({ algorithm: 'sliding_window', limits: [{ limit: 10, windowMs: 60_000 }] });
+      const fixed = policy({ algorithm: 'fixed_window', limits: [{ limit: 1, windowMs: 60_000 }] });
+      await limiter.consumeAll(parts(window, fixed), 1, 'group-1');
+      store.calls = 0;
+      const [dw, df] = await limiter.consumeAll(parts(window, fixed), 1, 'group-1');
+      expect(df).toMatchObject({ allowed: false, outcome: 'limited' });
+      // Its unit went back: it reports what it has, as if it had not been asked.
+      expect(dw).toMatchObject({ allowed: true, outcome: 'allowed', remaining: 9 });
+      expect(dw!.decidedAt).toBeUndefined();
+      // Two consumes and the refund of the one that took a unit.
+      expect(store.calls).toBe(3);
+      const [report] = await limiter.consumeAll([{ policy: window, identity: 'd:0' }], 0, 'group-1');
+      expect(report!.remaining).toBe(9);
+    });
+
+    it('splits parts of one algorithm into calls of at most MAX_LIMITS limits', async () => {
+      const three = () =>
+        policy({
+          limits: [
+            { limit: 10, windowMs: 1_000 },
+            { limit: 20, windowMs: 60_000 },
+            { limit: 30, windowMs: 3_600_000 },
+          ],
+        });
+      const decisions = await limiter.consumeAll(parts(three(), three()), 1, 'group-1');
+      expect(store.calls).toBe(2);
+      expect(decisions.map((d) => d.remaining)).toEqual([9, 9]);
+    });
+
+    it('decides a shadow part alone: it never refuses, nor makes the others refuse', async () => {
+      const shadow = policy({ shadow: true, limits: [{ limit: 1, windowMs: 60_000 }] });
+      const strict = policy({ limits: [{ limit: 5, windowMs: 60_000 }] });
+      await limiter.consumeAll(parts(shadow, strict), 1, 'group-1');
+      const [ds, dst] = await limiter.consumeAll(parts(shadow, strict), 1, 'group-1');
+      expect(ds).toMatchObject({ allowed: true, outcome: 'shadow_limited' });
+      expect(dst).toMatchObject({ allowed: true, outcome: 'allowed', remaining: 3 });
+    });
+
+    it('decides a repeated part once and answers it in each place', async () => {
+      const p = policy({ limits: [{ limit: 5, windowMs: 60_000 }] });
+      const seen: string[] = [];
+      limiter.observe({ decided: (_policy, d, _ms, origin) => seen.push(`${d.outcome}:${origin.entry}`) });
+      const decisions = await limiter.consumeAll(
+        [
+          { policy: p, identity: 'same' },
+          { policy: p, identity: 'same' },
+        ],
+        1,
+        'group-1',
+        { entry: 'envoy' },
+      );
+      expect(decisions.map((d) => d.remaining)).toEqual([4, 4]);
+      expect(seen).toEqual(['allowed:envoy']);
+    });
+
+    it('keeps groups apart, and apart from consume', async () => {
+      const p = policy({ limits: [{ limit: 1, windowMs: 60_000 }] });
+      await limiter.consumeAll([{ policy: p, identity: 'x' }], 1, 'group-1');
+      expect((await limiter.consumeAll([{ policy: p, identity: 'x' }], 1, 'group-2'))[0]!.allowed).toBe(true);
+      expect((await limiter.consume(p, 'x', 1)).allowed).toBe(true);
+    });
+
+    it('decides by the fail mode when the store fails, reporting the failure once per call', async () => {
+      const failing = new FailingStore();
+      const failures: string[] = [];
+      const observer = { storeFailed: (error: unknown) => failures.push((error as Error).message) };
+      const open = new RateLimiter(failing, OPEN);
+      open.observe(observer);
+      const a = policy();
+      const b = policy();
+      const opened = await open.consumeAll(parts(a, b), 1, 'group-1');
+      expect(opened.map((d) => [d.outcome, d.source])).toEqual([
+        ['failed_open', 'none'],
+        ['failed_open', 'none'],
+      ]);
+      expect(failures).toEqual(['store down']);
+      const closed = new RateLimiter(failing, { ...OPEN, failMode: 'closed' });
+      const shadow = policy({ shadow: true });
+      const refused = await closed.consumeAll(parts(a, shadow), 1, 'group-1');
+      expect(refused.map((d) => [d.allowed, d.outcome])).toEqual([
+        [false, 'failed_closed'],
+        [true, 'failed_open'],
+      ]);
+    });
+
+    it('enforces the insurance share of every part while the store fails, all or nothing', async () => {
+      const insurance = new MemoryRateLimitStore({ now: clock, sweepIntervalMs: 0 });
+      const insured = new RateLimiter(new FailingStore(), { ...OPEN, insuranceNodes: 2 }, undefined, insurance);
+      const roomy = policy({ limits: [{ limit: 10, windowMs: 60_000 }] });
+      const tight = policy({ limits: [{ limit: 2, windowMs: 60_000 }] });
+      expect((await insured.consumeAll(parts(roomy, tight), 1, 'group-1')).map((d) => d.outcome)).toEqual([
+        'failed_open',
+        'failed_open',
+      ]);
+      const [dr, dt] = await insured.consumeAll(parts(roomy, tight), 1, 'group-1');
+      expect(dt).toMatchObject({ allowed: false, outcome: 'limited', source: 'insurance', limit: 1 });
+      expect(dr).toMatchObject({ allowed: true, source: 'insurance', remaining: 4 });
+      await insurance.close();
+    });
+
+    it('refuses no parts, a bad cost, concurrency and penalties: programming errors', async () => {
+      await expect(limiter.consumeAll([], 1, 'g')).rejects.toThrow(RangeError);
+      await expect(limiter.consumeAll(parts(policy()), -1, 'g')).rejects.toThrow(RangeError);
+      await expect(
+        limiter.consumeAll(
+          parts(policy({ algorithm: 'concurrency', limits: [{ limit: 1, windowMs: 1_000 }] })),
+          1,
+          'g',
+        ),
+      ).rejects.toThrow('concurrency');
+      const penalty = { blockDurationMs: 1_000, multiplier: 1, decayMs: 1_000, maxBlockMs: 1_000 };
+      await expect(limiter.consumeAll(parts(policy({ penalty })), 1, 'g')).rejects.toThrow('penalty');
+      expect(store.calls).toBe(0);
+    });
+  });
+
   describe('reset', () => {
     it('forgets the caller in the store, the block included, and its cached denial on this node', async () => {
       const p = policy({ penalty: { blockDurationMs: 600_000, multiplier: 1, decayMs: 600_000, maxBlockMs: 600_000 } });

@@ -2,11 +2,12 @@ import { performance } from 'node:perf_hooks';
 import type { LimitSpec } from './algorithms.js';
 import { type Awaitable, whenReady } from './awaitable.js';
 import type { DecisionOrigin, DecisionOutcome, DecisionSource, FailMode, RateLimitDecision } from './decision.js';
+import { chunkParts, type DecisionPart, distinctParts } from './decision-parts.js';
 import { DenialCache } from './denial-cache.js';
 import type { RateLimitPolicy } from './policy/rate-limit-policy.js';
-import type { ConsumeResult, RateLimitStore, StoreTarget } from './store/rate-limit.store.js';
-import { BaseKeys } from './store/store-key.js';
-import { traceDecision } from './tracing/decision-span.js';
+import type { ConsumeRequest, ConsumeResult, RateLimitStore, StoreTarget } from './store/rate-limit.store.js';
+import { BaseKeys, groupedBaseKey, limitKey } from './store/store-key.js';
+import { traceDecision, traceDecisions } from './tracing/decision-span.js';
 
 /** The origin of a `consume()` call that names none. */
 const DIRECT: DecisionOrigin = Object.freeze({ entry: 'direct' });
@@ -29,6 +30,21 @@ export interface RateLimiterSettings {
 
 /** What the limiter does after a decision, on behalf of the request it decided on. */
 export type StoreOperation = 'release' | 'refund';
+
+/** Units one store call of `consumeAll` took, to give back when another call refused. */
+interface Taken {
+  readonly store: RateLimitStore;
+  readonly request: ConsumeRequest;
+  readonly consumedAtMs: number;
+  /** The first part's policy, for `storeOperationFailed`. */
+  readonly policy: RateLimitPolicy;
+}
+
+/** What one store call of `consumeAll` decided: a decision per part, and what it took. */
+interface ChunkDecision {
+  readonly decisions: readonly RateLimitDecision[];
+  readonly taken: Taken | undefined;
+}
 
 /**
  * Told about decisions, for logs and metrics. `decided` runs once per decision (shadow and cached
@@ -173,6 +189,172 @@ export class RateLimiter {
   }
 
   /**
+   * Decides several policies for one request together, all or nothing (the descriptors of one
+   * Envoy rate limit request): when any part refuses `cost`, nothing is taken from any, as with the
+   * limits of one policy. One decision per part, in order.
+   *
+   * - Parts of one algorithm are one atomic store call while their limits fit in one (MAX_LIMITS in
+   *   all): the usual request is a single call. Parts of another algorithm, or past that many
+   *   limits, are calls of their own, and when one of them refuses, the units the others took are
+   *   given back (`refund`): nothing stays taken, though other requests may see those units taken
+   *   in between.
+   * - A refused part is `limited`. A part that had room in a refused request is `allowed` with what
+   *   it has left, and took nothing (no `decidedAt`).
+   * - A shadow part is decided alone: it never refuses, nor makes the others refuse.
+   * - A part repeated (the same policy name and identity: the same counters) is decided once, and
+   *   each of its places gets that decision.
+   * - A store failure decides the parts of that call by the fail mode (and insurance), as `consume`.
+   *
+   * The counters live under `group` (`groupedBaseKey`): all of a group's keys share one Redis
+   * Cluster slot, which is what lets one script decide several of them. So a policy and identity
+   * counted here do not share counters with `consume` for the same pair. There is no denial cache
+   * on this path: every call asks the store.
+   *
+   * @throws RangeError for no parts, a bad cost, or a `concurrency` policy or one with a penalty (a
+   *   lease and a block belong to one caller's consume).
+   *
+   * @example
+   * const [byUser, byPath] = await limiter.consumeAll(
+   *   [{ policy: perUser, identity: 'user=alice' }, { policy: perPath, identity: 'path=/search' }],
+   *   1, 'envoy:shop', { entry: 'envoy' });
+   */
+  async consumeAll(
+    parts: readonly DecisionPart[],
+    cost: number,
+    group: string,
+    origin: DecisionOrigin = DIRECT,
+  ): Promise<RateLimitDecision[]> {
+    if (parts.length === 0) throw new RangeError('consumeAll takes at least one part');
+    if (!Number.isInteger(cost) || cost < 0) throw new RangeError(`cost must be an integer >= 0, got ${cost}`);
+    for (const { policy } of parts) {
+      if (policy.algorithm === 'concurrency' || policy.penalty !== undefined) {
+        const what = policy.penalty === undefined ? 'the concurrency algorithm' : 'a penalty';
+        throw new RangeError(`consumeAll cannot decide "${policy.name}": a policy with ${what} is decided alone`);
+      }
+    }
+    const started = performance.now();
+    const { distinct, indexOf } = distinctParts(parts);
+    const chunks = chunkParts(distinct);
+    const decisions = new Array<RateLimitDecision>(distinct.length);
+    const made = await Promise.all(
+      chunks.map(async ({ parts: members }) => {
+        const chunk = await this.decideChunk(
+          members.map((i) => distinct[i]!),
+          cost,
+          group,
+          origin,
+        );
+        members.forEach((i, j) => (decisions[i] = chunk.decisions[j]!));
+        return chunk;
+      }),
+    );
+    const refused = chunks.some((chunk) => !chunk.shadow && chunk.parts.some((i) => !decisions[i]!.allowed));
+    if (refused) {
+      // All or nothing across calls too: what the calls that had room took goes back.
+      await Promise.all(
+        chunks.map(async (chunk, c) => {
+          const taken = made[c]!.taken;
+          if (chunk.shadow || taken === undefined) return;
+          await this.giveBack(taken);
+          for (const i of chunk.parts) decisions[i] = givenBack(distinct[i]!.policy, decisions[i]!, cost);
+        }),
+      );
+    }
+    if (this.decisionObservers.length > 0) {
+      const durationMs = performance.now() - started;
+      distinct.forEach(({ policy, identity }, i) => {
+        for (const observer of this.decisionObservers) {
+          observer.decided!(policy, decisions[i]!, durationMs, origin, identity);
+        }
+      });
+    }
+    return indexOf.map((i) => decisions[i]!);
+  }
+
+  /** One store call of `consumeAll`: its parts' limits, each under its own key, all or nothing. */
+  private async decideChunk(
+    parts: readonly DecisionPart[],
+    cost: number,
+    group: string,
+    origin: DecisionOrigin,
+  ): Promise<ChunkDecision> {
+    const limits: LimitSpec[] = [];
+    const limitKeys: string[] = [];
+    let key: string | undefined;
+    const { algorithm } = parts[0]!.policy;
+    for (const { policy, identity } of parts) {
+      const base = groupedBaseKey(this.settings.keyPrefix, group, policy.name, identity);
+      key ??= base;
+      for (const spec of policy.limits) {
+        limits.push(spec);
+        limitKeys.push(limitKey(base, algorithm, spec.windowMs));
+      }
+    }
+    const request: ConsumeRequest = { key: key!, algorithm, limits, limitKeys, cost };
+    let taken: Taken | undefined;
+    const policies = parts.map((part) => part.policy);
+    const decisions = await traceDecisions(policies, origin, async () => {
+      let result: ConsumeResult;
+      try {
+        result = await this.store.consume(request);
+      } catch (error) {
+        const failed = await this.chunkWithoutStore(parts, request, error);
+        taken = failed.taken;
+        return failed.decisions;
+      }
+      if (result.allowed && cost > 0)
+        taken = { store: this.store, request, consumedAtMs: result.nowMs, policy: policies[0]! };
+      return splitResult(policies, result, cost, 'store');
+    });
+    return { decisions, taken };
+  }
+
+  /** `consumeAll`'s parts of one call decided without the store: insurance, else the fail mode. */
+  private async chunkWithoutStore(
+    parts: readonly DecisionPart[],
+    request: ConsumeRequest,
+    error: unknown,
+  ): Promise<ChunkDecision> {
+    const policies = parts.map((part) => part.policy);
+    let decisions: RateLimitDecision[];
+    let taken: Taken | undefined;
+    if (this.settings.failMode === 'open' && this.insurance !== undefined && this.insuranceNodes) {
+      const nodes = this.insuranceNodes;
+      const limits = request.limits.map((l) => shareOf(l, nodes));
+      const insured: ConsumeRequest = { ...request, limits };
+      const result = await this.insurance.consume(insured);
+      decisions = splitResult(policies, result, request.cost, 'insurance').map((d) =>
+        d.outcome === 'allowed' ? { ...d, outcome: 'failed_open' } : d,
+      );
+      if (result.allowed && request.cost > 0) {
+        taken = { store: this.insurance, request: insured, consumedAtMs: result.nowMs, policy: policies[0]! };
+      }
+    } else {
+      decisions = policies.map((policy) => this.failModeDecision(policy));
+    }
+    // One failure of one call: reported once, as `consume` reports its own.
+    for (const observer of this.observers) observer.storeFailed?.(error, policies[0]!, decisions[0]!);
+    return { decisions, taken };
+  }
+
+  /** Gives back what a `consumeAll` call took; a failure is swallowed and reported, as `refund`'s. */
+  private async giveBack({ store, request, consumedAtMs, policy }: Taken): Promise<void> {
+    const { key, algorithm, limits, limitKeys, cost } = request;
+    try {
+      await store.refund({
+        key,
+        algorithm,
+        limits,
+        ...(limitKeys === undefined ? {} : { limitKeys }),
+        cost,
+        consumedAtMs,
+      });
+    } catch (error) {
+      this.operationFailed('refund', error, policy);
+    }
+  }
+
+  /**
    * The caller's state under `policy`, taking nothing: every limit's remaining and reset (in
    * `limits`) and the penalty block in force, if any (`blockedUntil`; `remaining` is then 0). Always
    * asks the store, never the denial cache, and is not a decision (observers are not told). A store
@@ -294,14 +476,19 @@ export class RateLimiter {
   }
 
   private async decideWithoutStore(policy: RateLimitPolicy, key: string, cost: number): Promise<RateLimitDecision> {
-    const { failMode, failClosedRetryAfterMs } = this.settings;
-    if (failMode === 'open' && this.insurance !== undefined && this.insuranceNodes) {
+    if (this.settings.failMode === 'open' && this.insurance !== undefined && this.insuranceNodes) {
       const limits = this.insuranceLimitsOf(policy, this.insuranceNodes);
       const { algorithm, penalty } = policy;
       const result = await this.insurance.consume({ key, algorithm, limits, cost, penalty });
       const decision = toDecision(policy, result, 'insurance');
       return result.allowed ? { ...decision, outcome: 'failed_open' } : decision;
     }
+    return this.failModeDecision(policy);
+  }
+
+  /** A decision made by the fail mode alone: the store failed and no insurance answered. */
+  private failModeDecision(policy: RateLimitPolicy): RateLimitDecision {
+    const { failMode, failClosedRetryAfterMs } = this.settings;
     const first = policy.limits[0]!;
     // A shadow policy never refuses, not even when the store is gone.
     const closed = failMode === 'closed' && !policy.shadow;
@@ -323,15 +510,63 @@ export class RateLimiter {
   private insuranceLimitsOf(policy: RateLimitPolicy, nodes: number): readonly LimitSpec[] {
     let limits = this.insuranceLimits.get(policy);
     if (limits === undefined) {
-      limits = policy.limits.map((l) => ({
-        limit: nodeShare(l.limit, nodes),
-        windowMs: l.windowMs,
-        ...(l.burst !== undefined ? { burst: nodeShare(l.burst, nodes) } : {}),
-      }));
+      limits = policy.limits.map((l) => shareOf(l, nodes));
       this.insuranceLimits.set(policy, limits);
     }
     return limits;
   }
+}
+
+/** One node's share of a limit spec (its burst too). */
+function shareOf(l: LimitSpec, nodes: number): LimitSpec {
+  return {
+    limit: nodeShare(l.limit, nodes),
+    windowMs: l.windowMs,
+    ...(l.burst !== undefined ? { burst: nodeShare(l.burst, nodes) } : {}),
+  };
+}
+
+/**
+ * The decisions of the parts of one `consumeAll` call from its one result: each part's own limits,
+ * in order. A refused call reports every limit as it stands (nothing taken): the parts refused are
+ * those with a limit the cost does not fit, and the others had room but took nothing.
+ */
+function splitResult(
+  policies: readonly RateLimitPolicy[],
+  result: ConsumeResult,
+  cost: number,
+  source: DecisionSource,
+): RateLimitDecision[] {
+  let offset = 0;
+  const slices = policies.map((policy) => result.limits.slice(offset, (offset += policy.limits.length)));
+  let over = slices.map((limits) => !result.allowed && limits.some((l) => l.remaining < cost));
+  // A store that refused without naming a limit: every part refused, rather than none.
+  if (!result.allowed && !over.includes(true)) over = slices.map(() => true);
+  return policies.map((policy, i) => {
+    const { nowMs, retryAfterMs } = result;
+    const limits = slices[i]!;
+    if (over[i]) return toDecision(policy, { allowed: false, nowMs, retryAfterMs, limits }, source);
+    const decision = toDecision(policy, { allowed: true, nowMs, retryAfterMs: 0, limits }, source);
+    return result.allowed ? decision : tookNothing(decision);
+  });
+}
+
+/**
+ * An allowed decision whose units were given back: every limit has `cost` more than it reported
+ * (an allowed consume takes exactly `cost` of each), and it took nothing.
+ */
+function givenBack(policy: RateLimitPolicy, decision: RateLimitDecision, cost: number): RateLimitDecision {
+  const limits = decision.limits.map((l) => ({ ...l, remaining: l.remaining + cost }));
+  const nowMs = decision.decidedAt ?? Date.now();
+  const restored = toDecision(policy, { allowed: true, nowMs, retryAfterMs: 0, limits }, decision.source);
+  return tookNothing({ ...restored, outcome: decision.outcome });
+}
+
+/** `decision` without `decidedAt`: it took nothing, so `refund()` gives nothing back for it. */
+function tookNothing(decision: RateLimitDecision): RateLimitDecision {
+  const copy: { -readonly [K in keyof RateLimitDecision]: RateLimitDecision[K] } = { ...decision };
+  delete copy.decidedAt;
+  return copy;
 }
 
 /** One node's share of a limit: at least 1, so a small limit is not shut, but 0 (refuse all) stays 0. */

@@ -8,12 +8,17 @@ export const CORRELATION_ID_HEADER = 'X-Correlation-ID';
 const HEADER_KEY = CORRELATION_ID_HEADER.toLowerCase();
 const VALID_CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** Whether `value` is safe to echo and log as a correlation id: 1 to 128 of `[A-Za-z0-9._:-]`. */
+export function isValidCorrelationId(value: unknown): value is string {
+  return typeof value === 'string' && VALID_CORRELATION_ID.test(value);
+}
+
 /**
- * The caller's correlation id when it is safe to echo and log (1 to 128 of `[A-Za-z0-9._:-]`),
+ * The caller's correlation id when it is safe to echo and log (see `isValidCorrelationId`),
  * otherwise a fresh UUID: an invalid one is replaced, never trimmed or escaped.
  */
 export function resolveCorrelationId(header: string | string[] | undefined): string {
-  return typeof header === 'string' && VALID_CORRELATION_ID.test(header) ? header : randomUUID();
+  return isValidCorrelationId(header) ? header : randomUUID();
 }
 
 /**

@@ -22,7 +22,7 @@ export const METRIC_DEFINITIONS: readonly MetricDefinition[] = [
   {
     type: 'histogram',
     name: MetricNames.decisionDuration,
-    help: 'Time to decide, by entry point (guard, check, auth_request) and source (store, cache, insurance, none).',
+    help: 'Time to decide, by entry point (guard, check, auth_request, envoy) and source (store, cache, insurance, none).',
     labelNames: ['entry', 'source'],
     buckets: DECISION_BUCKETS,
   },

@@ -3,11 +3,16 @@ export { CreateRuleDto } from './dto/create-rule.dto.js';
 export { RuleLimitDto } from './dto/rule-limit.dto.js';
 export { RuleMatchDto } from './dto/rule-match.dto.js';
 export { UpdateRuleDto } from './dto/update-rule.dto.js';
+export { type DescriptorEntry, DescriptorRules } from './descriptor-rules.js';
 export { LOAD_STATES, type LoadState } from './load-state.js';
 export { ResourcePattern } from './resource-pattern.js';
 export {
   MAX_CLIENT_ID_LENGTH,
   MAX_DESCRIPTION_LENGTH,
+  MAX_DESCRIPTOR_ENTRIES,
+  MAX_DESCRIPTOR_KEY_LENGTH,
+  MAX_DESCRIPTOR_VALUE_LENGTH,
+  MAX_DOMAIN_LENGTH,
   MAX_PRIORITY,
   MAX_RESOURCE_LENGTH,
   MAX_RULE_LIMIT,
@@ -15,6 +20,7 @@ export {
   MAX_TIER_LENGTH,
   RULE_NAME_PATTERN,
   type RuleBody,
+  type RuleDescriptorEntry,
   type RuleInput,
   type RuleMatch,
   type RulePatch,

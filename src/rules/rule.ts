@@ -9,6 +9,15 @@ export const MAX_DESCRIPTION_LENGTH = 500;
 export const MAX_RESOURCE_LENGTH = 512;
 export const MAX_TIER_LENGTH = 64;
 export const MAX_CLIENT_ID_LENGTH = 256;
+/**
+ * Bounds of an Envoy rule's selectors (`match.domain`, `match.descriptors`). A request may carry
+ * longer strings and more entries (the Envoy server's own bounds, `src/envoy`); such a descriptor
+ * matches no rule with a value for it, or only a rule that takes any value of its key.
+ */
+export const MAX_DOMAIN_LENGTH = 128;
+export const MAX_DESCRIPTOR_ENTRIES = 8;
+export const MAX_DESCRIPTOR_KEY_LENGTH = 128;
+export const MAX_DESCRIPTOR_VALUE_LENGTH = 1024;
 /** The same bounds as `DEFAULT_LIMIT` and `DEFAULT_WINDOW_MS` (31 days). */
 export const MAX_RULE_LIMIT = 1_000_000_000;
 export const MAX_RULE_WINDOW_MS = 31 * 24 * 3_600_000;
@@ -28,13 +37,31 @@ export type RulePenalty = Readonly<PenaltyOptions>;
 export type RuleStateLimits = Readonly<Partial<Record<LoadState, readonly LimitSpec[]>>>;
 
 /**
+ * One entry of an Envoy descriptor a rule matches: the entry's `key`, and its `value` if the rule
+ * names one. Without a value any value fits, and each value is counted apart (as in
+ * envoyproxy/ratelimit's configuration).
+ */
+export interface RuleDescriptorEntry {
+  readonly key: string;
+  readonly value?: string;
+}
+
+/**
  * Which requests a rule applies to: every selector it names must fit. `resource` may hold `*`
  * wildcards (any run of characters); `tier` and `clientId` match exactly.
+ *
+ * A rule naming `domain` is an Envoy rule (the Envoy rate limit service, `src/envoy`): it applies
+ * to the descriptors of that domain's requests, never to an HTTP request, and names none of
+ * `resource`, `tier`, `clientId`. With `descriptors`, to a descriptor with exactly those entries in
+ * that order (a value where the rule gives one); without, to any descriptor of the domain no rule
+ * with `descriptors` takes.
  */
 export interface RuleMatch {
   readonly resource?: string;
   readonly tier?: string;
   readonly clientId?: string;
+  readonly domain?: string;
+  readonly descriptors?: readonly RuleDescriptorEntry[];
 }
 
 /**

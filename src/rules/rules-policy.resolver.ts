@@ -1,5 +1,6 @@
 import type { PolicyQuery, PolicyResolver } from '../limiter/policy/policy-resolver.js';
 import type { RateLimitPolicy } from '../limiter/policy/rate-limit-policy.js';
+import type { DescriptorEntry } from './descriptor-rules.js';
 import type { LoadState } from './load-state.js';
 import { type DefaultPolicy, RulesSnapshot } from './rules-snapshot.js';
 
@@ -45,6 +46,11 @@ export class RulesPolicyResolver implements PolicyResolver {
 
   resolve(query: PolicyQuery): RateLimitPolicy | undefined {
     return this.snapshot.resolve(query, this.state);
+  }
+
+  /** The Envoy rule's policy for one descriptor of `domain`, in the load state; undefined: not limited. */
+  resolveDescriptor(domain: string, entries: readonly DescriptorEntry[]): RateLimitPolicy | undefined {
+    return this.snapshot.descriptorPolicy(domain, entries, this.state);
   }
 
   /**

@@ -2,9 +2,10 @@ import type { LimitSpec } from '../limiter/algorithms.js';
 import type { PolicyQuery, PolicyResolver } from '../limiter/policy/policy-resolver.js';
 import { withPenaltyDefaults } from '../limiter/policy/penalty.js';
 import type { RateLimitPolicy } from '../limiter/policy/rate-limit-policy.js';
+import { type DescriptorEntry, DescriptorRules } from './descriptor-rules.js';
 import { LOAD_STATES, type LoadState } from './load-state.js';
 import { ResourcePattern } from './resource-pattern.js';
-import type { RuleBody, StoredRule } from './rule.js';
+import type { RuleBody, RuleDescriptorEntry, StoredRule } from './rule.js';
 import { validateRuleBody } from './validate-rule-body.js';
 
 /** Something that names a policy after the resource, like a compiled `@RateLimit()` without a `name`. */
@@ -51,6 +52,17 @@ interface CompiledRule {
   readonly policies: Readonly<Record<LoadState, RateLimitPolicy>>;
   /** `perResource` rules: the policy of each state and resource seen (`<state>|<resource>`), oldest first. */
   readonly byResource: Map<string, RateLimitPolicy> | undefined;
+}
+
+/** An Envoy rule (`match.domain`), compiled: never on the HTTP ladder. */
+interface CompiledDescriptorRule {
+  readonly stored: StoredRule;
+  readonly domain: string;
+  readonly entries: readonly RuleDescriptorEntry[];
+  readonly priority: number;
+  readonly createdAt: number;
+  readonly id: string;
+  readonly policies: Readonly<Record<LoadState, RateLimitPolicy>>;
 }
 
 /** The rules of one specificity rung that share their exact selectors (clientId, tier). */
@@ -105,6 +117,10 @@ const RUNGS: readonly (readonly [clientId: boolean, tier: boolean, resource: boo
  *    default policy, else `undefined` (not limited). So a rule whose `match.resource` is a route's
  *    name overrides that route's decorator.
  *
+ * Envoy rules (`match.domain`) are never resolved here: they apply to the descriptors of Envoy's
+ * rate limit requests (`descriptorPolicy`, see `DescriptorRules`), and `ruleFor`, `rulesFor` and
+ * `policyNamed` do not know them.
+ *
  * The policy of a rule is named after the rule (counters belong to a rule's name and the caller, so
  * editing a rule's limits keeps what was used). With `perResource`, each resource gets its own
  * budget: the policy `<name>|<resource>`. Every call returns the same policy object for the same
@@ -126,6 +142,7 @@ export class RulesSnapshot implements PolicyResolver {
   /** Every enabled rule, for `rulesFor` (the rungs keep only the rules that can win). */
   private readonly compiled: readonly CompiledRule[];
   private readonly byName: ReadonlyMap<string, CompiledRule>;
+  private readonly descriptorRules: DescriptorRules<CompiledDescriptorRule>;
   private readonly fallback: (resource: string) => RateLimitPolicy | undefined;
   private readonly perResourceCacheSize: number;
 
@@ -142,13 +159,14 @@ export class RulesSnapshot implements PolicyResolver {
   ) {
     this.perResourceCacheSize = options.perResourceCacheSize ?? DEFAULT_PER_RESOURCE_CACHE_SIZE;
     this.fallback = fallbackOf(options.defaultPolicy);
-    const { compiled, invalid } = compileAll(rules);
+    const { compiled, descriptorRules, invalid } = compileAll(rules);
     this.ruleCount = rules.length;
-    this.enabledRuleCount = compiled.length;
+    this.enabledRuleCount = compiled.length + descriptorRules.length;
     this.invalidRules = Object.freeze(invalid);
     this.rungs = buildRungs(compiled);
     this.compiled = compiled;
     this.byName = new Map(compiled.map((rule) => [rule.stored.name, rule]));
+    this.descriptorRules = new DescriptorRules(descriptorRules);
   }
 
   /** A snapshot without rules: the declared policy, else the default. */
@@ -161,6 +179,19 @@ export class RulesSnapshot implements PolicyResolver {
     const rule = this.find(query);
     if (rule === undefined) return query.declared ?? this.fallback(query.resource);
     return rule.byResource === undefined ? rule.policies[state] : this.perResourcePolicy(rule, query.resource, state);
+  }
+
+  /**
+   * The policy of the Envoy rule that takes one descriptor of `domain` (its entries, in order) while
+   * the fleet is in `state`; undefined when none does (the descriptor is not limited, as
+   * envoyproxy/ratelimit answers an unknown domain or descriptor). See `DescriptorRules`.
+   */
+  descriptorPolicy(
+    domain: string,
+    entries: readonly DescriptorEntry[],
+    state: LoadState = 'NORMAL',
+  ): RateLimitPolicy | undefined {
+    return this.descriptorRules.find(domain, entries)?.policies[state];
   }
 
   /**
@@ -245,11 +276,19 @@ function fallbackOf(policy: DefaultPolicy | undefined): (resource: string) => Ra
   return () => policy;
 }
 
-/** Validates and compiles every rule, leaving out disabled ones and, reported, invalid ones. */
-function compileAll(rules: readonly StoredRule[]): { compiled: CompiledRule[]; invalid: InvalidRule[] } {
+/**
+ * Validates and compiles every rule, leaving out disabled ones and, reported, invalid ones; HTTP
+ * rules and Envoy rules apart.
+ */
+function compileAll(rules: readonly StoredRule[]): {
+  compiled: CompiledRule[];
+  descriptorRules: CompiledDescriptorRule[];
+  invalid: InvalidRule[];
+} {
   const names = new Set<string>();
   const ids = new Set<string>();
   const compiled: CompiledRule[] = [];
+  const descriptorRules: CompiledDescriptorRule[] = [];
   const invalid: InvalidRule[] = [];
   for (const stored of rules) {
     const checked = checkStored(stored, names, ids);
@@ -260,9 +299,24 @@ function compileAll(rules: readonly StoredRule[]): { compiled: CompiledRule[]; i
     }
     names.add(checked.body.name);
     ids.add(stored.id);
-    if (checked.body.enabled) compiled.push(compile(stored, checked.body));
+    if (!checked.body.enabled) continue;
+    if (checked.body.match.domain === undefined) compiled.push(compile(stored, checked.body));
+    else descriptorRules.push(compileDescriptorRule(stored, checked.body, checked.body.match.domain));
   }
-  return { compiled, invalid };
+  return { compiled, descriptorRules, invalid };
+}
+
+function compileDescriptorRule(stored: StoredRule, body: RuleBody, domain: string): CompiledDescriptorRule {
+  const limits: readonly LimitSpec[] = Object.freeze(body.limits.map((limit) => Object.freeze({ ...limit })));
+  return {
+    stored,
+    domain,
+    entries: Object.freeze((body.match.descriptors ?? []).map((entry) => Object.freeze({ ...entry }))),
+    priority: body.priority,
+    createdAt: stored.createdAt.getTime(),
+    id: stored.id,
+    policies: policiesOf(body, limits),
+  };
 }
 
 /** The rule's valid body, or why it cannot be enforced beside the rules before it (`names`, `ids`). */

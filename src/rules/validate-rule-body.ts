@@ -9,7 +9,7 @@ import { UpdateRuleDto } from './dto/update-rule.dto.js';
 import type { RulePenaltyDto } from './dto/rule-penalty.dto.js';
 import type { RuleStateLimitsDto } from './dto/rule-state-limits.dto.js';
 import { LOAD_STATES, type LoadState } from './load-state.js';
-import type { RuleBody, RuleMatch, RulePatch, RulePenalty, RuleStateLimits } from './rule.js';
+import type { RuleBody, RuleDescriptorEntry, RuleMatch, RulePatch, RulePenalty, RuleStateLimits } from './rule.js';
 
 /** A valid body (`value`), or every offending field, in body order (`errors`, never empty). */
 export type RuleValidation<T> =
@@ -69,10 +69,16 @@ export function validateRuleBody(body: unknown, mode: 'create' | 'update'): Rule
     ...LOAD_STATES.map((state): [unknown, string] => [stateLimitsOf(dto)?.[state], `stateLimits.${state}`]),
   ];
   for (const [limits, field] of lists) errors.push(...itemsNotObjects(limits, field, errors));
+  errors.push(...itemsNotObjects(matchOfDto(dto)?.descriptors, 'match.descriptors', errors));
   for (const [limits, field] of lists) errors.push(...repeatedWindows(limits, field));
   // Between fields, once each is valid alone (so a wrong field is reported once, as itself).
   if (errors.length === 0) {
-    errors.push(...penaltyConflicts(dto), ...concurrencyConflicts(dto), ...slidingLogBounds(dto));
+    errors.push(
+      ...penaltyConflicts(dto),
+      ...concurrencyConflicts(dto),
+      ...slidingLogBounds(dto),
+      ...envoyConflicts(dto),
+    );
   }
   if (errors.length > 0) return { errors };
   return { value: mode === 'create' ? withDefaults(dto as CreateRuleDto) : patchOf(dto) };
@@ -117,6 +123,11 @@ function toFieldErrors(errors: readonly ValidationError[], path: string, parent:
     }
   }
   return result;
+}
+
+/** The body's `match` when it is an object (a wrong type is reported by the field's own check). */
+function matchOfDto(dto: CreateRuleDto | UpdateRuleDto): Partial<Record<keyof RuleMatch, unknown>> | undefined {
+  return isPlainObject(dto.match) ? dto.match : undefined;
 }
 
 /** The body's `stateLimits` when it is an object (a wrong type is reported by the field's own check). */
@@ -216,6 +227,55 @@ function concurrencyConflicts(dto: CreateRuleDto | UpdateRuleDto) {
   return errors;
 }
 
+/** Why an Envoy rule takes no penalty. */
+const ENVOY_PENALTY =
+  'does not apply to an Envoy rule (match.domain): the descriptors of a request are decided together, and a block belongs to one caller';
+
+/**
+ * An Envoy rule (`match.domain`) matches the descriptors of Envoy's rate limit requests, never an
+ * HTTP request, and Envoy asks before a request without telling how it ended: so no HTTP selector,
+ * no concurrency (nothing would free the slot), no countOnly (no response is seen), no
+ * perResource (there is no resource), and no penalty (see ENVOY_PENALTY). `descriptors` are
+ * matched within a domain, so they need one. In a `PATCH`, only among the fields it gives (the
+ * merged rule is checked whole as well).
+ */
+function envoyConflicts(dto: CreateRuleDto | UpdateRuleDto): FieldError[] {
+  const match = matchOfDto(dto);
+  if (match === undefined) return [];
+  if (match.domain === undefined) {
+    if (match.descriptors === undefined) return [];
+    return [{ field: 'match.descriptors', reason: 'needs match.domain: descriptors are matched within a domain' }];
+  }
+  const errors: FieldError[] = [];
+  const http = (['resource', 'tier', 'clientId'] as const).find((selector) => match[selector] !== undefined);
+  if (http !== undefined) {
+    errors.push({
+      field: 'match.domain',
+      reason: `cannot be combined with match.${http}: a rule with a domain matches Envoy descriptors, not HTTP requests`,
+    });
+  }
+  if (dto.algorithm === 'concurrency') {
+    errors.push({
+      field: 'algorithm',
+      reason: 'concurrency does not apply to an Envoy rule (match.domain): Envoy never tells when a request ends',
+    });
+  }
+  if (dto.blockDurationMs !== undefined && dto.blockDurationMs !== null) {
+    errors.push({ field: 'blockDurationMs', reason: ENVOY_PENALTY });
+  }
+  if (dto.penalty !== undefined && dto.penalty !== null) errors.push({ field: 'penalty', reason: ENVOY_PENALTY });
+  if (dto.countOnly !== undefined && dto.countOnly !== null) {
+    errors.push({
+      field: 'countOnly',
+      reason: 'does not apply to an Envoy rule (match.domain): Envoy does not report the response',
+    });
+  }
+  if (dto.perResource === true) {
+    errors.push({ field: 'perResource', reason: 'does not apply to an Envoy rule (match.domain): it has no resource' });
+  }
+  return errors;
+}
+
 /**
  * A sliding log keeps one entry per unit taken: its limits are bounded (MAX_SLIDING_LOG_LIMIT). In
  * a `PATCH`, only when it names the algorithm (the merged rule is checked whole as well).
@@ -308,12 +368,19 @@ function penaltyOf(penalty: RulePenaltyDto | undefined, blockDurationMs: number 
   };
 }
 
-function matchOf({ resource, tier, clientId }: RuleMatch): RuleMatch {
+function matchOf({ resource, tier, clientId, domain, descriptors }: RuleMatch): RuleMatch {
   return {
     ...(resource === undefined ? {} : { resource }),
     ...(tier === undefined ? {} : { tier }),
     ...(clientId === undefined ? {} : { clientId }),
+    ...(domain === undefined ? {} : { domain }),
+    ...(descriptors === undefined ? {} : { descriptors: descriptors.map(entryOf) }),
   };
+}
+
+/** A descriptor entry as a plain object. */
+function entryOf({ key, value }: RuleDescriptorEntry): RuleDescriptorEntry {
+  return value === undefined ? { key } : { key, value };
 }
 
 function limitsOf(limits: readonly LimitSpec[]): LimitSpec[] {

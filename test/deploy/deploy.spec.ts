@@ -3,7 +3,9 @@
  * `docker-compose config` resolves docker-compose.yml with the variables of .env.example, `nginx -t`
  * loads deploy/nginx/nginx.conf, `promtool` checks deploy/prometheus/prometheus.yml and every PromQL
  * expression of the Grafana dashboard, whose metric names and label values must be the service's.
- * A missing tool fails the test, naming the Debian package (.ci/run installs them).
+ * A missing tool fails the test, naming the Debian package (.ci/run installs them). Envoy has no
+ * Debian package and no validator runs here: deploy/envoy/envoy.yaml is parsed and its structure
+ * checked against what Envoy's API requires and what the compose file runs.
  */
 import { spawn } from 'node:child_process';
 import {
@@ -28,7 +30,7 @@ const read = (path: string): string => readFileSync(join(root, path), 'utf8');
 
 const NODES = ['floodgate-1', 'floodgate-2', 'floodgate-3'];
 const ONE_SHOT = ['migrate'];
-const LONG_RUNNING = ['redis', 'postgres', 'jaeger', 'prometheus', 'grafana', 'nginx', ...NODES];
+const LONG_RUNNING = ['redis', 'postgres', 'jaeger', 'prometheus', 'grafana', 'nginx', 'envoy', ...NODES];
 
 /**
  * The values of the labels that have a fixed set, which the dashboard may filter on; any other
@@ -36,7 +38,7 @@ const LONG_RUNNING = ['redis', 'postgres', 'jaeger', 'prometheus', 'grafana', 'n
  */
 const LABEL_VALUES: Record<string, readonly string[]> = {
   outcome: ['allowed', 'limited', 'shadow_limited', 'failed_open', 'failed_closed'],
-  entry: ['guard', 'check', 'auth_request'],
+  entry: ['guard', 'check', 'auth_request', 'envoy'],
   source: ['store', 'cache', 'insurance', 'none'],
   class: ['timeout', 'connection', 'script', 'other'],
   // The breaker's states and the fleet's load states.
@@ -189,8 +191,9 @@ describe('docker-compose.yml', () => {
     expect({ code: resolved.code, stderr: resolved.stderr }).toEqual({ code: 0, stderr: '' });
   });
 
-  it('runs Redis, Postgres, Jaeger, Prometheus, Grafana, the migration, three nodes and nginx', () => {
+  it('runs Redis, Postgres, Jaeger, Prometheus, Grafana, the migration, three nodes, nginx and Envoy', () => {
     expect(Object.keys(composeConfig().services).sort()).toEqual([...LONG_RUNNING, ...ONE_SHOT].sort());
+    expect(service('envoy').image).toMatch(/^envoyproxy\/envoy:v1\.\d+\.\d+$/);
     expect(service('redis').image).toMatch(/^redis:7/);
     expect(service('postgres').image).toMatch(/^postgres:15/);
     expect(service('jaeger').image).toMatch(/^jaegertracing\/all-in-one:/);
@@ -301,6 +304,28 @@ describe('docker-compose.yml', () => {
     );
   });
 
+  it('puts Envoy in front of every node, its config mounted, asking their Envoy rate limit service', async () => {
+    const envoy = service('envoy');
+    expect(envoy.volumes).toContain(`${join(root, 'deploy/envoy/envoy.yaml')}:/etc/envoy/envoy.yaml:ro`);
+    expect(envoy.depends_on).toEqual(Object.fromEntries(NODES.map((name) => [name, { condition: 'service_healthy' }])));
+    const ports = new Set(NODES.map((name) => loadConfig(service(name).environment ?? {}).envoyRlsPort));
+    expect([...ports]).toEqual([8081]);
+    const conf = await parseYaml<EnvoyConfig>(read('deploy/envoy/envoy.yaml'));
+    const endpoints = (cluster: string) =>
+      conf.static_resources.clusters
+        .find((c) => c.name === cluster)
+        ?.load_assignment.endpoints.flatMap((group) => group.lb_endpoints)
+        .map(
+          ({ endpoint }) => `${endpoint.address.socket_address.address}:${endpoint.address.socket_address.port_value}`,
+        );
+    expect(endpoints('floodgate_http')).toEqual(NODES.map((name) => `${name}:3000`));
+    expect(endpoints('floodgate_rls')).toEqual(NODES.map((name) => `${name}:8081`));
+    // The health check asks the admin port the config binds.
+    expect(envoy.healthcheck?.test?.join(' ')).toContain(
+      `/dev/tcp/${conf.admin.address.socket_address.address}/${conf.admin.address.socket_address.port_value}`,
+    );
+  });
+
   it('keeps secrets out of the file: .env.example lists every variable it reads, and a missing one stops it', async () => {
     const raw = read('docker-compose.yml');
     const used = new Set([...raw.matchAll(/(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)/g)].map((match) => match[1]));
@@ -397,6 +422,100 @@ async function nginxTest(conf: string): Promise<{ code: number | null; stderr: s
   expect(tempParents.map((dir) => readdirSync(dir).sort())).toEqual(before);
   return { code: ran.code, stderr: ran.stderr };
 }
+
+interface EnvoySocketAddress {
+  socket_address: { address: string; port_value: number };
+}
+
+interface EnvoyTyped {
+  name: string;
+  typed_config: Record<string, unknown> & { '@type': string };
+}
+
+interface EnvoyConfig {
+  admin: { address: EnvoySocketAddress };
+  static_resources: {
+    listeners: { name: string; address: EnvoySocketAddress; filter_chains: { filters: EnvoyTyped[] }[] }[];
+    clusters: {
+      name: string;
+      type: string;
+      typed_extension_protocol_options?: Record<string, Record<string, unknown>>;
+      load_assignment: {
+        cluster_name: string;
+        endpoints: { lb_endpoints: { endpoint: { address: EnvoySocketAddress } }[] }[];
+      };
+    }[];
+  };
+}
+
+/** Every `@type` anywhere in `value`. */
+function typeUrls(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(typeUrls);
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([key, inner]) =>
+    key === '@type' && typeof inner === 'string' ? [inner] : typeUrls(inner),
+  );
+}
+
+describe('deploy/envoy/envoy.yaml (parsed: no Envoy binary or validator runs here)', () => {
+  let conf: EnvoyConfig;
+  let manager: Record<string, unknown>;
+
+  beforeAll(async () => {
+    conf = await parseYaml<EnvoyConfig>(read('deploy/envoy/envoy.yaml'));
+    const [listener] = conf.static_resources.listeners;
+    const filter = listener?.filter_chains[0]?.filters.find(
+      (f) => f.name === 'envoy.filters.network.http_connection_manager',
+    );
+    if (filter === undefined) throw new Error('envoy.yaml has no http_connection_manager on its listener');
+    manager = filter.typed_config;
+  });
+
+  it('names only v3 API types', () => {
+    const urls = typeUrls(conf);
+    expect(urls.length).toBeGreaterThan(3);
+    for (const url of urls) expect(url).toMatch(/^type\.googleapis\.com\/envoy\.[a-z0-9_.]+\.v3\.[A-Za-z]+$/);
+  });
+
+  it('runs the ratelimit filter before the router, asking the rate limit service over gRPC, API v3', () => {
+    const filters = manager.http_filters as EnvoyTyped[];
+    expect(filters.map((f) => f.name)).toEqual(['envoy.filters.http.ratelimit', 'envoy.filters.http.router']);
+    const [ratelimit, router] = filters as [EnvoyTyped, EnvoyTyped];
+    expect(router.typed_config['@type']).toBe('type.googleapis.com/envoy.extensions.filters.http.router.v3.Router');
+    expect(ratelimit.typed_config).toMatchObject({
+      '@type': 'type.googleapis.com/envoy.extensions.filters.http.ratelimit.v3.RateLimit',
+      domain: 'edge',
+      failure_mode_deny: false,
+      rate_limit_service: {
+        transport_api_version: 'V3',
+        grpc_service: { envoy_grpc: { cluster_name: 'floodgate_rls' } },
+      },
+    });
+    // The rate limit service's cluster speaks HTTP/2 (gRPC).
+    const rls = conf.static_resources.clusters.find((cluster) => cluster.name === 'floodgate_rls');
+    expect(
+      rls?.typed_extension_protocol_options?.['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'],
+    ).toMatchObject({ explicit_http_config: { http2_protocol_options: {} } });
+  });
+
+  it('sends descriptors Floodgate rules can match, on a route to the nodes', () => {
+    const hosts = (manager.route_config as { virtual_hosts: { routes: { route: Record<string, unknown> }[] }[] })
+      .virtual_hosts;
+    const routes = hosts.flatMap((host) => host.routes);
+    expect(routes.map((r) => r.route.cluster)).toEqual(['floodgate_http']);
+    const limits = routes[0]!.route.rate_limits as { actions: Record<string, unknown>[] }[];
+    expect(limits.map((limit) => limit.actions.map((action) => Object.keys(action)[0]))).toEqual([
+      ['remote_address'],
+      ['request_headers'],
+    ]);
+    expect(limits[1]!.actions[0]).toEqual({ request_headers: { header_name: ':path', descriptor_key: 'path' } });
+    // Every cluster a route or filter names is defined, and each names its own endpoints.
+    for (const cluster of conf.static_resources.clusters) {
+      expect(cluster.load_assignment.cluster_name).toBe(cluster.name);
+      expect(cluster.type).toBe('STRICT_DNS');
+    }
+  });
+});
 
 describe('deploy/prometheus/prometheus.yml', () => {
   it('passes promtool check config', async () => {

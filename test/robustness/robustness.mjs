@@ -310,10 +310,19 @@ const fuzzyLimit = fc.record(
   { requiredKeys: ['limit', 'windowMs'] },
 );
 
-/** A match naming at least one selector. */
-const validMatch = fc
-  .record({ resource: validResource, tier: validSelector, clientId: validSelector }, { requiredKeys: [] })
-  .filter((match) => Object.keys(match).length > 0);
+/** An Envoy rule's descriptor entries (src/rules: 1 to 8, keys up to 128 characters, values up to 1024). */
+const validDescriptors = fc.array(fc.record({ key: validSelector, value: validSelector }, { requiredKeys: ['key'] }), {
+  minLength: 1,
+  maxLength: 8,
+});
+
+/** A match naming at least one selector: an HTTP rule's, or an Envoy rule's (a domain). */
+const validMatch = fc.oneof(
+  fc
+    .record({ resource: validResource, tier: validSelector, clientId: validSelector }, { requiredKeys: [] })
+    .filter((match) => Object.keys(match).length > 0),
+  fc.record({ domain: validSelector, descriptors: validDescriptors }, { requiredKeys: ['domain'] }),
+);
 
 const validRuleFields = {
   name: validRuleName,
@@ -332,7 +341,17 @@ const fuzzyRuleFields = {
   description: field(fc.oneof(hostileString, edgeString)),
   match: field(
     fc.record(
-      { resource: field(resource), tier: field(selectorText), clientId: field(selectorText) },
+      {
+        resource: field(resource),
+        tier: field(selectorText),
+        clientId: field(selectorText),
+        domain: field(selectorText),
+        descriptors: field(
+          fc.array(fc.record({ key: field(selectorText), value: field(selectorText) }, { requiredKeys: [] }), {
+            maxLength: 9,
+          }),
+        ),
+      },
       { requiredKeys: [] },
     ),
   ),

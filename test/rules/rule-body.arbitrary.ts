@@ -34,6 +34,30 @@ const limit = orHostile(
 const limits = orHostile(fc.array(limit, { minLength: 1, maxLength: 3 }));
 const resource = fc.constantFrom('GET /a', 'GET /b/*', '*', 'POST /c');
 
+const httpMatch = fc.record(
+  { resource, tier: fc.constantFrom('free', 'pro'), clientId: fc.constantFrom('acct-1', 'acct-2') },
+  { requiredKeys: [] },
+);
+/** Mostly an Envoy rule's match; now and then with an HTTP selector or without its domain. */
+const envoyMatch = fc.record(
+  {
+    domain: fc.constantFrom('shop', 'api'),
+    descriptors: orHostile(
+      fc.array(
+        orHostile(
+          fc.record(
+            { key: fc.constantFrom('remote_address', 'path'), value: fc.constantFrom('/a', '10.0.0.1') },
+            { requiredKeys: ['key'] },
+          ),
+        ),
+        { minLength: 1, maxLength: 3 },
+      ),
+    ),
+    resource: fc.constant('GET /a'),
+  },
+  { requiredKeys: [] },
+);
+
 /**
  * The fields of a rule body or a `PATCH` body, each present or not; `name` is left out (the caller
  * gives each rule a unique one, so a name taken does not hide what the property is about).
@@ -47,12 +71,7 @@ function fields(requiredKeys: ('match' | 'limits')[]): fc.Arbitrary<Record<strin
   return fc.record(
     {
       description: orHostile(fc.string({ maxLength: 20 })),
-      match: orHostile(
-        fc.record(
-          { resource, tier: fc.constantFrom('free', 'pro'), clientId: fc.constantFrom('acct-1', 'acct-2') },
-          { requiredKeys: [] },
-        ),
-      ),
+      match: orHostile(fc.oneof({ weight: 3, arbitrary: httpMatch }, { weight: 1, arbitrary: envoyMatch })),
       algorithm: orHostile(fc.constantFrom(...ALGORITHMS)),
       limits,
       enabled: orHostile(fc.boolean()),

@@ -7,12 +7,13 @@ import {
   type RefundRequest,
   type ReleaseRequest,
   type StoreTarget,
+  limitKeyOf,
 } from './rate-limit.store.js';
 import type { LeaseState } from './state/leases.js';
 import type { MeterState } from './state/meters.js';
 import { acquireLease, consumeStates, refundStates, releaseLease } from './state/operations.js';
 import type { PenaltyState } from './state/penalties.js';
-import { limitKey, penaltyKey } from './store-key.js';
+import { penaltyKey } from './store-key.js';
 
 /**
  * A key's stored state. Store it as it is given (plain objects, arrays, numbers and `Map`s: what
@@ -88,7 +89,7 @@ export abstract class BaseRateLimitStore implements RateLimitStore {
     checkLimits(request);
     checkUnits('cost', cost);
     if (algorithm === 'concurrency') {
-      return this.transact([limitKey(key, algorithm, limits[0]!.windowMs)], ([stored], now) => {
+      return this.transact([limitKeyOf(request, 0)], ([stored], now) => {
         const { result, state } = acquireLease(
           stored as LeaseState | undefined,
           limits[0]!,
@@ -99,7 +100,7 @@ export abstract class BaseRateLimitStore implements RateLimitStore {
         return { result, states: [state] };
       });
     }
-    const keys = limits.map((spec) => limitKey(key, algorithm, spec.windowMs));
+    const keys = limits.map((_, i) => limitKeyOf(request, i));
     if (penalty !== undefined) keys.push(penaltyKey(key));
     return this.transact(keys, (stored, now) => {
       const penaltyState = penalty === undefined ? undefined : (stored[limits.length] as PenaltyState | undefined);
@@ -111,12 +112,12 @@ export abstract class BaseRateLimitStore implements RateLimitStore {
   }
 
   async release(request: ReleaseRequest): Promise<boolean> {
-    const { key, algorithm, limits, leaseId } = request;
+    const { algorithm, leaseId } = request;
     if (algorithm !== 'concurrency') return false;
     checkLimits(request);
     if (typeof leaseId !== 'string' || leaseId === '')
       throw new Error('A release needs the leaseId its consume returned');
-    return this.transact([limitKey(key, algorithm, limits[0]!.windowMs)], ([stored], now) => {
+    return this.transact([limitKeyOf(request, 0)], ([stored], now) => {
       if (stored === undefined) return { result: false, states: [] };
       const { released, state } = releaseLease(stored as LeaseState, leaseId, now);
       return { result: released, states: [state ?? null] };
@@ -124,12 +125,12 @@ export abstract class BaseRateLimitStore implements RateLimitStore {
   }
 
   async refund(request: RefundRequest): Promise<void> {
-    const { key, algorithm, limits, cost, consumedAtMs } = request;
+    const { algorithm, limits, cost, consumedAtMs } = request;
     checkLimits(request);
     checkUnits('cost', cost);
     checkUnits('consumedAtMs', consumedAtMs);
     if (algorithm === 'concurrency' || cost === 0) return;
-    const keys = limits.map((spec) => limitKey(key, algorithm, spec.windowMs));
+    const keys = limits.map((_, i) => limitKeyOf(request, i));
     await this.transact(keys, (stored, now) => {
       refundStates(request, stored as (MeterState | undefined)[], now);
       return { result: undefined, states: stored };
@@ -137,9 +138,8 @@ export abstract class BaseRateLimitStore implements RateLimitStore {
   }
 
   async reset(target: StoreTarget): Promise<void> {
-    const { key, algorithm, limits } = target;
     checkLimits(target);
-    const keys = [...limits.map((spec) => limitKey(key, algorithm, spec.windowMs)), penaltyKey(key)];
+    const keys = [...target.limits.map((_, i) => limitKeyOf(target, i)), penaltyKey(target.key)];
     await this.transact(keys, () => ({ result: undefined, states: keys.map(() => null) }));
   }
 }

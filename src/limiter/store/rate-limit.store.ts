@@ -1,4 +1,5 @@
 import { type Algorithm, type LimitSpec, MAX_LIMITS, type Penalty } from '../algorithms.js';
+import { limitKey } from './store-key.js';
 
 /**
  * Who and what a store operation is about: one caller under one policy.
@@ -15,10 +16,18 @@ export interface StoreTarget {
   /** The policy's algorithm: which counters the key's limits hold. */
   readonly algorithm: Algorithm;
   /**
-   * 1 to MAX_LIMITS limits, no two with the same windowMs. All are enforced together.
-   * `concurrency` takes exactly one: `{ limit: slots, windowMs: leaseMs }`.
+   * 1 to MAX_LIMITS limits, no two with the same windowMs (unless `limitKeys` tells their keys
+   * apart). All are enforced together. `concurrency` takes exactly one: `{ limit: slots, windowMs:
+   * leaseMs }`.
    */
   readonly limits: readonly LimitSpec[];
+  /**
+   * The key of each limit, in `limits` order, instead of the ones derived from `key`: one consume
+   * over the limits of several callers or rules, all or nothing (`RateLimiter.consumeAll`). Every
+   * key must carry `key`'s hash tag (one Redis Cluster slot) and differ from the others. Unset: the
+   * keys are `limitKey(key, algorithm, windowMs)`.
+   */
+  readonly limitKeys?: readonly string[];
 }
 
 /**
@@ -159,10 +168,21 @@ export interface RateLimitStore {
 }
 export const RateLimitStore = Symbol('RateLimitStore');
 
-/** Every store's check of a request's limits: 1 to MAX_LIMITS, and exactly 1 for concurrency. Their number. */
-export function checkLimits({ algorithm, limits }: StoreTarget): number {
+/**
+ * Every store's check of a request's limits: 1 to MAX_LIMITS, exactly 1 for concurrency, and one
+ * key per limit when `limitKeys` names them. Their number.
+ */
+export function checkLimits({ algorithm, limits, limitKeys }: StoreTarget): number {
   const n = limits.length;
   if (n < 1 || n > MAX_LIMITS) throw new Error(`A consume takes 1 to ${MAX_LIMITS} limits, got ${n}`);
   if (algorithm === 'concurrency' && n !== 1) throw new Error(`A concurrency limit is exactly 1 limit, got ${n}`);
+  if (limitKeys !== undefined && limitKeys.length !== n) {
+    throw new Error(`limitKeys names ${limitKeys.length} keys for ${n} limits`);
+  }
   return n;
+}
+
+/** The store key of limit `i` of `target`: the one `limitKeys` names, else the one derived from `key`. */
+export function limitKeyOf(target: StoreTarget, i: number): string {
+  return target.limitKeys?.[i] ?? limitKey(target.key, target.algorithm, target.limits[i]!.windowMs);
 }

@@ -26,6 +26,19 @@ export function baseKey(prefix: string, ruleName: string, identity: string): str
 }
 
 /**
+ * The base key of one caller under one rule whose counters are decided together with others
+ * (`RateLimiter.consumeAll`): `<prefix>:{<hash of group>}<hash of rule and identity>`. Every key of
+ * one group carries the group's hash tag, so a consume over the counters of several rules and
+ * callers of the group stays in one Redis Cluster slot (and one atomic script). It is never one of
+ * `baseKey()`'s (their tag closes the key), so a group's counters are its own.
+ */
+export function groupedBaseKey(prefix: string, group: string, ruleName: string, identity: string): string {
+  const tag = hash('sha256', group, 'base64url');
+  const digest = hash('sha256', `${ruleName}\0${identity}`, 'base64url');
+  return `${prefix}:{${tag.slice(0, 22)}}${digest.slice(0, 22)}`;
+}
+
+/**
  * `baseKey()` of the callers seen lately, per rule: the hash is most of what a decision costs the
  * node beyond the store call, and a caller's next request has the same key. Bounded three ways, so
  * that a flood of new identities or resources (`perResource` rules name a policy per resource)

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { RATE_ALGORITHMS, type Algorithm, type LimitSpec, type Penalty } from '../algorithms.js';
 import { CONCURRENCY_MAX_RETRY_MS, type ConsumeResult, type RateLimitStore } from './rate-limit.store.js';
-import { baseKey } from './store-key.js';
+import { baseKey, groupedBaseKey, limitKey } from './store-key.js';
 
 /**
  * What the suite tests: a store, how to dispose of it, and its clock when the test controls it.
@@ -167,6 +167,40 @@ export function describeStoreContract(name: string, make: () => Promise<StoreUnd
         // The longer limit still has 3: the denied request took nothing from it.
         const report = await consume(key, algorithm, limits, 0);
         expect(report.limits.map((l) => l.remaining)).toEqual([3, 0]);
+      });
+
+      it('decides the limits of several callers in one consume by their own keys, all or nothing', async () => {
+        // Two callers of one group: one hash tag, so one Cluster slot. Same window, told apart by key.
+        const group = randomUUID();
+        const [a, b] = ['a', 'b'].map((who) => groupedBaseKey('fgtest', group, 'contract', who)) as [string, string];
+        const limits = [
+          { limit: 5, windowMs: MINUTE },
+          { limit: 1, windowMs: MINUTE },
+        ];
+        const limitKeys = [limitKey(a, algorithm, MINUTE), limitKey(b, algorithm, MINUTE)];
+        const both = (cost: number) => subject.store.consume({ key: a, algorithm, limits, limitKeys, cost });
+        const taken = await both(1);
+        expect(taken.limits.map((l) => l.remaining)).toEqual([4, 0]);
+        const denied = await both(1);
+        expect(denied.allowed).toBe(false);
+        expect(denied.limits.map((l) => l.remaining)).toEqual([4, 0]);
+        // a's counter is its own: alone, under its key, it still has the 4 the refusal left.
+        const alone = await subject.store.consume({
+          key: a,
+          algorithm,
+          limits: [limits[0]!],
+          limitKeys: [limitKeys[0]!],
+          cost: 0,
+        });
+        expect(alone.limits[0]!.remaining).toBe(4);
+        await subject.store.refund({ key: a, algorithm, limits, limitKeys, cost: 1, consumedAtMs: taken.nowMs });
+        expect((await both(0)).limits.map((l) => l.remaining)).toEqual([5, 1]);
+        await both(1);
+        await subject.store.reset({ key: a, algorithm, limits, limitKeys });
+        expect((await both(0)).limits.map((l) => l.remaining)).toEqual([5, 1]);
+        await expect(
+          subject.store.consume({ key: a, algorithm, limits, limitKeys: [limitKeys[0]!], cost: 1 }),
+        ).rejects.toThrow('limitKeys');
       });
 
       it('keeps callers and algorithms apart', async () => {

@@ -118,6 +118,28 @@ describe('the decision span', () => {
     expect(span!.status.code).toBe(SpanStatusCode.ERROR);
   });
 
+  it('is one per part of a consumeAll, each with its own rule and outcome, all under the request', async () => {
+    const limiter = limiterOn(new MemoryRateLimitStore({ sweepIntervalMs: 0 }));
+    const roomy = policy({ name: 'roomy', limits: [{ limit: 5, windowMs: 60_000 }] });
+    const tight = policy({ name: 'tight', limits: [{ limit: 1, windowMs: 60_000 }] });
+    const parts = [
+      { policy: roomy, identity: 'user=a' },
+      { policy: tight, identity: 'path=/' },
+    ];
+    await limiter.consumeAll(parts, 1, 'group', { entry: 'envoy' });
+    exporter.reset();
+    const { parentId } = await inRequest(() => limiter.consumeAll(parts, 1, 'group', { entry: 'envoy' }));
+    const spans = exporter.getFinishedSpans().filter((s) => s.name === DECISION_SPAN_NAME);
+    expect(spans.map((s) => [s.attributes['floodgate.rule'], s.attributes['floodgate.outcome']])).toEqual([
+      ['roomy', 'allowed'],
+      ['tight', 'limited'],
+    ]);
+    for (const span of spans) {
+      expect(span.parentSpanContext?.spanId).toBe(parentId);
+      expect(span.attributes['floodgate.entry']).toBe('envoy');
+    }
+  });
+
   it('is not made outside a trace, nor under a request that was sampled out', async () => {
     const limiter = limiterOn(new MemoryRateLimitStore({ sweepIntervalMs: 0 }));
     expect((await limiter.consume(policy(), 'client:a', 1)).outcome).toBe('allowed');

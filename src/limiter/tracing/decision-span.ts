@@ -63,16 +63,8 @@ export function traceDecision(
 ): Awaitable<RateLimitDecision> {
   const parent = otel?.trace.getActiveSpan();
   if (otel === undefined || tracer === undefined || parent === undefined || !parent.isRecording()) return decide();
-  const { context, trace, SpanKind, SpanStatusCode } = otel;
-  const span = tracer.startSpan(DECISION_SPAN_NAME, {
-    kind: SpanKind.INTERNAL,
-    attributes: {
-      [DecisionAttributes.rule]: policy.rule ?? policy.name,
-      [DecisionAttributes.algorithm]: policy.algorithm,
-      [DecisionAttributes.entry]: origin.entry,
-      ...(origin.correlationId !== undefined ? { [DecisionAttributes.correlationId]: origin.correlationId } : {}),
-    },
-  });
+  const { context, trace, SpanStatusCode } = otel;
+  const span = startDecisionSpan(otel, tracer, policy, origin);
   // A promise either way: the span ends once the decision is made, sync or not.
   const decided = new Promise<RateLimitDecision>((resolve) => {
     resolve(context.with(trace.setSpan(context.active(), span), decide));
@@ -89,6 +81,53 @@ export function traceDecision(
       throw error;
     },
   );
+}
+
+/**
+ * `traceDecision` for decisions made by one store call (`RateLimiter.consumeAll`): one
+ * `floodgate.decision` span per policy, in order, each ended with its own decision. The store call
+ * runs under the first span, so its Redis span nests there: one call decided them all.
+ */
+export function traceDecisions(
+  policies: readonly RateLimitPolicy[],
+  origin: DecisionOrigin,
+  decide: () => Promise<readonly RateLimitDecision[]>,
+): Promise<readonly RateLimitDecision[]> {
+  const parent = otel?.trace.getActiveSpan();
+  if (otel === undefined || tracer === undefined || parent === undefined || !parent.isRecording()) return decide();
+  const { context, trace, SpanStatusCode } = otel;
+  const spans = policies.map((policy) => startDecisionSpan(otel, tracer, policy, origin));
+  return context.with(trace.setSpan(context.active(), spans[0]!), decide).then(
+    (decisions) => {
+      spans.forEach((span, i) => endWith(span, decisions[i]!, SpanStatusCode.ERROR));
+      return decisions;
+    },
+    (error: unknown) => {
+      for (const span of spans) {
+        span.recordException(error instanceof Error ? error : String(error));
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end();
+      }
+      throw error;
+    },
+  );
+}
+
+function startDecisionSpan(
+  api: typeof OpenTelemetry,
+  decisionTracer: OpenTelemetry.Tracer,
+  policy: RateLimitPolicy,
+  origin: DecisionOrigin,
+): OpenTelemetry.Span {
+  return decisionTracer.startSpan(DECISION_SPAN_NAME, {
+    kind: api.SpanKind.INTERNAL,
+    attributes: {
+      [DecisionAttributes.rule]: policy.rule ?? policy.name,
+      [DecisionAttributes.algorithm]: policy.algorithm,
+      [DecisionAttributes.entry]: origin.entry,
+      ...(origin.correlationId !== undefined ? { [DecisionAttributes.correlationId]: origin.correlationId } : {}),
+    },
+  });
 }
 
 /** `errorStatus`: the API's `SpanStatusCode.ERROR` (an enum value, from the API loaded at run time). */

@@ -20,7 +20,7 @@ import {
 import { ALGORITHMS, MAX_LIMITS } from '../../limiter/algorithms.js';
 import { MAX_PENALTY_MS } from '../../limiter/policy/penalty.js';
 import { given, present } from '../../http/dto-fields.js';
-import { MAX_PRIORITY, RULE_NAME_PATTERN } from '../rule.js';
+import { MAX_DESCRIPTOR_ENTRIES, MAX_PRIORITY, RULE_NAME_PATTERN } from '../rule.js';
 
 /** The reason given for anything that should be an object and is not (`match`, `limits[2]`). */
 export const NOT_AN_OBJECT = 'must be an object';
@@ -95,9 +95,12 @@ export function RuleName(required: boolean): Decorator {
   return all(presence(required), IsString({ message: NAME }), Matches(RULE_NAME_PATTERN, { message: NAME }));
 }
 
-const SELECTORS = ['resource', 'tier', 'clientId'] as const;
+const SELECTORS = ['resource', 'tier', 'clientId', 'domain'] as const;
 
-/** The rule's `match`: an object naming at least one selector (a catch-all is `resource: "*"`, said out loud). */
+/**
+ * The rule's `match`: an object naming at least one selector (a catch-all is `resource: "*"`, said
+ * out loud). `descriptors` is not one on its own: it needs `domain`.
+ */
 export function MatchField(required: boolean, type: new () => object): Decorator {
   return all(
     presence(required),
@@ -111,6 +114,19 @@ export function MatchField(required: boolean, type: new () => object): Decorator
         defaultMessage: () => `must name at least one of ${SELECTORS.join(', ')}`,
       },
     }),
+  );
+}
+
+/** `match.descriptors`: 1 to `MAX_DESCRIPTOR_ENTRIES` entry objects (items checked by `validateRuleBody`). */
+export function DescriptorsField(type: new () => object): Decorator {
+  const message = `must be an array of 1 to ${MAX_DESCRIPTOR_ENTRIES} entries`;
+  return all(
+    presence(false),
+    instancesOf(type),
+    IsArray({ message }),
+    ArrayMinSize(1, { message }),
+    ArrayMaxSize(MAX_DESCRIPTOR_ENTRIES, { message }),
+    ValidateNested(),
   );
 }
 

@@ -1,12 +1,39 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { MAX_CLIENT_ID_LENGTH, MAX_RESOURCE_LENGTH, MAX_TIER_LENGTH } from '../rule.js';
-import { BoundedString } from './rule-fields.js';
+import {
+  MAX_CLIENT_ID_LENGTH,
+  MAX_DESCRIPTOR_ENTRIES,
+  MAX_DESCRIPTOR_KEY_LENGTH,
+  MAX_DESCRIPTOR_VALUE_LENGTH,
+  MAX_DOMAIN_LENGTH,
+  MAX_RESOURCE_LENGTH,
+  MAX_TIER_LENGTH,
+} from '../rule.js';
+import { BoundedString, DescriptorsField } from './rule-fields.js';
 
 /**
- * A rule's `match`. Each selector is optional, but a rule names at least one.
+ * One entry of the Envoy descriptor an Envoy rule matches.
+ *
+ * @example
+ * { "key": "path", "value": "/search" }
+ */
+export class RuleDescriptorEntryDto {
+  @BoundedString(true, 1, MAX_DESCRIPTOR_KEY_LENGTH)
+  @ApiProperty({ minLength: 1, maxLength: MAX_DESCRIPTOR_KEY_LENGTH, example: 'remote_address' })
+  key!: string;
+
+  /** Unset: any value of the key, each value counted apart. */
+  @BoundedString(false, 1, MAX_DESCRIPTOR_VALUE_LENGTH)
+  @ApiProperty({ minLength: 1, maxLength: MAX_DESCRIPTOR_VALUE_LENGTH, required: false })
+  value?: string;
+}
+
+/**
+ * A rule's `match`. Each selector is optional, but a rule names at least one. `domain` (with
+ * `descriptors`) makes an Envoy rule, which names no HTTP selector.
  *
  * @example
  * { "resource": "GET /v1/*", "tier": "free" }
+ * { "domain": "shop", "descriptors": [{ "key": "remote_address" }] }
  */
 export class RuleMatchDto {
   /** A resource (route name or `/v1/check` resource); `*` matches any run of characters. */
@@ -21,4 +48,19 @@ export class RuleMatchDto {
   @BoundedString(false, 1, MAX_CLIENT_ID_LENGTH)
   @ApiProperty({ minLength: 1, maxLength: MAX_CLIENT_ID_LENGTH, required: false })
   clientId?: string;
+
+  /** The Envoy rate limit domain (`RateLimitRequest.domain`) whose descriptors the rule applies to. */
+  @BoundedString(false, 1, MAX_DOMAIN_LENGTH)
+  @ApiProperty({ minLength: 1, maxLength: MAX_DOMAIN_LENGTH, required: false, example: 'shop' })
+  domain?: string;
+
+  /** The entries of the descriptor, in order; needs `domain`. */
+  @DescriptorsField(RuleDescriptorEntryDto)
+  @ApiProperty({
+    type: () => [RuleDescriptorEntryDto],
+    minItems: 1,
+    maxItems: MAX_DESCRIPTOR_ENTRIES,
+    required: false,
+  })
+  descriptors?: RuleDescriptorEntryDto[];
 }

@@ -52,6 +52,7 @@ const PUBLIC_API = [
   'CallerVerdict',
   'ConsumeRequest',
   'ConsumeResult',
+  'DecisionPart',
   'FailMode',
   'InjectRateLimitOptions',
   'InjectRateLimitStore',

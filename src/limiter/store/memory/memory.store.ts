@@ -7,8 +7,9 @@ import {
   type RefundRequest,
   type ReleaseRequest,
   type StoreTarget,
+  limitKeyOf,
 } from '../rate-limit.store.js';
-import { limitKey, penaltyKey } from '../store-key.js';
+import { penaltyKey } from '../store-key.js';
 import type { LeaseState } from '../state/leases.js';
 import type { MeterState } from '../state/meters.js';
 import { acquireLease, consumeStates, refundStates, releaseLease } from '../state/operations.js';
@@ -80,28 +81,28 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return request.algorithm === 'concurrency' ? this.acquire(request) : this.take(request);
   }
 
-  async release({ key, algorithm, limits, leaseId }: ReleaseRequest): Promise<boolean> {
-    if (algorithm !== 'concurrency') return false;
-    checkLimits({ key, algorithm, limits });
-    const leasesKey = limitKey(key, algorithm, limits[0]!.windowMs);
+  async release(request: ReleaseRequest): Promise<boolean> {
+    if (request.algorithm !== 'concurrency') return false;
+    checkLimits(request);
+    const leasesKey = limitKeyOf(request, 0);
     const stored = this.entries.get(leasesKey)?.state as LeaseState | undefined;
     if (stored === undefined) return false;
-    const { released, state } = releaseLease(stored, leaseId, this.now());
+    const { released, state } = releaseLease(stored, request.leaseId, this.now());
     if (state === undefined) this.entries.delete(leasesKey);
     return released;
   }
 
   async refund(request: RefundRequest): Promise<void> {
-    const { key, algorithm, limits } = request;
-    checkLimits(request);
-    const stored = limits.map((spec) => this.entries.get(limitKey(key, algorithm, spec.windowMs))?.state);
+    const n = checkLimits(request);
+    const stored = new Array<MeterState | undefined>(n);
+    for (let i = 0; i < n; i++) stored[i] = this.entries.get(limitKeyOf(request, i))?.state;
     refundStates(request, stored, this.now());
   }
 
-  async reset({ key, algorithm, limits }: StoreTarget): Promise<void> {
-    checkLimits({ key, algorithm, limits });
-    for (const spec of limits) this.entries.delete(limitKey(key, algorithm, spec.windowMs));
-    this.entries.delete(penaltyKey(key));
+  async reset(target: StoreTarget): Promise<void> {
+    const n = checkLimits(target);
+    for (let i = 0; i < n; i++) this.entries.delete(limitKeyOf(target, i));
+    this.entries.delete(penaltyKey(target.key));
   }
 
   async ping(): Promise<void> {}
@@ -118,13 +119,13 @@ export class MemoryRateLimitStore implements RateLimitStore {
   }
 
   private take(request: ConsumeRequest): ConsumeResult {
-    const { key, algorithm, limits, penalty } = request;
+    const { key, limits, penalty } = request;
     const now = this.now();
     const n = limits.length;
     const keys = new Array<string>(n);
     const stored = new Array<MeterState | undefined>(n);
     for (let i = 0; i < n; i++) {
-      keys[i] = limitKey(key, algorithm, limits[i]!.windowMs);
+      keys[i] = limitKeyOf(request, i);
       stored[i] = this.touch(keys[i]!);
     }
     const pKey = penalty === undefined ? undefined : penaltyKey(key);
@@ -135,8 +136,9 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return result;
   }
 
-  private acquire({ key, limits, cost }: ConsumeRequest): ConsumeResult {
-    const leasesKey = limitKey(key, 'concurrency', limits[0]!.windowMs);
+  private acquire(request: ConsumeRequest): ConsumeResult {
+    const { limits, cost } = request;
+    const leasesKey = limitKeyOf(request, 0);
     const stored = this.touch(leasesKey) as LeaseState | undefined;
     const { result, state } = acquireLease(stored, limits[0]!, cost, this.now(), this.nextLeaseId);
     if (state !== undefined) this.save(leasesKey, state);

@@ -10,8 +10,9 @@ import {
   type RefundRequest,
   type ReleaseRequest,
   type StoreTarget,
+  limitKeyOf,
 } from '../rate-limit.store.js';
-import { limitKey, penaltyKey } from '../store-key.js';
+import { penaltyKey } from '../store-key.js';
 import { parseConsumeReply, parseRefundReply, parseReleaseReply } from './consume-reply.js';
 import { ConsumeBatcher } from './consume-batcher.js';
 import { withDeadline } from './deadline.js';
@@ -111,7 +112,7 @@ export class RedisRateLimitStore implements RateLimitStore {
     const args: (string | number)[] = new Array(keys + 1 + 3 * n + (penalty === undefined ? 0 : 4));
     for (let i = 0; i < n; i++) {
       const spec = limits[i]!;
-      args[i] = limitKey(key, algorithm, spec.windowMs);
+      args[i] = limitKeyOf(request, i);
       args[keys + 1 + 3 * i] = spec.limit;
       args[keys + 2 + 3 * i] = spec.windowMs;
       args[keys + 3 + 3 * i] = spec.burst ?? -1;
@@ -134,12 +135,12 @@ export class RedisRateLimitStore implements RateLimitStore {
   async release(request: ReleaseRequest): Promise<boolean> {
     if (request.algorithm !== 'concurrency') return false;
     checkLimits(request);
-    const leases = limitKey(request.key, 'concurrency', request.limits[0]!.windowMs);
+    const leases = limitKeyOf(request, 0);
     return parseReleaseReply(await this.timed(this.releaseScript.call(this.client, leases, request.leaseId)));
   }
 
   async refund(request: RefundRequest): Promise<void> {
-    const { key, algorithm, limits, cost, consumedAtMs } = request;
+    const { algorithm, limits, cost, consumedAtMs } = request;
     const n = checkLimits(request);
     if (algorithm === 'concurrency' || cost === 0) return;
     // KEYS[1..n], cost, consumedAtMs, then limit/windowMs per limit.
@@ -148,7 +149,7 @@ export class RedisRateLimitStore implements RateLimitStore {
     args[n + 1] = consumedAtMs;
     for (let i = 0; i < n; i++) {
       const spec = limits[i]!;
-      args[i] = limitKey(key, algorithm, spec.windowMs);
+      args[i] = limitKeyOf(request, i);
       args[n + 2 + 2 * i] = spec.limit;
       args[n + 3 + 2 * i] = spec.windowMs;
     }
@@ -156,10 +157,10 @@ export class RedisRateLimitStore implements RateLimitStore {
   }
 
   async reset(request: StoreTarget): Promise<void> {
-    const { key, algorithm, limits } = request;
-    checkLimits(request);
+    const n = checkLimits(request);
     // One DEL: atomic, and one slot on a Cluster (every key carries the caller's hash tag).
-    await this.client.del(...limits.map((spec) => limitKey(key, algorithm, spec.windowMs)), penaltyKey(key));
+    const keys = Array.from({ length: n }, (_, i) => limitKeyOf(request, i));
+    await this.client.del(...keys, penaltyKey(request.key));
   }
 
   async ping(): Promise<void> {
@@ -210,11 +211,12 @@ export class RedisRateLimitStore implements RateLimitStore {
   }
 
   /** A concurrency consume: acquires a lease (cost >= 1) or reports the leases in force (cost 0). */
-  private async acquire({ key, limits, cost }: ConsumeRequest): Promise<ConsumeResult> {
+  private async acquire(request: ConsumeRequest): Promise<ConsumeResult> {
+    const { limits, cost } = request;
     const { limit, windowMs } = limits[0]!;
     const leaseId = cost > 0 ? this.leaseIds.next() : '';
     const reply = await this.timed(
-      this.acquireScript.call(this.client, limitKey(key, 'concurrency', windowMs), cost, limit, windowMs, leaseId),
+      this.acquireScript.call(this.client, limitKeyOf(request, 0), cost, limit, windowMs, leaseId),
     );
     const result = parseConsumeReply(reply, limits);
     return result.allowed && cost > 0 ? { ...result, leaseId } : result;
