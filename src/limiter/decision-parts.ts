@@ -6,6 +6,8 @@ import type { RateLimitPolicy } from './policy/rate-limit-policy.js';
  *
  * @example
  * { policy: perUser, identity: 'user=alice' }
+ *
+ * @publicApi
  */
 export interface DecisionPart {
   /** The policy this part is decided by; its name and `identity` name its counters. */
