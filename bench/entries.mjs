@@ -8,7 +8,8 @@
 // For each, closed loop (decisions/s and the node's CPU per decision, from /proc) and a fixed rate
 // (a quarter of that round's /v1/check closed-loop rate, the same for all): p50 and p99. HTTP load
 // is wrk closed loop and bench/throughput/open-loop.mjs at a fixed rate; gRPC load is
-// bench/entries/grpc-load.mjs (grpc-js, one channel), both ways. Rounds interleave the entries;
+// bench/entries/grpc-load.mjs (node:http2, one connection), both ways. Every entry is warmed up
+// before the first round. Rounds interleave the entries;
 // tables show medians and min-max. Prints a markdown section on stdout.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runScript } from './support/cleanup.mjs';
@@ -172,7 +173,7 @@ function report(results, { command, tool, redisVersion }) {
   return [
     '## The decision entries: /v1/check, nginx auth_request, Envoy gRPC',
     '',
-    `\`${command}\`: one node under its \`default\` rule (a limit never reached), alone on CPU ${TARGET_CPU}; the load, Redis ${redisVersion} and the bench on CPU ${LOAD_CPU}. Closed loop at ${settings.connections} in flight (HTTP: ${tool}; gRPC: grpc-js, one channel), then a fixed rate, a quarter of the round's \`POST /v1/check\` closed-loop rate, for every entry. ${settings.rounds} round(s) of ${settings.duration} s; medians (min-max).`,
+    `\`${command}\`: one node under its \`default\` rule (a limit never reached), alone on CPU ${TARGET_CPU}; the load, Redis ${redisVersion} and the bench on CPU ${LOAD_CPU}. Closed loop at ${settings.connections} in flight (HTTP: ${tool}; gRPC: node:http2, one connection), then a fixed rate, a quarter of the round's \`POST /v1/check\` closed-loop rate, for every entry. ${settings.rounds} round(s) of ${settings.duration} s; medians (min-max).`,
     '',
     table(['entry', 'decisions/s', 'node CPU us/decision', 'fixed rate /s', 'p50 ms', 'p99 ms', 'refused %'], rows),
     '',
@@ -192,6 +193,8 @@ await runScript(async () => {
   await pinProcess(Number(/process_id:(\d+)/.exec(await cli(redis.port, 'info', 'server'))[1]), LOAD_CPU);
   const node = await startTarget(redis.url);
   for (const entry of ENTRIES) await probe(node, entry);
+  // A node just started runs its code unoptimized: every entry's path is warm before round 1.
+  for (const entry of ENTRIES) await closed(node, entry, 3 * settings.warmUp);
   const results = {};
   for (let n = 1; n <= settings.rounds; n++) await round(node, results, n);
   await node.stop();
