@@ -32,7 +32,8 @@ export interface AppModuleOptions {
 
 /**
  * The limiter library's options from the service configuration: Redis when REDIS_URL is set
- * (else the in-process memory store), and the default rule named `default`.
+ * (else the in-process memory store), the default rule named `default`, and no rate-limit headers
+ * with RATE_LIMIT_HEADERS=false.
  */
 export function rateLimitOptions(config: AppConfig): RateLimitModuleOptions {
   return {
@@ -42,6 +43,7 @@ export function rateLimitOptions(config: AppConfig): RateLimitModuleOptions {
     keyPrefix: config.keyPrefix,
     ipv6Subnet: config.ipv6Subnet,
     insurance: config.insuranceNodes > 0 ? { nodes: config.insuranceNodes } : false,
+    ...(config.rateLimitHeaders ? {} : { headers: { legacy: false, ietf: false } }),
     default: { limit: config.defaultLimit, windowMs: config.defaultWindowMs, name: 'default' },
   };
 }

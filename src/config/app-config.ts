@@ -32,6 +32,8 @@ export interface AppConfig {
   readonly timeoutMs: number;
   /** Fail-open insurance: each limit divided by this many nodes while the store fails; 0 = off. */
   readonly insuranceNodes: number;
+  /** RATE_LIMIT_HEADERS: the rate-limit headers on every answer carrying a decision. */
+  readonly rateLimitHeaders: boolean;
   readonly ipv6Subnet: number;
   readonly keyPrefix: string;
   /** Addresses/CIDRs whose X-Forwarded-For is trusted; empty: none (Fastify's `trustProxy: false`). */

@@ -106,6 +106,15 @@ export class EnvironmentVariables {
   @IntegerVariable(0, 10_000)
   RATE_LIMIT_INSURANCE_NODES = 1;
 
+  /**
+   * The rate-limit headers (`X-RateLimit-*`, IETF `RateLimit` and `RateLimit-Policy`) on every
+   * answer that carries a decision: guarded routes, `/v1/check`, nginx's auth-request, Envoy's
+   * `response_headers_to_add`. `false` leaves them all out (Retry-After on a refusal stays).
+   */
+  @Expose()
+  @IsIn(['true', 'false'], { message: 'must be "true" or "false"' })
+  RATE_LIMIT_HEADERS: 'true' | 'false' = 'true';
+
   @Expose()
   @Matches(/^[A-Za-z0-9_-]{1,32}$/, { message: 'must be 1 to 32 characters of [A-Za-z0-9_-]' })
   RATE_LIMIT_KEY_PREFIX = 'fg';

@@ -61,6 +61,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     defaultWindowMs: vars.DEFAULT_WINDOW_MS,
     timeoutMs: vars.RATE_LIMIT_TIMEOUT_MS,
     insuranceNodes: vars.RATE_LIMIT_INSURANCE_NODES,
+    rateLimitHeaders: vars.RATE_LIMIT_HEADERS === 'true',
     ipv6Subnet: vars.IPV6_SUBNET,
     keyPrefix: vars.RATE_LIMIT_KEY_PREFIX,
     checkTokens: Object.freeze(vars.CHECK_TOKENS === undefined ? [] : parseCheckTokens(vars.CHECK_TOKENS)),

@@ -392,3 +392,39 @@ describe('Floodgate service: the Envoy rate limit service while Redis is down', 
     expect(after.error?.code).toBe(status.UNAVAILABLE);
   });
 });
+
+describe('Floodgate service: the Envoy rate limit service with RATE_LIMIT_HEADERS=false', () => {
+  let service: RunningService;
+  let client: RlsClient;
+
+  beforeAll(async () => {
+    service = await startService({
+      REDIS_URL,
+      RATE_LIMIT_KEY_PREFIX: uniquePrefix(),
+      LOG_LEVEL: 'warn',
+      ENVOY_RLS_PORT: '0',
+      RATE_LIMIT_HEADERS: 'false',
+    });
+    client = rlsClient(service.app.get(EnvoyRlsServer).port);
+  });
+  afterAll(async () => {
+    client?.close();
+    await service?.close();
+  });
+
+  it('adds no rate-limit header to the response, and only Retry-After to a refusal', async () => {
+    await createRule(service, {
+      name: 'quiet-per-user',
+      match: { domain: 'quiet', descriptors: [{ key: 'user' }] },
+      limits: [{ limit: 1, windowMs: 60_000 }],
+    });
+    const request = { domain: 'quiet', descriptors: [[['user', 'carol']] as const] };
+    const allowed = ok(await client.call(request));
+    expect(allowed).toMatchObject({ overall_code: 'OK', response_headers_to_add: [] });
+    // The decision itself is all there: only the headers are left out.
+    expect(allowed.statuses[0]).toMatchObject({ code: 'OK', limit_remaining: 0 });
+    const refused = ok(await client.call(request));
+    expect(refused.overall_code).toBe('OVER_LIMIT');
+    expect(Object.keys(headersOf(refused))).toEqual(['retry-after']);
+  });
+});

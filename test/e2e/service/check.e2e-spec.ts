@@ -1,6 +1,13 @@
 import net from 'node:net';
 import { Controller, Get, Module } from '@nestjs/common';
-import { logLinesWhere, postCheck, type RunningService, startService, useServiceDatabase } from './service-harness.js';
+import {
+  json,
+  logLinesWhere,
+  postCheck,
+  type RunningService,
+  startService,
+  useServiceDatabase,
+} from './service-harness.js';
 
 useServiceDatabase();
 
@@ -348,4 +355,28 @@ describe('Floodgate service: a request body that stalls', () => {
     socket.destroy();
     expect(closed).toBe(true);
   }, 20_000);
+});
+
+describe('Floodgate service: RATE_LIMIT_HEADERS=false', () => {
+  let service: RunningService;
+
+  beforeAll(async () => {
+    service = await startService({ DEFAULT_LIMIT: '1', DEFAULT_WINDOW_MS: '60000', RATE_LIMIT_HEADERS: 'false' });
+  });
+  afterAll(() => service.close());
+
+  const rateLimitHeaders = (res: Response) =>
+    [...res.headers.keys()].filter((name) => name.startsWith('x-ratelimit') || name.startsWith('ratelimit'));
+
+  it('sends no rate-limit header from /v1/check, and only Retry-After with a refusal', async () => {
+    const allowed = await postCheck(service, { clientId: 'quiet' });
+    expect(allowed.status).toBe(200);
+    expect(rateLimitHeaders(allowed)).toEqual([]);
+    // The body still tells the whole decision.
+    expect(await json(allowed)).toMatchObject({ allowed: true, limit: 1, remaining: 0 });
+    const refused = await postCheck(service, { clientId: 'quiet' });
+    expect(refused.status).toBe(429);
+    expect(rateLimitHeaders(refused)).toEqual([]);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  });
 });
