@@ -18,7 +18,7 @@ import { createRule, startNode } from './support/nodes.mjs';
 import { commandLine, option, progress, quick, redisOption } from './support/options.mjs';
 import { freePort } from './support/ports.mjs';
 import { createDatabase } from './support/postgres.mjs';
-import { cli, startRedis } from './support/redis.mjs';
+import { cli, pinRedis, sectionRedis } from './support/redis.mjs';
 import { fmt, median, range, table } from './support/stats.mjs';
 import { requireWrk, wrkVersion } from './support/wrk.mjs';
 import { grpcClosedLoop, grpcOpenLoop } from './entries/grpc.mjs';
@@ -185,12 +185,9 @@ await runScript(async () => {
   await requirePinning([TARGET_CPU, LOAD_CPU]);
   await requireWrk();
   if (!Number.isInteger(settings.rounds) || settings.rounds < 1) throw new Error('--rounds: a whole number >= 1');
-  const redis =
-    redisOption === undefined
-      ? await startRedis()
-      : { url: redisOption, port: Number(new URL(redisOption).port || 6379) };
+  const redis = await sectionRedis(redisOption);
   await pinProcess(process.pid, LOAD_CPU);
-  await pinProcess(Number(/process_id:(\d+)/.exec(await cli(redis.port, 'info', 'server'))[1]), LOAD_CPU);
+  await pinRedis(redis.port, LOAD_CPU);
   const node = await startTarget(redis.url);
   for (const entry of ENTRIES) await probe(node, entry);
   // A node just started runs its code unoptimized: every entry's path is warm before round 1.

@@ -18,7 +18,7 @@ import { cpuSeconds, pinProcess, requirePinning } from './support/cpu.mjs';
 import { commandLine, option, progress, quick, redisOption } from './support/options.mjs';
 import { freePort } from './support/ports.mjs';
 import { createDatabase } from './support/postgres.mjs';
-import { cli, startRedis } from './support/redis.mjs';
+import { cli, pinRedis, sectionRedis } from './support/redis.mjs';
 import { fmt, median, range, table } from './support/stats.mjs';
 import { requireWrk, wrkVersion } from './support/wrk.mjs';
 import { closedLoop, openLoop } from './throughput/load.mjs';
@@ -400,12 +400,9 @@ await runScript(async () => {
   await requireWrk();
   if (!Number.isInteger(settings.rounds) || settings.rounds < 1) throw new Error('--rounds: a whole number >= 1');
   if (!['one', 'many', 'both'].includes(settings.keys)) throw new Error(`--keys ${settings.keys}: one, many or both`);
-  const redis =
-    redisOption === undefined
-      ? await startRedis()
-      : { url: redisOption, port: Number(new URL(redisOption).port || 6379) };
+  const redis = await sectionRedis(redisOption);
   await pinProcess(process.pid, LOAD_CPU);
-  await pinProcess(Number(/process_id:(\d+)/.exec(await cli(redis.port, 'info', 'server'))[1]), LOAD_CPU);
+  await pinRedis(redis.port, LOAD_CPU);
   const context = { redis, databaseUrl: await createDatabase() };
   const results = { closed: {}, open: {}, rates: {}, coldStarts: [] };
   for (let n = 1; n <= settings.rounds; n++) await round(context, results, n);

@@ -13,7 +13,7 @@ import { writeFileSync } from 'node:fs';
 import { runScript } from './support/cleanup.mjs';
 import { createDatabase } from './support/postgres.mjs';
 import { commandLine, option, progress, quick, redisOption } from './support/options.mjs';
-import { cli, startRedis } from './support/redis.mjs';
+import { cli, sectionRedis } from './support/redis.mjs';
 import { wrkVersion } from './support/wrk.mjs';
 import { chart } from './throughput/chart.mjs';
 import { measureFloor } from './throughput/floor.mjs';
@@ -198,10 +198,7 @@ async function checkedOptions() {
 
 await runScript(async () => {
   const { tool, toolName } = await checkedOptions();
-  const redis =
-    redisOption === undefined
-      ? await startRedis()
-      : { url: redisOption, port: Number(new URL(redisOption).port || 6379) };
+  const redis = await sectionRedis(redisOption);
   const context = { redis, tool, databaseUrl: await createDatabase(), sink: await startOtlpSink() };
   const results = { closed: { one: {}, many: {} }, open: {}, check: {}, floor: {}, rates: [] };
   for (let n = 1; n <= settings.rounds; n++) await round(context, results, n);

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { defer } from './cleanup.mjs';
+import { pinProcess } from './cpu.mjs';
 import { progress } from './options.mjs';
 import { freePort } from './ports.mjs';
 
@@ -72,6 +73,18 @@ export async function startRedis(extraArgs = []) {
     }
   }
   throw new Error('could not start a redis-server (ports taken?)');
+}
+
+/** The Redis a section runs on: the one `--redis <url>` names, else a redis-server of its own. */
+export async function sectionRedis(redisOption) {
+  return redisOption === undefined
+    ? startRedis()
+    : { url: redisOption, port: Number(new URL(redisOption).port || 6379) };
+}
+
+/** Moves the redis-server answering on `port` to CPU `cpu` (`taskset`), as the pinned sections place it. */
+export async function pinRedis(port, cpu) {
+  await pinProcess(Number(/process_id:(\d+)/.exec(await cli(port, 'info', 'server'))[1]), cpu);
 }
 
 /**

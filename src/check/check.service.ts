@@ -144,7 +144,10 @@ function subjectOf(request: CheckRequest, caller: CheckCaller): CheckSubject {
       invalidInputBody([{ field: 'ip', reason: 'is taken only from an authenticated caller (CHECK_TOKENS)' }]),
     );
   }
-  return { ...request, ip: request.ip ?? caller.address, caller: caller.name };
+  // Named field by field: a spread of the parsed body (a dictionary-mode object) was 2 % of the
+  // node's CPU on this path (CPU profile of /v1/check under load).
+  const { clientId, resource, cost, tier, apiKey } = request;
+  return { clientId, resource, cost, tier, apiKey, ip: request.ip ?? caller.address, caller: caller.name };
 }
 
 /**
