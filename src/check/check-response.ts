@@ -7,6 +7,7 @@
  */
 export interface CheckResponse {
   readonly allowed: boolean;
+  /** The quota: the rule's `limit`, or a token_bucket or gcra rule's `burst` (what can be held). */
   readonly limit: number | null;
   readonly remaining: number | null;
   /** Epoch ms when the quota is whole again (when refused: when to retry). */
@@ -17,6 +18,11 @@ export interface CheckResponse {
   readonly rule: string | null;
   /** A concurrency rule's slot this decision holds: give it back with `POST /v1/check/release`. */
   readonly leaseId?: string;
+  /**
+   * Only for a token_bucket or gcra rule with a `burst`: how the quota refills, `limit` units per
+   * `windowMs` (the rule's rate, where `limit` above is its capacity).
+   */
+  readonly refill?: { readonly limit: number; readonly windowMs: number };
   /** While a penalty blocks the caller: when the block ends (epoch ms). */
   readonly blockedUntil?: number;
   /** Only when the caller is blocked (403/429): `blocked`, with the block's public reason in `message`. */

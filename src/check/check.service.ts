@@ -11,7 +11,7 @@ import { PolicyResolver, RateLimiter, type RateLimitModuleOptions, type RateLimi
 import { type DecisionOrigin } from '../limiter/decision.js';
 import { type HeaderOptions } from '../limiter/rate-limit.options.js';
 import { RATE_LIMIT_OPTIONS } from '../limiter/rate-limit.constants.js';
-import { rateLimitHeaders, resolveHeaderOptions } from '../limiter/headers/rate-limit-headers.js';
+import { bucketOf, rateLimitHeaders, resolveHeaderOptions } from '../limiter/headers/rate-limit-headers.js';
 import type { CheckRequest, ReleaseRequest } from './check-request.js';
 import { type CheckResponse, UNLIMITED } from './check-response.js';
 
@@ -92,18 +92,20 @@ export class CheckService {
     if (policy === undefined) return { status: 200, headers: [], body: UNLIMITED };
     const decision = await this.limiter.consume(policy, `client:${clientId}`, cost, origin);
     const status = decision.allowed ? 200 : decision.outcome === 'failed_closed' ? 503 : 429;
+    const bucket = bucketOf(decision, policy);
     return {
       status,
       headers: rateLimitHeaders(decision, this.headerOptions, policy),
       body: {
         allowed: decision.allowed,
-        limit: decision.limit,
+        limit: bucket?.quota ?? decision.limit,
         remaining: decision.remaining,
         resetAt: decision.resetAt,
         retryAfterMs: decision.retryAfterMs,
         rule: decision.rule,
         ...(decision.leaseId === undefined ? {} : { leaseId: decision.leaseId }),
         ...(decision.blockedUntil === undefined ? {} : { blockedUntil: decision.blockedUntil }),
+        ...(bucket === undefined ? {} : { refill: bucket.refill }),
       },
     };
   }

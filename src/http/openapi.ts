@@ -86,11 +86,22 @@ const RESPONSE_SCHEMAS: Record<string, SchemaObject> = {
     required: ['allowed', 'limit', 'remaining', 'resetAt', 'retryAfterMs', 'rule'],
     properties: {
       allowed: { type: 'boolean' },
-      limit: { type: 'integer', nullable: true, description: 'null: no rule limits the request' },
+      limit: {
+        type: 'integer',
+        nullable: true,
+        description:
+          "The quota: the rule's limit, or a token_bucket or gcra rule's burst. null: no rule limits the request",
+      },
       remaining: { type: 'integer', nullable: true },
       resetAt: { type: 'integer', nullable: true, description: 'Epoch ms when the quota is whole again' },
       retryAfterMs: { type: 'integer', description: '0 unless refused' },
       rule: { type: 'string', nullable: true, description: 'The rule that decided' },
+      refill: {
+        type: 'object',
+        required: ['limit', 'windowMs'],
+        description: 'Only for a token_bucket or gcra rule with a burst: its rate, limit units per windowMs',
+        properties: { limit: { type: 'integer' }, windowMs: { type: 'integer' } },
+      },
     },
   },
 };

@@ -1,6 +1,6 @@
 import type { RateLimitDecision } from '../decision.js';
 import type { RateLimitPolicy } from '../policy/rate-limit-policy.js';
-import { DEFAULT_HEADER_OPTIONS, rateLimitHeaders, sfString } from './rate-limit-headers.js';
+import { bucketOf, DEFAULT_HEADER_OPTIONS, quotaOf, rateLimitHeaders, sfString } from './rate-limit-headers.js';
 
 const policy: RateLimitPolicy = {
   name: 'api',
@@ -226,5 +226,80 @@ describe('rateLimitHeaders', () => {
     expect(sfString('GET /users/:id')).toBe('"GET /users/:id"');
     expect(sfString('say "hi" \\ bye')).toBe('"say \\"hi\\" \\\\ bye"');
     expect(sfString('café')).toBe('"caf?"');
+  });
+});
+
+describe('a bucket with a burst', () => {
+  // The sample free tier: 10 per minute, bursting to 20.
+  const bucket: RateLimitPolicy = {
+    name: 'tier-free',
+    algorithm: 'token_bucket',
+    limits: [{ limit: 10, windowMs: 60_000, burst: 20 }],
+    shadow: false,
+  };
+  const fresh: RateLimitDecision = {
+    ...allowed,
+    rule: 'tier-free',
+    algorithm: 'token_bucket',
+    limit: 10,
+    remaining: 19,
+    resetMs: 6_000,
+    limits: [{ limit: 10, windowMs: 60_000, remaining: 19, resetMs: 6_000 }],
+  };
+
+  it('advertises its capacity as the quota, over the time it takes to refill: remaining never exceeds it', () => {
+    const headers = new Map(rateLimitHeaders(fresh, DEFAULT_HEADER_OPTIONS, bucket));
+    expect(headers.get('X-RateLimit-Limit')).toBe('20');
+    expect(headers.get('X-RateLimit-Remaining')).toBe('19');
+    // 20 units refilled at 10 per 60 s: 120 s, so q/w is still the rate.
+    expect(headers.get('RateLimit-Policy')).toBe('"tier-free";q=20;w=120');
+    expect(headers.get('RateLimit')).toBe('"tier-free";r=19;t=6');
+    expect(quotaOf(fresh, bucket)).toBe(20);
+    expect(bucketOf(fresh, bucket)).toEqual({
+      quota: 20,
+      refill: { limit: 10, windowMs: 60_000 },
+      refillWindowMs: 120_000,
+    });
+  });
+
+  it('is the rule as it is without a burst, with a burst equal to the limit, or for another algorithm', () => {
+    const cases: RateLimitPolicy[] = [
+      { ...bucket, limits: [{ limit: 10, windowMs: 60_000 }] },
+      { ...bucket, limits: [{ limit: 10, windowMs: 60_000, burst: 10 }] },
+      { ...bucket, algorithm: 'sliding_window' },
+    ];
+    for (const policy of cases) {
+      const decision = { ...fresh, algorithm: policy.algorithm, remaining: 9 };
+      const headers = new Map(rateLimitHeaders(decision, DEFAULT_HEADER_OPTIONS, policy));
+      expect([headers.get('X-RateLimit-Limit'), headers.get('RateLimit-Policy')]).toEqual([
+        '10',
+        '"tier-free";q=10;w=60',
+      ]);
+      expect(bucketOf(decision, policy)).toBeUndefined();
+    }
+  });
+
+  it('names the burst of the tightest of several limits, each item with its own refill time', () => {
+    const two: RateLimitPolicy = {
+      ...bucket,
+      algorithm: 'gcra',
+      limits: [
+        { limit: 10, windowMs: 1_000, burst: 30 },
+        { limit: 100, windowMs: 60_000 },
+      ],
+    };
+    const decision: RateLimitDecision = {
+      ...fresh,
+      algorithm: 'gcra',
+      limit: 10,
+      remaining: 25,
+      limits: [
+        { limit: 10, windowMs: 1_000, remaining: 25, resetMs: 500 },
+        { limit: 100, windowMs: 60_000, remaining: 95, resetMs: 3_000 },
+      ],
+    };
+    const headers = new Map(rateLimitHeaders(decision, DEFAULT_HEADER_OPTIONS, two));
+    expect(headers.get('X-RateLimit-Limit')).toBe('30');
+    expect(headers.get('RateLimit-Policy')).toBe('"tier-free/1s";q=30;w=3, "tier-free/60s";q=100;w=60');
   });
 });

@@ -24,6 +24,22 @@ interface PolicyParts {
   /** With several limits, each item's own name by its window (ms): `RateLimit` names the one it reports. */
   readonly itemNames: ReadonlyMap<number, string> | undefined;
   readonly policyValue: string;
+  /**
+   * Bucket limits whose burst is not their rate (token_bucket, gcra): each one's window (ms) to its
+   * capacity and refill, since a caller can hold up to `burst` units, not `limit`. Undefined when
+   * the policy has none (the common case: nothing to look up).
+   */
+  readonly buckets: ReadonlyMap<number, BucketQuota> | undefined;
+}
+
+/**
+ * What a bucket limit advertises: its capacity (`burst`) as the quota, over the time the bucket
+ * takes to refill from empty (`burst` units at `limit` per `windowMs`), so `q/w` stays the rate.
+ */
+export interface BucketQuota {
+  readonly quota: number;
+  readonly refill: { readonly limit: number; readonly windowMs: number };
+  readonly refillWindowMs: number;
 }
 
 /**
@@ -76,7 +92,7 @@ export function rateLimitHeaders(
   const headers: Header[] = [];
   if (options.legacy) {
     headers.push(
-      ['X-RateLimit-Limit', String(decision.limit)],
+      ['X-RateLimit-Limit', String(quotaOf(decision, policy))],
       ['X-RateLimit-Remaining', String(decision.remaining)],
       ['X-RateLimit-Reset', String(resetSeconds)],
     );
@@ -97,6 +113,29 @@ function resetSecondsOf(decision: RateLimitDecision, refused: boolean): number {
   return Math.ceil(Math.max(0, decision.resetMs) / 1000) || (refused ? 1 : 0);
 }
 
+/**
+ * The quota a decision advertises (`X-RateLimit-Limit`, the body's `limit`): its tightest limit's
+ * `limit`, or for a token_bucket or gcra limit with a `burst`, the burst: what the caller can really
+ * hold, so that `remaining` never exceeds it.
+ */
+export function quotaOf(decision: RateLimitDecision, policy?: RateLimitPolicy): number {
+  return bucketOf(decision, policy)?.quota ?? decision.limit;
+}
+
+/** The tightest limit's bucket quota, when it is a bucket with a burst (see `PolicyParts.buckets`). */
+export function bucketOf(decision: RateLimitDecision, policy?: RateLimitPolicy): BucketQuota | undefined {
+  const buckets = policy === undefined ? undefined : partsOf(decision, policy).buckets;
+  if (buckets === undefined) return undefined;
+  return buckets.get(tightestOf(decision)?.windowMs ?? policy!.limits[0]!.windowMs);
+}
+
+/** The limit `limit` and `remaining` come from (see `toDecision`); undefined without limits. */
+function tightestOf(decision: RateLimitDecision): LimitSpec | undefined {
+  const { limits } = decision;
+  if (limits.length < 2) return limits[0];
+  return limits.find((l) => l.limit === decision.limit && l.remaining === decision.remaining);
+}
+
 function partsOf(decision: RateLimitDecision, policy: RateLimitPolicy | undefined): PolicyParts {
   if (policy === undefined) return buildParts(decision.rule, decision.algorithm, decision.limits);
   let parts = partsByPolicy.get(policy);
@@ -110,18 +149,41 @@ function partsOf(decision: RateLimitDecision, policy: RateLimitPolicy | undefine
 function buildParts(
   name: string,
   algorithm: Algorithm,
-  limits: readonly Pick<LimitSpec, 'limit' | 'windowMs'>[],
+  limits: readonly Pick<LimitSpec, 'limit' | 'windowMs' | 'burst'>[],
 ): PolicyParts {
   const quotedName = sfString(name);
-  if (limits.length === 0) return { quotedName, itemNames: undefined, policyValue: quotedName };
+  if (limits.length === 0) return { quotedName, itemNames: undefined, policyValue: quotedName, buckets: undefined };
+  const buckets = bucketsOf(algorithm, limits);
   // Item names must differ, or `RateLimit` could not say which quota it reports: the window says it.
   const itemNames =
     limits.length < 2
       ? undefined
       : new Map(limits.map((l) => [l.windowMs, sfString(`${name}/${windowLabel(l.windowMs)}`)]));
   const itemName = (l: Pick<LimitSpec, 'windowMs'>) => itemNames?.get(l.windowMs) ?? quotedName;
-  const items = limits.map((l) => `${itemName(l)};q=${l.limit};${unitOrWindow(algorithm, l.windowMs)}`);
-  return { quotedName: itemName(limits[0]!), itemNames, policyValue: items.join(', ') };
+  const items = limits.map((l) => {
+    const bucket = buckets?.get(l.windowMs);
+    const [quota, windowMs] = bucket === undefined ? [l.limit, l.windowMs] : [bucket.quota, bucket.refillWindowMs];
+    return `${itemName(l)};q=${quota};${unitOrWindow(algorithm, windowMs)}`;
+  });
+  return { quotedName: itemName(limits[0]!), itemNames, policyValue: items.join(', '), buckets };
+}
+
+/** The bucket limits of `limits` whose burst differs from their rate, by window; else undefined. */
+function bucketsOf(
+  algorithm: Algorithm,
+  limits: readonly Pick<LimitSpec, 'limit' | 'windowMs' | 'burst'>[],
+): ReadonlyMap<number, BucketQuota> | undefined {
+  if (algorithm !== 'token_bucket' && algorithm !== 'gcra') return undefined;
+  const buckets = new Map<number, BucketQuota>();
+  for (const { limit, windowMs, burst } of limits) {
+    if (burst === undefined || burst === limit || limit < 1) continue;
+    buckets.set(windowMs, {
+      quota: burst,
+      refill: { limit, windowMs },
+      refillWindowMs: Math.ceil((burst * windowMs) / limit),
+    });
+  }
+  return buckets.size === 0 ? undefined : buckets;
 }
 
 /** A window as an item name's suffix: whole seconds when it is, else milliseconds (`10s`, `1500ms`). */

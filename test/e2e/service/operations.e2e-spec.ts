@@ -117,6 +117,25 @@ describe('Floodgate service: operations', () => {
     }
   });
 
+  it("advertises a bursting tier's capacity as its quota, and its rate as the refill, in the body and the headers", async () => {
+    const res = await postCheck(service, { clientId: 'burst-reader', tier: 'free', resource: 'GET /anything' });
+    expect(res.status).toBe(200);
+    // 10 per minute bursting to 20: the caller holds 19 of 20, never "19 of 10".
+    expect(await json(res)).toMatchObject({
+      rule: 'tier-free',
+      limit: 20,
+      remaining: 19,
+      refill: { limit: 10, windowMs: 60_000 },
+    });
+    expect(res.headers.get('x-ratelimit-limit')).toBe('20');
+    expect(res.headers.get('x-ratelimit-remaining')).toBe('19');
+    expect(res.headers.get('ratelimit-policy')).toBe('"tier-free";q=20;w=120');
+    // A tier without a burst says nothing of a refill.
+    const plain = await json(await postCheck(service, { clientId: 'burst-reader', tier: 'enterprise' }));
+    expect(plain).toMatchObject({ limit: 1000 });
+    expect(plain).not.toHaveProperty('refill');
+  });
+
   it("shows a caller's usage of a rule, resets it, and audits both", async () => {
     const body = { clientId: 'ticket-77', tier: 'free', resource: 'GET /x' };
     expect(await allowedOf(service, body, 21)).toBe(20);
