@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { CheckRequest } from '../check/check-request.js';
 import { DEFAULT_RESOURCE } from '../check/check.service.js';
 import type { DecisionOrigin, RateLimitDecision } from '../limiter/decision.js';
+import { quotaOf } from '../limiter/headers/rate-limit-headers.js';
 import type { PolicyQuery } from '../limiter/policy/policy-resolver.js';
 import type { RateLimitPolicy } from '../limiter/policy/rate-limit-policy.js';
 import { RateLimiter } from '../limiter/rate-limiter.js';
@@ -82,7 +83,8 @@ export class ExplainService {
  * available now, so this is the answer of the same instant.
  */
 function wouldDecide(policy: RateLimitPolicy, report: RateLimitDecision, cost: number): ExplainDecisionDto {
-  const scalars = { limit: report.limit, remaining: report.remaining, resetAt: report.resetAt };
+  // The quota as /v1/check shows it: a bucket's burst where it has one.
+  const scalars = { limit: quotaOf(report, policy), remaining: report.remaining, resetAt: report.resetAt };
   if (report.outcome === 'failed_open' || report.outcome === 'failed_closed') {
     return { allowed: report.allowed, outcome: report.outcome, ...scalars };
   }

@@ -130,6 +130,10 @@ describe('Floodgate service: operations', () => {
     expect(res.headers.get('x-ratelimit-limit')).toBe('20');
     expect(res.headers.get('x-ratelimit-remaining')).toBe('19');
     expect(res.headers.get('ratelimit-policy')).toBe('"tier-free";q=20;w=120');
+    // Explain's what-if shows the same quota.
+    const body = { clientId: 'burst-reader', tier: 'free', resource: 'GET /anything' };
+    const explained = await json(await adminFetch(service, 'POST', '/v1/admin/explain', body));
+    expect(explained).toMatchObject({ decision: { limit: 20, remaining: 19 } });
     // A tier without a burst says nothing of a refill.
     const plain = await json(await postCheck(service, { clientId: 'burst-reader', tier: 'enterprise' }));
     expect(plain).toMatchObject({ limit: 1000 });
