@@ -6,7 +6,7 @@ import { chunkParts, type DecisionPart, distinctParts } from './decision-parts.j
 import { DenialCache } from './denial-cache.js';
 import type { RateLimitPolicy } from './policy/rate-limit-policy.js';
 import type { ConsumeRequest, ConsumeResult, RateLimitStore, StoreTarget } from './store/rate-limit.store.js';
-import { BaseKeys, groupedBaseKey, limitKey } from './store/store-key.js';
+import { BaseKeys, limitKey } from './store/store-key.js';
 import { traceDecision, traceDecisions } from './tracing/decision-span.js';
 
 /** The origin of a `consume()` call that names none. */
@@ -283,7 +283,7 @@ export class RateLimiter {
     let key: string | undefined;
     const { algorithm } = parts[0]!.policy;
     for (const { policy, identity } of parts) {
-      const base = groupedBaseKey(this.settings.keyPrefix, group, policy.name, identity);
+      const base = this.keys.inGroup(group, policy.name, identity);
       key ??= base;
       for (const spec of policy.limits) {
         limits.push(spec);

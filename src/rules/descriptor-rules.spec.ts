@@ -1,23 +1,7 @@
 import type { DescriptorEntry } from './descriptor-rules.js';
-import type { RuleMatch, StoredRule } from './rule.js';
+import type { StoredRule } from './rule.js';
+import { storedRule as rule } from '../../test/rules/support/stored-rule.js';
 import { RulesSnapshot } from './rules-snapshot.js';
-
-let created = Date.UTC(2025, 0, 1);
-
-/** A stored rule; each one a second older than the next. */
-function rule(name: string, match: RuleMatch, extra: Partial<StoredRule> = {}): StoredRule {
-  created += 1_000;
-  return {
-    id: `00000000-0000-4000-8000-${String(created).padStart(12, '0').slice(-12)}`,
-    version: 1,
-    createdAt: new Date(created),
-    updatedAt: new Date(created),
-    name,
-    match,
-    limits: [{ limit: 10, windowMs: 1_000 }],
-    ...extra,
-  };
-}
 
 const entries = (...pairs: [string, string][]): DescriptorEntry[] => pairs.map(([key, value]) => ({ key, value }));
 

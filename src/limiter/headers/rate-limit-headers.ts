@@ -90,15 +90,17 @@ export function rateLimitHeaders(
   const refused = decision.outcome === 'limited' || decision.outcome === 'failed_closed';
   const resetSeconds = resetSecondsOf(decision, refused);
   const headers: Header[] = [];
+  // Looked up once: the quota and the IETF items come from the same parts.
+  const parts = policy !== undefined || options.ietf !== false ? partsOf(decision, policy) : undefined;
   if (options.legacy) {
+    const quota = parts === undefined ? undefined : bucketIn(decision, parts, policy)?.quota;
     headers.push(
-      ['X-RateLimit-Limit', String(quotaOf(decision, policy))],
+      ['X-RateLimit-Limit', String(quota ?? decision.limit)],
       ['X-RateLimit-Remaining', String(decision.remaining)],
       ['X-RateLimit-Reset', String(resetSeconds)],
     );
   }
-  if (options.ietf !== false)
-    headers.push(...IETF_DRAFTS[options.ietf](decision, partsOf(decision, policy), resetSeconds));
+  if (options.ietf !== false) headers.push(...IETF_DRAFTS[options.ietf](decision, parts!, resetSeconds));
   if (refused) headers.push(['Retry-After', String(resetSeconds)]);
   if (decision.outcome === 'failed_open') headers.push(['X-RateLimit-Failed-Open', 'true']);
   return headers;
@@ -124,9 +126,14 @@ export function quotaOf(decision: RateLimitDecision, policy?: RateLimitPolicy): 
 
 /** The tightest limit's bucket quota, when it is a bucket with a burst (see `PolicyParts.buckets`). */
 export function bucketOf(decision: RateLimitDecision, policy?: RateLimitPolicy): BucketQuota | undefined {
-  const buckets = policy === undefined ? undefined : partsOf(decision, policy).buckets;
-  if (buckets === undefined) return undefined;
-  return buckets.get(tightestOf(decision)?.windowMs ?? policy!.limits[0]!.windowMs);
+  // Only buckets have a burst: any other decision costs no lookup.
+  if (policy === undefined || (policy.algorithm !== 'token_bucket' && policy.algorithm !== 'gcra')) return undefined;
+  return bucketIn(decision, partsOf(decision, policy), policy);
+}
+
+function bucketIn(decision: RateLimitDecision, parts: PolicyParts, policy?: RateLimitPolicy): BucketQuota | undefined {
+  if (parts.buckets === undefined) return undefined;
+  return parts.buckets.get(tightestOf(decision)?.windowMs ?? policy?.limits[0]?.windowMs ?? -1);
 }
 
 /** The limit `limit` and `remaining` come from (see `toDecision`); undefined without limits. */
@@ -197,7 +204,7 @@ function windowLabel(windowMs: number): string {
  */
 function reportedItem(decision: RateLimitDecision, parts: PolicyParts): string {
   if (parts.itemNames === undefined) return parts.quotedName;
-  const tightest = decision.limits.find((l) => l.limit === decision.limit && l.remaining === decision.remaining);
+  const tightest = tightestOf(decision);
   return (tightest !== undefined && parts.itemNames.get(tightest.windowMs)) || parts.quotedName;
 }
 

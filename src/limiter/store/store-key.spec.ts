@@ -1,4 +1,4 @@
-import { BaseKeys, baseKey } from './store-key.js';
+import { BaseKeys, baseKey, groupedBaseKey } from './store-key.js';
 
 describe('BaseKeys', () => {
   it('answers what baseKey() answers', () => {
@@ -32,5 +32,20 @@ describe('BaseKeys', () => {
         .flatMap((perRule) => [...perRule.keys()])
         .sort(),
     ).toEqual(['id45', 'id46', 'id47', 'id48', 'id49']);
+  });
+
+  it("answers groupedBaseKey() for a group's counters, apart from the rule's own and within the same bound", () => {
+    const keys = new BaseKeys('fg', 100, 100, 3);
+    expect(keys.inGroup('envoy:shop', 'per-user', 'alice')).toBe(
+      groupedBaseKey('fg', 'envoy:shop', 'per-user', 'alice'),
+    );
+    expect(keys.inGroup('envoy:shop', 'per-user', 'alice')).toBe(
+      groupedBaseKey('fg', 'envoy:shop', 'per-user', 'alice'),
+    );
+    expect(keys.of('per-user', 'alice')).toBe(baseKey('fg', 'per-user', 'alice'));
+    keys.inGroup('envoy:shop', 'per-user', 'bob');
+    keys.inGroup('envoy:other', 'per-user', 'alice');
+    const held = (keys as unknown as { byRule: Map<string, Map<string, string>> }).byRule;
+    expect([...held.values()].reduce((n, perRule) => n + perRule.size, 0)).toBe(3);
   });
 });

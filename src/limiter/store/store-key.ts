@@ -39,7 +39,7 @@ export function groupedBaseKey(prefix: string, group: string, ruleName: string, 
 }
 
 /**
- * `baseKey()` of the callers seen lately, per rule: the hash is most of what a decision costs the
+ * `baseKey()` (and `groupedBaseKey()`) of the callers seen lately, per rule: the hash is most of what a decision costs the
  * node beyond the store call, and a caller's next request has the same key. Bounded three ways, so
  * that a flood of new identities or resources (`perResource` rules name a policy per resource)
  * cannot grow it: past `maxPerRule` keys of one rule the rule's oldest goes; past `maxRules` rules,
@@ -57,14 +57,27 @@ export class BaseKeys {
   ) {}
 
   of(ruleName: string, identity: string): string {
-    let keys = this.byRule.get(ruleName);
+    return this.cached(ruleName, ruleName, identity, undefined);
+  }
+
+  /** `groupedBaseKey()`, cached as `of()` is: each call would hash the group and the caller again. */
+  inGroup(group: string, ruleName: string, identity: string): string {
+    // A rule name holds no NUL, so a group's entries never share a plain rule's.
+    return this.cached(`${group}\0${ruleName}`, ruleName, identity, group);
+  }
+
+  private cached(bucket: string, ruleName: string, identity: string, group: string | undefined): string {
+    let keys = this.byRule.get(bucket);
     if (keys === undefined) {
       if (this.byRule.size >= this.maxRules) this.dropOldestRule();
-      this.byRule.set(ruleName, (keys = new Map()));
+      this.byRule.set(bucket, (keys = new Map()));
     }
     let key = keys.get(identity);
     if (key === undefined) {
-      key = baseKey(this.prefix, ruleName, identity);
+      key =
+        group === undefined
+          ? baseKey(this.prefix, ruleName, identity)
+          : groupedBaseKey(this.prefix, group, ruleName, identity);
       if (keys.size >= this.maxPerRule) {
         keys.delete(keys.keys().next().value!);
         this.size--;

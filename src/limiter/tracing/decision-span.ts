@@ -61,26 +61,15 @@ export function traceDecision(
   origin: DecisionOrigin,
   decide: () => Awaitable<RateLimitDecision>,
 ): Awaitable<RateLimitDecision> {
+  if (!tracingDecisions()) return decide();
+  // A promise either way when traced: the span ends once the decision is made, sync or not.
+  return traceDecisions([policy], origin, async () => [await decide()]).then(([decision]) => decision!);
+}
+
+/** Whether a decision made now gets a span: an SDK is loaded and the caller's span is recording. */
+function tracingDecisions(): boolean {
   const parent = otel?.trace.getActiveSpan();
-  if (otel === undefined || tracer === undefined || parent === undefined || !parent.isRecording()) return decide();
-  const { context, trace, SpanStatusCode } = otel;
-  const span = startDecisionSpan(otel, tracer, policy, origin);
-  // A promise either way: the span ends once the decision is made, sync or not.
-  const decided = new Promise<RateLimitDecision>((resolve) => {
-    resolve(context.with(trace.setSpan(context.active(), span), decide));
-  });
-  return decided.then(
-    (decision) => {
-      endWith(span, decision, SpanStatusCode.ERROR);
-      return decision;
-    },
-    (error: unknown) => {
-      span.recordException(error instanceof Error ? error : String(error));
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      span.end();
-      throw error;
-    },
-  );
+  return tracer !== undefined && parent !== undefined && parent.isRecording();
 }
 
 /**
@@ -93,8 +82,7 @@ export function traceDecisions(
   origin: DecisionOrigin,
   decide: () => Promise<readonly RateLimitDecision[]>,
 ): Promise<readonly RateLimitDecision[]> {
-  const parent = otel?.trace.getActiveSpan();
-  if (otel === undefined || tracer === undefined || parent === undefined || !parent.isRecording()) return decide();
+  if (otel === undefined || tracer === undefined || !tracingDecisions()) return decide();
   const { context, trace, SpanStatusCode } = otel;
   const spans = policies.map((policy) => startDecisionSpan(otel, tracer, policy, origin));
   return context.with(trace.setSpan(context.active(), spans[0]!), decide).then(
