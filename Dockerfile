@@ -18,7 +18,7 @@ COPY packages/limiter/package.json ./packages/limiter/
 # package.json's allowScripts allows it, and it allows none).
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json prisma.config.ts ./
-COPY scripts/build.mjs ./scripts/
+COPY scripts/build.mjs scripts/bundle-service.mjs ./scripts/
 COPY prisma ./prisma
 COPY src ./src
 # prebuild writes the Prisma client into src/db/generated and tsc compiles it into

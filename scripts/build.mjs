@@ -15,10 +15,11 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } f
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleService } from './bundle-service.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const TARGETS = {
-  service: { tsconfig: 'tsconfig.build.json', sourceRoot: 'src', outDir: 'dist' },
+  service: { tsconfig: 'tsconfig.build.json', sourceRoot: 'src', outDir: 'dist', bundle: true },
   limiter: {
     tsconfig: 'packages/limiter/tsconfig.build.json',
     sourceRoot: 'src/limiter',
@@ -105,3 +106,6 @@ rmSync(outDir, { recursive: true, force: true });
 if (transpileOnly) transpile();
 else compile();
 copyAssets(sourceRoot, sourceRoot, outDir);
+// The one file dist/main.js starts from (scripts/bundle-service.mjs); the files stay beside it for
+// tracing, the library entries and the tests.
+if (target.bundle) await bundleService(outDir);

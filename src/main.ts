@@ -1,6 +1,7 @@
 // The service's entry point (`node dist/main.js`). Tracing must start before the modules it
 // instruments are loaded, so this file imports nothing of the service statically: it starts the
 // OpenTelemetry SDK when the standard OTEL_* variables ask for it, then imports the service.
+import { existsSync } from 'node:fs';
 import { tracingEnabled } from './telemetry/tracing-enabled.js';
 
 let tracing: { shutdown(): Promise<void> } | undefined;
@@ -15,5 +16,12 @@ if (tracingEnabled(process.env)) {
     process.exit(1);
   }
 }
-const { runService } = await import('./server.js');
+// The bundle (scripts/bundle-service.mjs) starts in about half the time: one file to read and
+// compile instead of some 2,600. With tracing on, the service runs from its files: the
+// instrumentations patch Fastify, ioredis and pg as Node loads them, and code inside a bundle is
+// never loaded as those modules. `tsc` alone (no bundle) leaves the files only.
+const bundle = new URL('./server.bundle.js', import.meta.url);
+const { runService } = (await import(
+  tracing === undefined && existsSync(bundle) ? bundle.href : './server.js'
+)) as typeof import('./server.js');
 await runService(tracing === undefined ? {} : { tracing });

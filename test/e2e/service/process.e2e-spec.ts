@@ -2,7 +2,8 @@
  * The built service as a process: `node <build>/main.js`. It is compiled here with tsc into a
  * private temp directory (not dist/, which other builds on this machine may be rewriting), with
  * the limiter's Lua scripts copied beside it as `npm run build` does, and the package's `prisma/`
- * folder and `prisma.config.ts` linked beside it (the migrations are applied from there). Without
+ * folder and `prisma.config.ts` linked beside it (the migrations are applied from there), then
+ * bundled as `npm run build` bundles it: without tracing, the node runs from the bundle. Without
  * DATABASE_URL each run uses the embedded Postgres in a temp DATA_DIR of its own.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -12,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { bundleService } from '../../../scripts/bundle-service.mjs';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '../../support/otlp-receiver.js';
 import { createMigratedDatabase, type TestDatabase } from '../../db/support/test-database.js';
 import { freePort, TEST_ADMIN_TOKEN, uniquePrefix } from './service-harness.js';
@@ -54,6 +56,7 @@ beforeAll(async () => {
     },
   );
   copyLuaScripts(join(root, 'src'), join(buildDir, 'dist'));
+  await bundleService(join(buildDir, 'dist'));
   mainJs = join(buildDir, 'dist', 'main.js');
 }, 120_000);
 
@@ -106,6 +109,19 @@ async function waitForOutput(output: () => string, text: string, timeoutMs = 30_
   }
 }
 
+/** Polls `/health` until it answers; its status. */
+async function waitForHealth(port: number, timeoutMs = 30_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await fetch(`http://127.0.0.1:${port}/health`).then(
+      (res) => res.status,
+      () => 0,
+    );
+    if (status === 200 || Date.now() > deadline) return status;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
 describe('Floodgate service process', () => {
   let database: TestDatabase | undefined;
   afterEach(async () => {
@@ -127,6 +143,28 @@ describe('Floodgate service process', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('PORT="eighty" must be an integer from 0 to 65535');
   }, 20_000);
+
+  it('starts from its bundle: no package is loaded from node_modules but the optional OpenTelemetry API', async () => {
+    const port = await freePort();
+    database = await createMigratedDatabase();
+    // NODE_DEBUG lists every file Node loads, CommonJS (`load "<path>"`) and ES module (`Storing <url>`).
+    const { child, exited } = run({
+      PORT: String(port),
+      DATABASE_URL: database.url,
+      ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      MIGRATE_ON_START: 'false',
+      NODE_DEBUG: 'module,esm',
+    });
+    const health = await waitForHealth(port);
+    expect(health).toBe(200);
+    child.kill('SIGTERM');
+    const { stderr, code } = await exited;
+    expect(code).toBe(0);
+    const loaded = [...stderr.matchAll(/(?:load "|Storing file:\/\/)(\S*?\/node_modules\/(?:@[^/]+\/)?[^/"\s]+)/g)];
+    const packages = new Set(loaded.map((match) => match[1].replace(/.*\/node_modules\//, '')));
+    expect(stderr).toContain('server.bundle.js');
+    expect([...packages]).toEqual(['@opentelemetry/api']);
+  }, 60_000);
 
   it('drains an in-flight request on SIGTERM, then exits 0', async () => {
     const port = await freePort();

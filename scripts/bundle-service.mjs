@@ -1,0 +1,82 @@
+// The service as one file, dist/server.bundle.js, which dist/main.js runs when tracing is off.
+// Starting the service imported about 2,600 files (Nest, swagger, class-validator, rxjs,
+// es-toolkit's 428 alone): resolving, reading and compiling them was most of its cold start
+// (BENCHMARKS.md, "Cold start"). One file is read and compiled once.
+//
+// The bundle keeps what each file finds relative to itself: every `import.meta.url`, `__dirname`
+// and `__filename` is rewritten to the file's own place (the Lua scripts, the .proto files, the
+// Prisma engine's WASM, swagger-ui's assets, the package root are read where they are today), so
+// the bundle runs from dist/ beside node_modules/ exactly as the files it was made of. Packages the
+// frameworks load only when installed (`@nestjs/microservices`, `@fastify/view`, ...) stay imports
+// and fail at run time as they would unbundled.
+import { readFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+
+/** What runs first in the bundle: the helpers the rewritten files call. */
+const BANNER = [
+  "import { createRequire as __fgCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __fgFileURLToPath } from 'node:url';",
+  // CommonJS packages inside an ES module bundle still call require() for Node's built-ins.
+  'const require = __fgCreateRequire(import.meta.url);',
+  'const __fgUrl = (path) => new URL(path, import.meta.url).href;',
+  'const __fgPath = (path) => __fgFileURLToPath(new URL(path, import.meta.url));',
+].join('\n');
+
+/**
+ * An ES module that makes itself a `require` (`createRequire(import.meta.url)`) to load optional
+ * packages hides them from the bundler, which would leave them to be loaded from node_modules at
+ * run time: a second copy of class-validator or @nestjs/swagger beside the bundled one, with
+ * metadata of its own (@nestjs/mapped-types and @nestjs/terminus do this). Without the line, those
+ * calls are plain require() calls, which the bundler resolves into the bundle.
+ */
+const OWN_REQUIRE = /^const require = createRequire\(import\.meta\.url\);$/m;
+
+function keepFileLocations(outDir) {
+  const fromBundle = (path) => `./${relative(outDir, path).split(sep).join('/')}`;
+  return {
+    name: 'keep-file-locations',
+    setup(build) {
+      build.onResolve({ filter: /^[@a-z]/ }, async (args) => {
+        if (args.pluginData === 'probe') return undefined;
+        const found = await build.resolve(args.path, {
+          kind: args.kind,
+          resolveDir: args.resolveDir,
+          importer: args.importer,
+          pluginData: 'probe',
+        });
+        return found.errors.length > 0 ? { path: args.path, external: true } : undefined;
+      });
+      build.onLoad({ filter: /\.(m?js|cjs)$/ }, async (args) => {
+        const original = await readFile(args.path, 'utf8');
+        let text = original.replace(OWN_REQUIRE, '');
+        if (text.includes('import.meta.url')) {
+          text = text.replaceAll('import.meta.url', `__fgUrl(${JSON.stringify(fromBundle(args.path))})`);
+        }
+        if (/\b__(dirname|filename)\b/.test(text)) {
+          const dir = JSON.stringify(fromBundle(dirname(args.path)));
+          const file = JSON.stringify(fromBundle(args.path));
+          text = `var __dirname = __fgPath(${dir}); var __filename = __fgPath(${file});\n${text}`;
+        }
+        return text === original ? undefined : { contents: text, loader: 'js' };
+      });
+    },
+  };
+}
+
+/** Bundles `<outDir>/server.js` (already compiled) into `<outDir>/server.bundle.js`. */
+export async function bundleService(outDir) {
+  const esbuild = await import('esbuild');
+  await esbuild.build({
+    entryPoints: [join(outDir, 'server.js')],
+    outfile: join(outDir, 'server.bundle.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    // Nest names providers and errors by their class names.
+    keepNames: true,
+    logLevel: 'warning',
+    banner: { js: BANNER },
+    plugins: [keepFileLocations(outDir)],
+  });
+}
