@@ -1,4 +1,4 @@
-// `node bench/pinned.mjs [--quick] [--redis <url>] [--rounds n] [--duration s] [--keys one|many|both]`
+// `node bench/pinned.mjs [--quick] [--redis <url>] [--rounds n] [--duration s] [--keys one|many|both] [--only cold-start]`
 // (run by `npm run bench`): what the decision path costs, read apart from how the machine's two
 // cores are shared. The target process runs alone on CPU 1 (`taskset`); the load generator, Redis
 // and this script run on CPU 0. For every target: req/s, the ratio to that round's bare route, and
@@ -44,6 +44,8 @@ const settings = {
   clients: 10_000,
   fixedRate: 0.25,
   coldStarts: quick ? 3 : 5,
+  // `--only cold-start`: the cold starts alone (no wrk, no pinning needed).
+  only: option('only', 'all'),
 };
 
 const byName = (name) => ROUTE_VARIANTS.find((variant) => variant.name === name);
@@ -148,11 +150,20 @@ async function measure(context, variant, keys, rateOf = () => undefined) {
   }
 }
 
-/** The time from `node dist/main.js` to its first `/health` 200, with Redis and Postgres up: ms. */
-async function coldStart({ redis, databaseUrl }) {
+/**
+ * How the service is started for a cold start: `node dist/main.js` (the bundle, tracing off), and
+ * the same service from its files (what main.js runs with tracing on), to show what the bundle saves.
+ */
+const COLD_STARTS = {
+  bundle: ['dist/main.js'],
+  files: ['--input-type=module', '-e', "(await import('./dist/server.js')).runService()"],
+};
+
+/** The time from starting the service (`COLD_STARTS[variant]`) to its first `/health` 200, with Redis and Postgres up: ms. */
+async function coldStart({ redis, databaseUrl }, variant) {
   const port = await freePort(4900, 4999);
   const started = performance.now();
-  const proc = spawn(process.execPath, ['dist/main.js'], {
+  const proc = spawn(process.execPath, COLD_STARTS[variant], {
     cwd: fileURLToPath(new URL('..', import.meta.url)),
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
@@ -340,27 +351,35 @@ function goals(results) {
     const p4 = median(perRound(post, 'check allow', 'rps', BARE_POST.name, ratio));
     rows.push(['P4 /v1/check allow x bare-post', '>= 0.70x', `${fmt(p4, 2)}x`, verdict(p4 >= 0.7)]);
   }
-  const cold = median(results.coldStarts);
+  const cold = median(results.coldStarts.bundle);
   rows.push(['P6 cold start to /health 200', '<= 1 s', `${fmt(cold)} ms`, verdict(cold <= 1_000)]);
   return table(['goal', 'target', 'measured (median of rounds)', 'verdict'], rows, ['l', 'l', 'l', 'l']);
 }
 
 function report(results, meta) {
   const variants = [...ROUTES, BARE_POST, ...CHECKS.slice(1)];
-  const lines = [
-    '## Pinned: node CPU per decision, the target alone on its own core',
-    '',
-    `Command: \`${meta.command}\` (run by \`npm run bench\`): ${settings.rounds} round(s), variants interleaved in each; each target a process of its own pinned to CPU ${TARGET_CPU} with \`taskset\`, the load (${meta.tool}, one thread, ${settings.connections} connections), Redis ${meta.redisVersion} and the bench script on CPU ${LOAD_CPU}; ${settings.warmUp} s warm-up, then ${settings.duration} s measured. Node CPU per request: the target's utime + stime (\`/proc/<pid>/stat\`, all threads) over the measured run, divided by the requests answered in it. "Over ceiling": the same round's difference to \`headers-only\` (allow) or \`refusal-only\` (block), guards that decide nothing and only answer as the contract requires. Redis CPU per request: \`used_cpu_user + used_cpu_sys\` over the run; script us/req: the scripts' \`usec\` in \`INFO commandstats\` over the run, per request (per decision on an allow row). Medians of the rounds, min-max in brackets.`,
-    '',
-    ...variants.map(
-      (v) =>
-        `- \`${v.name}\`: ${v.what}${v.mode && v.kind !== 'check' && !v.ceiling && v.target !== 'baseline' && !v.post ? ` (${v.mode})` : ''}`,
-    ),
-    '',
-    '### Goals (issue 16)',
-    '',
-    goals(results),
-  ];
+  const lines = meta.coldOnly
+    ? [
+        '## Pinned: the cold start alone',
+        '',
+        `Command: \`${meta.command}\`: no load, only the cold starts below.`,
+        '',
+        goals(results),
+      ]
+    : [
+        '## Pinned: node CPU per decision, the target alone on its own core',
+        '',
+        `Command: \`${meta.command}\` (run by \`npm run bench\`): ${settings.rounds} round(s), variants interleaved in each; each target a process of its own pinned to CPU ${TARGET_CPU} with \`taskset\`, the load (${meta.tool}, one thread, ${settings.connections} connections), Redis ${meta.redisVersion} and the bench script on CPU ${LOAD_CPU}; ${settings.warmUp} s warm-up, then ${settings.duration} s measured. Node CPU per request: the target's utime + stime (\`/proc/<pid>/stat\`, all threads) over the measured run, divided by the requests answered in it. "Over ceiling": the same round's difference to \`headers-only\` (allow) or \`refusal-only\` (block), guards that decide nothing and only answer as the contract requires. Redis CPU per request: \`used_cpu_user + used_cpu_sys\` over the run; script us/req: the scripts' \`usec\` in \`INFO commandstats\` over the run, per request (per decision on an allow row). Medians of the rounds, min-max in brackets.`,
+        '',
+        ...variants.map(
+          (v) =>
+            `- \`${v.name}\`: ${v.what}${v.mode && v.kind !== 'check' && !v.ceiling && v.target !== 'baseline' && !v.post ? ` (${v.mode})` : ''}`,
+        ),
+        '',
+        '### Goals (issue 16)',
+        '',
+        goals(results),
+      ];
   for (const [keys, label] of [
     ['one', 'one hot key'],
     ['many', '10,000 keys'],
@@ -390,26 +409,49 @@ function report(results, meta) {
     '',
     '### Cold start',
     '',
-    `\`node dist/main.js\` (Redis and Postgres up, migrations applied) to its first \`/health\` 200, polled every 5 ms, not pinned: ${results.coldStarts.map((ms) => fmt(ms)).join(', ')} ms (median ${fmt(median(results.coldStarts))} ms).`,
+    `\`node dist/main.js\` (Redis and Postgres up, migrations applied) to its first \`/health\` 200, polled every 5 ms, not pinned, interleaved with the same service started from its files (\`node -e "(await import('./dist/server.js')).runService()"\`, what main.js runs when tracing is on):`,
+    '',
+    table(
+      ['start', 'runs, ms', 'median, ms'],
+      Object.entries(results.coldStarts).map(([variant, runs]) => [
+        variant === 'bundle' ? '`dist/main.js` (bundle)' : 'from its files',
+        runs.map((ms) => fmt(ms)).join(', '),
+        fmt(median(runs)),
+      ]),
+      ['l', 'l', 'r'],
+    ),
   );
   return lines.join('\n');
 }
 
 await runScript(async () => {
-  await requirePinning([TARGET_CPU, LOAD_CPU]);
-  await requireWrk();
+  const coldOnly = settings.only === 'cold-start';
+  if (!['all', 'cold-start'].includes(settings.only)) throw new Error(`--only ${settings.only}: cold-start`);
+  if (!coldOnly) {
+    await requirePinning([TARGET_CPU, LOAD_CPU]);
+    await requireWrk();
+  }
   if (!Number.isInteger(settings.rounds) || settings.rounds < 1) throw new Error('--rounds: a whole number >= 1');
   if (!['one', 'many', 'both'].includes(settings.keys)) throw new Error(`--keys ${settings.keys}: one, many or both`);
   const redis = await sectionRedis(redisOption);
   await pinProcess(process.pid, LOAD_CPU);
   await pinRedis(redis.port, LOAD_CPU);
   const context = { redis, databaseUrl: await createDatabase() };
-  const results = { closed: {}, open: {}, rates: {}, coldStarts: [] };
-  for (let n = 1; n <= settings.rounds; n++) await round(context, results, n);
+  const results = { closed: {}, open: {}, rates: {}, coldStarts: { bundle: [], files: [] } };
+  if (!coldOnly) for (let n = 1; n <= settings.rounds; n++) await round(context, results, n);
   for (let n = 1; n <= settings.coldStarts; n++) {
-    results.coldStarts.push(await coldStart(context));
-    progress(`cold start ${n}: ${fmt(results.coldStarts.at(-1))} ms`);
+    for (const variant of Object.keys(COLD_STARTS)) {
+      results.coldStarts[variant].push(await coldStart(context, variant));
+      progress(`cold start ${n}, ${variant}: ${fmt(results.coldStarts[variant].at(-1))} ms`);
+    }
   }
   const redisVersion = /redis_version:(\S+)/.exec(await cli(redis.port, 'info', 'server'))[1];
-  console.log(report(results, { command: commandLine('pinned.mjs'), tool: await wrkVersion(), redisVersion }));
+  console.log(
+    report(results, {
+      command: commandLine('pinned.mjs'),
+      tool: coldOnly ? undefined : await wrkVersion(),
+      redisVersion,
+      coldOnly,
+    }),
+  );
 });
