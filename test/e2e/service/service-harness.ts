@@ -138,8 +138,6 @@ export interface ServiceFleet {
   readonly database: TestDatabase;
   /** RATE_LIMIT_KEY_PREFIX of every node. */
   readonly prefix: string;
-  /** The env every node was started with, before its own additions. */
-  readonly env: Readonly<Record<string, string>>;
 }
 
 /** Redis and Postgres starts, a migration at most (this file's database is made in its own hook). */
@@ -150,7 +148,7 @@ const FLEET_SETUP_TIMEOUT_MS = 60_000;
  * (and its own Redis) after its last. The handles stand for the nodes once started, so they can
  * be taken apart at the top of the block:
  *
- *     const [a, b] = useServiceFleet({ nodes: 2, imports: [FixtureModule] }).nodes;
+ *     const [a, b] = useServiceFleet({ nodes: 2, controllers: [FixtureController] }).nodes;
  */
 export function useServiceFleet(options: ServiceFleetOptions = {}): ServiceFleet {
   const prefix = uniquePrefix();
@@ -160,13 +158,12 @@ export function useServiceFleet(options: ServiceFleetOptions = {}): ServiceFleet
   const imports = [...(options.imports ?? []), ...(options.controllers ? [fixtureModule(options.controllers)] : [])];
   let redis: RedisServerHandle | undefined;
   let database: TestDatabase | undefined;
-  let env: Record<string, string> | undefined;
 
   beforeAll(async () => {
     const mode = options.redis ?? 'machine';
     if (mode === 'own') redis = await startRedisServer(await freePort());
     if (options.database === 'own') database = await createMigratedDatabase();
-    env = {
+    const env = {
       ...(database === undefined ? {} : { DATABASE_URL: database.url }),
       ...(mode === 'memory' ? {} : { REDIS_URL: redis?.url ?? MACHINE_REDIS_URL, RATE_LIMIT_KEY_PREFIX: prefix }),
       ...(options.checkCallers ? { CHECK_TOKENS: TEST_CHECK_TOKENS } : {}),
@@ -196,10 +193,6 @@ export function useServiceFleet(options: ServiceFleetOptions = {}): ServiceFleet
       return database;
     },
     prefix,
-    get env() {
-      if (env === undefined) throw new Error('the fleet has not started yet: use it from a hook or a test');
-      return env;
-    },
   };
 }
 
