@@ -21,6 +21,38 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return createDatabase(`floodgate_test_${randomBytes(6).toString('hex')}`);
 }
 
+/** Creating a database is quick; migrating it starts the Prisma CLI (a couple of seconds). */
+const SETUP_TIMEOUT_MS = 60_000;
+
+/**
+ * Call once at the top level of a test file: a fresh, migrated database made before its first test
+ * and dropped after its last (after every describe block's own teardown). Read it from a hook or a
+ * test on.
+ */
+export function useTestDatabase(): TestDatabase {
+  let database: TestDatabase | undefined;
+  beforeAll(async () => {
+    database = await createMigratedDatabase();
+  }, SETUP_TIMEOUT_MS);
+  afterAll(async () => {
+    await database?.drop();
+    database = undefined;
+  });
+  const created = () => {
+    if (database === undefined) throw new Error("the test file's database is made in its first beforeAll");
+    return database;
+  };
+  return {
+    get url() {
+      return created().url;
+    },
+    get name() {
+      return created().name;
+    },
+    drop: () => created().drop(),
+  };
+}
+
 /** A fresh database (see `createTestDatabase`) with every migration applied; the caller drops it. */
 export async function createMigratedDatabase(): Promise<TestDatabase> {
   const database = await createTestDatabase();

@@ -11,7 +11,7 @@ import { Module, type ModuleMetadata, type Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../../src/bootstrap.js';
 import { loadConfig } from '../../../src/config/index.js';
-import { createMigratedDatabase, type TestDatabase } from '../../db/support/test-database.js';
+import { createMigratedDatabase, type TestDatabase, useTestDatabase } from '../../db/support/test-database.js';
 import { type RedisServerHandle, startRedisServer } from '../../support/redis-server.mjs';
 import { listenOnLoopback, sendJson } from '../support/http.js';
 
@@ -29,9 +29,6 @@ export const CALLER_HEADERS: Readonly<Record<string, string>> = { authorization:
 /** The machine's Redis, shared with every other test file (and engineer): keys go under a prefix of one's own. */
 export const MACHINE_REDIS_URL = 'redis://127.0.0.1:6379';
 
-/** Creating a database is quick; migrating it starts the Prisma CLI (a couple of seconds). */
-const DATABASE_SETUP_TIMEOUT_MS = 60_000;
-
 /** This test file's database (Jest gives each test file its own copy of this module). */
 let fileDatabase: TestDatabase | undefined;
 
@@ -40,13 +37,7 @@ let fileDatabase: TestDatabase | undefined;
  * and drops it after its last; `startService()` uses it unless given a DATABASE_URL.
  */
 export function useServiceDatabase(): void {
-  beforeAll(async () => {
-    fileDatabase = await createMigratedDatabase();
-  }, DATABASE_SETUP_TIMEOUT_MS);
-  afterAll(async () => {
-    await fileDatabase?.drop();
-    fileDatabase = undefined;
-  });
+  fileDatabase = useTestDatabase();
 }
 
 export type LogLine = Record<string, unknown> & { msg?: string; correlationId?: string };
