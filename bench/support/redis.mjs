@@ -1,78 +1,37 @@
 // Redis servers of a bench script's own: one redis-server, or a Redis Cluster of three masters,
-// on free loopback ports, keeping nothing on disk but a cluster's node file in a temp folder.
-import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
+// on free loopback ports, stopped at clean-up. The processes are started and checked by the same
+// module as the tests' (test/support/redis-server.mjs).
 import { Redis } from 'ioredis';
+import { cli, clusterNodeArgs, createCluster, serverPid, startRedisServer } from '../../test/support/redis-server.mjs';
 import { defer } from './cleanup.mjs';
 import { pinProcess } from './cpu.mjs';
 import { progress } from './options.mjs';
 import { freePort } from './ports.mjs';
 
-const run = promisify(execFile);
+export { cli };
+
 const PORTS = [6500, 6600];
 
-/** The process id of the server on `port`, or undefined while none answers. */
-async function serverPid(port) {
-  const client = new Redis(port, '127.0.0.1', {
-    lazyConnect: true,
-    retryStrategy: () => null,
-    maxRetriesPerRequest: 0,
-  });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return Number(/process_id:(\d+)/.exec(await client.info('server'))[1]);
-  } catch {
-    return undefined;
-  } finally {
-    client.disconnect();
-  }
-}
-
-function exited(proc) {
-  return proc.exitCode !== null || proc.signalCode !== null
-    ? Promise.resolve()
-    : new Promise((resolve) => proc.once('exit', resolve));
-}
-
-/** One redis-server on a free port; undefined when another process took the port first. */
-async function tryStart(extraArgs) {
-  const port = await freePort(...PORTS);
-  const dir = mkdtempSync(join(tmpdir(), `floodgate-bench-redis-${port}-`));
-  const proc = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs],
-    { stdio: 'ignore' },
-  );
-  const stop = async () => {
-    proc.kill('SIGTERM');
-    await exited(proc);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  for (let i = 0; i < 100 && proc.exitCode === null; i++) {
-    // Answering is not enough: it must be our process, not one that won the port.
-    if ((await serverPid(port)) === proc.pid) return { port, url: `redis://127.0.0.1:${port}`, stop };
-    await sleep(50);
-  }
-  await stop();
-  return undefined;
-}
-
-/** A redis-server of this script's, stopped at clean-up: `{ port, url }`. */
-export async function startRedis(extraArgs = []) {
+/**
+ * A redis-server of this script's on a free port, stopped at clean-up. Other people's scripts pick
+ * ports on this machine too: a start that finds its port taken tries another one.
+ */
+async function startOwn(argsFor) {
   for (let attempt = 0; attempt < 5; attempt++) {
-    const server = await tryStart(extraArgs);
+    const port = await freePort(...PORTS);
+    const server = await startRedisServer(port, argsFor(port), { replace: false }).catch(() => undefined);
     if (server) {
-      defer(server.stop);
+      defer(() => server.stop());
       progress(`redis-server on ${server.port}`);
       return { port: server.port, url: server.url };
     }
   }
   throw new Error('could not start a redis-server (ports taken?)');
+}
+
+/** A redis-server of this script's, stopped at clean-up: `{ port, url }`. */
+export async function startRedis(extraArgs = []) {
+  return startOwn(() => extraArgs);
 }
 
 /** The Redis a section runs on: the one `--redis <url>` names, else a redis-server of its own. */
@@ -84,7 +43,9 @@ export async function sectionRedis(redisOption) {
 
 /** Moves the redis-server answering on `port` to CPU `cpu` (`taskset`), as the pinned sections place it. */
 export async function pinRedis(port, cpu) {
-  await pinProcess(Number(/process_id:(\d+)/.exec(await cli(port, 'info', 'server'))[1]), cpu);
+  const pid = await serverPid(port);
+  if (pid === undefined) throw new Error(`no redis-server answers on ${port}`);
+  await pinProcess(pid, cpu);
 }
 
 /**
@@ -92,33 +53,11 @@ export async function pinRedis(port, cpu) {
  * `{ ports, url }` with url `redis-cluster://127.0.0.1:p1,...` as REDIS_URL takes it.
  */
 export async function startRedisCluster(masters = 3) {
-  const servers = [];
-  for (let i = 0; i < masters; i++) {
-    servers.push(await startRedis(['--cluster-enabled', 'yes', '--cluster-node-timeout', '2000']));
-  }
-  const ports = servers.map((s) => s.port);
-  await run('redis-cli', [
-    '--cluster',
-    'create',
-    ...ports.map((p) => `127.0.0.1:${p}`),
-    '--cluster-replicas',
-    '0',
-    '--cluster-yes',
-  ]);
-  for (const port of ports) {
-    for (let i = 0; !(await cli(port, 'cluster', 'info')).includes('cluster_state:ok'); i++) {
-      if (i === 200) throw new Error(`the cluster node on ${port} never reported cluster_state:ok`);
-      await sleep(50);
-    }
-  }
+  const ports = [];
+  for (let i = 0; i < masters; i++) ports.push((await startOwn(clusterNodeArgs)).port);
+  await createCluster(ports);
   progress(`Redis Cluster on ${ports.join(', ')}`);
   return { ports, url: `redis-cluster://${ports.map((p) => `127.0.0.1:${p}`).join(',')}` };
-}
-
-/** `redis-cli` against 127.0.0.1:`port`, its trimmed output. */
-export async function cli(port, ...args) {
-  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args]);
-  return stdout.trim();
 }
 
 /**

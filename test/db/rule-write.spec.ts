@@ -1,7 +1,7 @@
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { DatabaseHealthIndicator, DbModule, PrismaService, bumpRulesVersion } from '../../src/db/index.js';
-import { createMigratedDatabase, type TestDatabase } from './support/test-database.js';
+import { useTestDatabase } from './support/test-database.js';
 
 const MIGRATE_TIMEOUT_MS = 30_000;
 
@@ -18,13 +18,14 @@ const ruleInput = (name: string) => ({
   priority: 10,
 });
 
+/** This file's database: made before the first test, dropped after the last. */
+const db = useTestDatabase();
+
 describe('PrismaService: a rule write and its audit, version bump and outbox in one transaction', () => {
-  let db: TestDatabase;
   let moduleRef: TestingModule;
   let prisma: PrismaService;
 
   beforeAll(async () => {
-    db = await createMigratedDatabase();
     moduleRef = await Test.createTestingModule({
       imports: [DbModule.forRoot({ url: db.url, poolSize: 4 })],
       providers: [HealthIndicatorService, DatabaseHealthIndicator],
@@ -35,7 +36,6 @@ describe('PrismaService: a rule write and its audit, version bump and outbox in 
 
   afterAll(async () => {
     await moduleRef?.close();
-    await db?.drop();
   });
 
   /** What a rules service does for a create: everything or nothing. */

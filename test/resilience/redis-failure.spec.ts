@@ -15,7 +15,7 @@ import { MemoryRateLimitStore } from '../../src/limiter/store/memory/memory.stor
 import { createRedisClient, waitUntilReady } from '../../src/limiter/store/redis/redis-connection.js';
 import { scriptSources } from '../../src/limiter/store/redis/redis-scripts.js';
 import { RedisRateLimitStore } from '../../src/limiter/store/redis/redis.store.js';
-import { startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
+import { startRedisServer, type RedisServerHandle } from '../support/redis-server.mjs';
 
 const PORT = 6392;
 /** Far above the 50 ms command timeout: a consume that takes this long is hanging. */

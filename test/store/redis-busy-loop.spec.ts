@@ -12,7 +12,7 @@ import { createRedisClient, waitUntilReady } from '../../src/limiter/store/redis
 import { RedisRateLimitStore } from '../../src/limiter/store/redis/redis.store.js';
 import { baseKey } from '../../src/limiter/store/store-key.js';
 import { freePort } from '../e2e/service/service-harness.js';
-import { startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
+import { startRedisServer, type RedisServerHandle } from '../support/redis-server.mjs';
 
 const request = (): ConsumeRequest => ({
   key: baseKey('fgtest', 'busy-loop', randomUUID()),

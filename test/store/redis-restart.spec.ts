@@ -9,7 +9,7 @@ import type { ConsumeRequest } from '../../src/limiter/store/rate-limit.store.js
 import { baseKey } from '../../src/limiter/store/store-key.js';
 import { createRedisClient, waitUntilReady } from '../../src/limiter/store/redis/redis-connection.js';
 import { RedisRateLimitStore } from '../../src/limiter/store/redis/redis.store.js';
-import { startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
+import { startRedisServer, type RedisServerHandle } from '../support/redis-server.mjs';
 
 const PORT = 6391;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -16,7 +16,7 @@ import { describeStoreContract } from '../../src/limiter/store/store.contract.js
 import { baseKey, limitKey } from '../../src/limiter/store/store-key.js';
 import { createRedisClient, waitUntilReady } from '../../src/limiter/store/redis/redis-connection.js';
 import { RedisRateLimitStore } from '../../src/limiter/store/redis/redis.store.js';
-import { cli, startRedisServer, waitFor, type RedisServerHandle } from '../support/redis-server.js';
+import { cli, startRedisServer, waitFor, type RedisServerHandle } from '../support/redis-server.mjs';
 
 const MASTER_PORT = 6397;
 const REPLICA_PORT = 6398;

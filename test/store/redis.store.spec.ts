@@ -13,7 +13,7 @@ import { MAX_BATCH } from '../../src/limiter/store/redis/consume-batcher.js';
 import { scriptCommand } from '../../src/limiter/store/redis/redis-scripts.js';
 import { RedisRateLimitStore } from '../../src/limiter/store/redis/redis.store.js';
 import { freePort } from '../e2e/service/service-harness.js';
-import { startRedisCluster, startRedisServer, type RedisClusterHandle } from '../support/redis-server.js';
+import { startRedisCluster, startRedisServer, type RedisClusterHandle } from '../support/redis-server.mjs';
 
 const SINGLE = 'redis://127.0.0.1:6379';
 const CLUSTER_PORTS = [7101, 7102, 7103];

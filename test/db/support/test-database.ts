@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { applyMigrations } from '../../../src/db/index.js';
+import { createDatabase, POSTGRES_ADMIN_URL, query } from '../../support/postgres.mjs';
 
 /** The machine's Postgres (trust auth), where each test file gets a database of its own. */
-export const POSTGRES_ADMIN_URL = 'postgresql://postgres@127.0.0.1:5432/postgres';
+export { POSTGRES_ADMIN_URL };
+
+/** Runs one query on a short-lived connection (for checks that should not go through Prisma). */
+export { query };
 
 /** A database made for one test file. */
 export interface TestDatabase {
@@ -15,12 +18,38 @@ export interface TestDatabase {
 
 /** Creates `floodgate_test_<random>` on 127.0.0.1:5432. */
 export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `floodgate_test_${randomBytes(6).toString('hex')}`;
-  await admin(`CREATE DATABASE ${name}`);
+  return createDatabase(`floodgate_test_${randomBytes(6).toString('hex')}`);
+}
+
+/** Creating a database is quick; migrating it starts the Prisma CLI (a couple of seconds). */
+const SETUP_TIMEOUT_MS = 60_000;
+
+/**
+ * Call once at the top level of a test file: a fresh, migrated database made before its first test
+ * and dropped after its last (after every describe block's own teardown). Read it from a hook or a
+ * test on.
+ */
+export function useTestDatabase(): TestDatabase {
+  let database: TestDatabase | undefined;
+  beforeAll(async () => {
+    database = await createMigratedDatabase();
+  }, SETUP_TIMEOUT_MS);
+  afterAll(async () => {
+    await database?.drop();
+    database = undefined;
+  });
+  const created = () => {
+    if (database === undefined) throw new Error("the test file's database is made in its first beforeAll");
+    return database;
+  };
   return {
-    name,
-    url: `postgresql://postgres@127.0.0.1:5432/${name}`,
-    drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    get url() {
+      return created().url;
+    },
+    get name() {
+      return created().name;
+    },
+    drop: () => created().drop(),
   };
 }
 
@@ -34,29 +63,4 @@ export async function createMigratedDatabase(): Promise<TestDatabase> {
     throw error;
   }
   return database;
-}
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-/** Runs one query on a short-lived connection (for checks that should not go through Prisma). */
-export async function query<R extends pg.QueryResultRow>(
-  url: string,
-  sql: string,
-  values: unknown[] = [],
-): Promise<R[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<R>(sql, values)).rows;
-  } finally {
-    await client.end();
-  }
 }

@@ -9,15 +9,12 @@ import { serialize } from 'node:v8';
 import { Redis } from 'ioredis';
 import { ControlPlaneClient } from '../../../src/control-plane-client/index.js';
 import { DEFAULT_RULES_CHANNEL, RulesRefresher } from '../../../src/rules/index.js';
-import { startRedisServer, type RedisServerHandle } from '../../support/redis-server.js';
 import {
   adminFetch,
-  freePort,
   json,
   type RunningService,
-  startService,
-  uniquePrefix,
   useServiceDatabase,
+  useServiceFleet,
 } from '../service/service-harness.js';
 import { type LibraryApp, startLibraryApp } from './library-app.js';
 
@@ -41,33 +38,24 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 
 // A Redis of its own: service nodes of other test files announce on the same default channel.
 describe('ControlPlaneClient: a library app enforces what an admin sets on the service', () => {
-  let redisServer: RedisServerHandle;
   let redis: Redis;
-  let writer: RunningService;
-  let peer: RunningService;
   let library: LibraryApp;
+  const fleet = useServiceFleet({
+    redis: 'own',
+    nodes: 2,
+    // Far off: only the announcement can explain a node catching up during a test.
+    env: { RULES_REFRESH_INTERVAL_MS: '60000', DEFAULT_LIMIT: '1000' },
+    beforeStop: async () => {
+      await library?.close();
+      redis?.disconnect();
+    },
+  });
+  const [writer, peer] = fleet.nodes;
 
   beforeAll(async () => {
-    redisServer = await startRedisServer(await freePort());
-    redis = new Redis(redisServer.url);
-    const env = {
-      REDIS_URL: redisServer.url,
-      RATE_LIMIT_KEY_PREFIX: uniquePrefix(),
-      // Far off: only the announcement can explain a node catching up during a test.
-      RULES_REFRESH_INTERVAL_MS: '60000',
-      DEFAULT_LIMIT: '1000',
-    };
-    writer = await startService(env);
-    peer = await startService(env);
-    library = await startLibraryApp(redisServer.url, env.RATE_LIMIT_KEY_PREFIX);
+    redis = new Redis(fleet.redis.url);
+    library = await startLibraryApp(fleet.redis.url, fleet.prefix);
   }, 60_000);
-  afterAll(async () => {
-    await library?.close();
-    await peer?.close();
-    await writer?.close();
-    redis?.disconnect();
-    await redisServer?.stop();
-  });
 
   const admin = (method: string, path: string, body?: unknown) => adminFetch(writer, method, path, body);
   const versionOf = (service: RunningService) => service.app.get(RulesRefresher).version;
@@ -253,7 +241,7 @@ describe('ControlPlaneClient: a library app enforces what an admin sets on the s
       const blocked = { resource: 'GET /library/widgets', clientId: 'someone' };
       expect(library.client.check(blocked)).toMatchObject({ kind: 'refused', status: 429, reason: 'blocked' });
       const forbidding = new ControlPlaneClient({
-        redis: redisServer.url,
+        redis: fleet.redis.url,
         refreshIntervalMs: 60_000,
         blockedStatus: 403,
       });

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ControlPlaneClient, ControlPlaneClientModule } from '../../../src/control-plane-client/index.js';
 import { RateLimitModule } from '../../../src/limiter/index.js';
+import { listenOnLoopback } from '../support/http.js';
 
 /** Routes with no `@RateLimit()`: whatever limits them comes from the admin rules. */
 @Controller('library')
@@ -54,8 +55,7 @@ export async function startLibraryApp(redis: string, keyPrefix: string): Promise
     logger: false,
     abortOnError: false,
   });
-  await app.listen(0, '127.0.0.1');
-  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1').replace('localhost', '127.0.0.1');
+  const url = await listenOnLoopback(app);
   return {
     url,
     client: app.get(ControlPlaneClient),

@@ -11,21 +11,19 @@ import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@open
 import { EnvoyRlsServer, RLS_SPAN_NAME } from '../../../src/envoy/index.js';
 import { DECISION_SPAN_NAME } from '../../../src/limiter/tracing/decision-span.js';
 import { parseExposition, type Sample, valueOf } from '../../support/prometheus.js';
-import { startRedisServer, type RedisServerHandle, waitFor } from '../../support/redis-server.js';
+import { waitFor } from '../../support/redis-server.mjs';
 import {
   adminFetch,
-  freePort,
+  createRule,
   json,
   type RunningService,
-  startService,
-  uniquePrefix,
+  useService,
   useServiceDatabase,
+  useServiceFleet,
 } from '../service/service-harness.js';
 import { type CallResult, headersOf, type RlsClient, rlsClient } from './support/rls-client.js';
 
 useServiceDatabase();
-
-const REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** Spans recorded in this process: the service runs here, so its spans do too. */
 const exporter = new InMemorySpanExporter();
@@ -42,13 +40,6 @@ afterAll(async () => {
   await provider.shutdown();
 });
 
-/** Creates a rule over the admin API and returns its id; the node that wrote it enforces it at once. */
-async function createRule(service: RunningService, body: Record<string, unknown>): Promise<string> {
-  const res = await adminFetch(service, 'POST', '/v1/admin/rules', body);
-  expect(res.status).toBe(201);
-  return (await json<{ id: string }>(res)).id;
-}
-
 /** The response of a call that must have succeeded. */
 function ok(result: CallResult) {
   expect(result.error).toBeUndefined();
@@ -62,21 +53,16 @@ async function scrape(service: RunningService): Promise<Sample[]> {
 }
 
 describe('Floodgate service: the Envoy rate limit service over gRPC', () => {
-  let service: RunningService;
-  let writer: RunningService;
   let client: RlsClient;
-
-  beforeAll(async () => {
-    const env = { REDIS_URL, RATE_LIMIT_KEY_PREFIX: uniquePrefix(), LOG_LEVEL: 'warn' };
-    service = await startService({ ...env, ENVOY_RLS_PORT: '0', NODE_ID: 'envoy-node' });
+  const [service, writer] = useServiceFleet({
+    env: { LOG_LEVEL: 'warn' },
     // A second node, without the gRPC server: rules written there reach the first over Redis.
-    writer = await startService({ ...env, NODE_ID: 'writer-node' });
+    nodes: [{ ENVOY_RLS_PORT: '0', NODE_ID: 'envoy-node' }, { NODE_ID: 'writer-node' }],
+    beforeStop: () => client?.close(),
+  }).nodes;
+
+  beforeAll(() => {
     client = rlsClient(service.app.get(EnvoyRlsServer).port);
-  });
-  afterAll(async () => {
-    client?.close();
-    await service?.close();
-    await writer?.close();
   });
 
   it('answers OK under the limit with the limit, what is left, the reset and the HTTP headers', async () => {
@@ -254,7 +240,7 @@ describe('Floodgate service: the Envoy rate limit service over gRPC', () => {
   });
 
   it('follows a rule changed over REST on another node', async () => {
-    const id = await createRule(writer, {
+    const { id } = await createRule(writer, {
       name: 'reload-per-user',
       match: { domain: 'reload', descriptors: [{ key: 'user' }] },
       limits: [{ limit: 3, windowMs: 60_000 }],
@@ -311,44 +297,39 @@ describe('Floodgate service: the Envoy rate limit service over gRPC', () => {
 });
 
 describe('Floodgate service: the Envoy rate limit service while Redis is down', () => {
-  let redis: RedisServerHandle;
-  let open: RunningService;
-  let closed: RunningService;
   let openClient: RlsClient;
   let closedClient: RlsClient;
-  let closedStopped = false;
-
-  beforeAll(async () => {
-    redis = await startRedisServer(await freePort());
-    const env = {
-      REDIS_URL: redis.url,
-      RATE_LIMIT_KEY_PREFIX: uniquePrefix(),
-      LOG_LEVEL: 'error',
-      ENVOY_RLS_PORT: '0',
-    };
+  const fleet = useServiceFleet({
+    redis: 'own',
+    env: { LOG_LEVEL: 'error', ENVOY_RLS_PORT: '0' },
     // Insurance off: the fail mode alone decides.
-    open = await startService({ ...env, NODE_ID: 'open-node', RATE_LIMIT_INSURANCE_NODES: '0' });
-    closed = await startService({ ...env, NODE_ID: 'closed-node', RATE_LIMIT_FAIL_MODE: 'closed' });
+    nodes: [
+      { NODE_ID: 'open-node', RATE_LIMIT_INSURANCE_NODES: '0' },
+      { NODE_ID: 'closed-node', RATE_LIMIT_FAIL_MODE: 'closed' },
+    ],
+    rules: [
+      {
+        name: 'outage-per-user',
+        match: { domain: 'outage', descriptors: [{ key: 'user' }] },
+        limits: [{ limit: 5, windowMs: 60_000 }],
+      },
+      {
+        name: 'outage-shadow',
+        match: { domain: 'outage', descriptors: [{ key: 'path' }] },
+        limits: [{ limit: 5, windowMs: 60_000 }],
+        shadow: true,
+      },
+    ],
+    beforeStop: () => {
+      openClient?.close();
+      closedClient?.close();
+    },
+  });
+  const [open, closed] = fleet.nodes;
+
+  beforeAll(() => {
     openClient = rlsClient(open.app.get(EnvoyRlsServer).port);
     closedClient = rlsClient(closed.app.get(EnvoyRlsServer).port);
-    await createRule(open, {
-      name: 'outage-per-user',
-      match: { domain: 'outage', descriptors: [{ key: 'user' }] },
-      limits: [{ limit: 5, windowMs: 60_000 }],
-    });
-    await createRule(open, {
-      name: 'outage-shadow',
-      match: { domain: 'outage', descriptors: [{ key: 'path' }] },
-      limits: [{ limit: 5, windowMs: 60_000 }],
-      shadow: true,
-    });
-  });
-  afterAll(async () => {
-    openClient?.close();
-    closedClient?.close();
-    await open?.close();
-    if (!closedStopped) await closed?.close();
-    await redis?.stop();
   });
 
   it('answers by the fail mode: open lets through, marked; closed refuses, but not for a shadow rule', async () => {
@@ -361,7 +342,7 @@ describe('Floodgate service: the Envoy rate limit service while Redis is down', 
       5_000,
     );
     expect(ok(await openClient.call(request)).overall_code).toBe('OK');
-    await redis.kill();
+    await fleet.redis.kill();
 
     const opened = ok(await openClient.call(request));
     expect(opened.overall_code).toBe('OK');
@@ -377,7 +358,7 @@ describe('Floodgate service: the Envoy rate limit service while Redis is down', 
     expect(valueOf(samples, 'floodgate_decisions_total', { rule: 'outage-per-user', outcome: 'failed_closed' })).toBe(
       1,
     );
-    await redis.start();
+    await fleet.redis.start();
     const healthy = async () =>
       (await fetch(`${open.url}/health`)).status === 200 && (await fetch(`${closed.url}/health`)).status === 200;
     await waitFor(healthy, 'both nodes healthy again', 10_000);
@@ -387,29 +368,20 @@ describe('Floodgate service: the Envoy rate limit service while Redis is down', 
     const request = { domain: 'outage', descriptors: [[['user', 'hana']] as const] };
     expect(ok(await closedClient.call(request)).overall_code).toBe('OK');
     await closed.close();
-    closedStopped = true;
     const after = await closedClient.call(request);
     expect(after.error?.code).toBe(status.UNAVAILABLE);
   });
 });
 
 describe('Floodgate service: the Envoy rate limit service with RATE_LIMIT_HEADERS=false', () => {
-  let service: RunningService;
   let client: RlsClient;
-
-  beforeAll(async () => {
-    service = await startService({
-      REDIS_URL,
-      RATE_LIMIT_KEY_PREFIX: uniquePrefix(),
-      LOG_LEVEL: 'warn',
-      ENVOY_RLS_PORT: '0',
-      RATE_LIMIT_HEADERS: 'false',
-    });
-    client = rlsClient(service.app.get(EnvoyRlsServer).port);
+  const service = useService({
+    env: { LOG_LEVEL: 'warn', ENVOY_RLS_PORT: '0', RATE_LIMIT_HEADERS: 'false' },
+    beforeStop: () => client?.close(),
   });
-  afterAll(async () => {
-    client?.close();
-    await service?.close();
+
+  beforeAll(() => {
+    client = rlsClient(service.app.get(EnvoyRlsServer).port);
   });
 
   it('adds no rate-limit header to the response, and only Retry-After to a refusal', async () => {

@@ -1,15 +1,9 @@
-import { type INestApplication, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { randomBytes } from 'node:crypto';
-import { AdminModule } from '../../../src/admin/index.js';
-import { CheckModule } from '../../../src/check/index.js';
-import { DbModule } from '../../../src/db/index.js';
+import type { INestApplication } from '@nestjs/common';
 import { ExplainModule } from '../../../src/explain/index.js';
-import { HttpModule } from '../../../src/http/index.js';
 import { setupOpenApi } from '../../../src/http/openapi.js';
-import { RateLimitModule, type RateLimitPolicy } from '../../../src/limiter/index.js';
-import { RulesModule, RulesPolicyResolver } from '../../../src/rules/index.js';
+import type { RateLimitPolicy } from '../../../src/limiter/index.js';
+import { sendJson } from '../support/http.js';
+import { startRulesNodeApp } from '../support/rules-node.js';
 
 export const ADMIN_TOKEN = 'e'.repeat(32);
 
@@ -29,55 +23,24 @@ export interface ExplainNode {
   close(): Promise<void>;
 }
 
-@Module({})
-class ExplainTestApp {}
-
 /** Starts a node on the database at `url`, listening on a loopback port. */
 export async function startExplainNode(url: string): Promise<ExplainNode> {
-  const db = DbModule.forRoot({ url, poolSize: 2 });
-  const admin = AdminModule.forRoot({ token: ADMIN_TOKEN });
-  const rules = RulesModule.forRootAsync({
-    imports: [db, admin],
-    useFactory: () => ({ defaultPolicy: DEFAULT_POLICY, refreshIntervalMs: 60_000 }),
+  const node = await startRulesNodeApp({
+    databaseUrl: url,
+    poolSize: 2,
+    admin: { token: ADMIN_TOKEN },
+    rules: { defaultPolicy: DEFAULT_POLICY, refreshIntervalMs: 60_000 },
+    keyPrefix: 'explain-e2e',
+    extra: ({ admin, rules }) => [ExplainModule.forRoot({ imports: [admin, rules] })],
+    setup: setupOpenApi,
   });
-  const app = await NestFactory.create(
-    {
-      module: ExplainTestApp,
-      imports: [
-        HttpModule,
-        db,
-        admin,
-        rules,
-        RateLimitModule.forRootAsync({
-          imports: [rules],
-          policyResolver: RulesPolicyResolver,
-          useFactory: () => ({ keyPrefix: `explain-e2e-${randomBytes(4).toString('hex')}` }),
-        }),
-        CheckModule,
-        ExplainModule.forRoot({ imports: [admin, rules] }),
-      ],
-    },
-    new FastifyAdapter(),
-    { logger: false, abortOnError: false },
-  );
-  setupOpenApi(app);
-  await app.listen(0, '127.0.0.1');
-  const base = (await app.getUrl()).replace('[::1]', '127.0.0.1').replace('localhost', '127.0.0.1');
   return {
-    app,
-    send: (method, path, options = {}) => {
-      const headers = new Headers();
-      const token = options.token === undefined ? ADMIN_TOKEN : options.token;
-      if (token !== null) headers.set('authorization', `Bearer ${token}`);
-      if (options.body !== undefined) headers.set('content-type', 'application/json');
-      return fetch(`${base}${path}`, {
-        method,
-        headers,
-        ...(options.body === undefined
-          ? {}
-          : { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) }),
-      });
-    },
-    close: () => app.close(),
+    app: node.app,
+    send: (method, path, options = {}) =>
+      sendJson(`${node.url}${path}`, method, {
+        body: options.body,
+        token: options.token === null ? undefined : (options.token ?? ADMIN_TOKEN),
+      }),
+    close: node.close,
   };
 }

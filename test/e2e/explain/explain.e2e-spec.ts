@@ -1,4 +1,4 @@
-import { createMigratedDatabase, type TestDatabase } from '../../db/support/test-database.js';
+import { useTestDatabase } from '../../db/support/test-database.js';
 import { DEFAULT_POLICY, type ExplainNode, startExplainNode } from './explain-app.js';
 
 const SETUP_TIMEOUT_MS = 60_000;
@@ -10,14 +10,15 @@ async function json(response: Response): Promise<Json> {
   return (await response.json()) as Json;
 }
 
+/** This file's database: made before the first test, dropped after the last. */
+const db = useTestDatabase();
+
 describe('POST /v1/admin/explain', () => {
-  let db: TestDatabase;
   let node: ExplainNode;
   let broad: Json;
   let narrow: Json;
 
   beforeAll(async () => {
-    db = await createMigratedDatabase();
     node = await startExplainNode(db.url);
     const create = async (body: Json) => {
       const response = await node.send('POST', '/v1/admin/rules', { body });
@@ -40,7 +41,6 @@ describe('POST /v1/admin/explain', () => {
 
   afterAll(async () => {
     await node?.close();
-    await db?.drop();
   });
 
   const explain = async (body: unknown, token?: string | null) => node.send('POST', EXPLAIN, { body, token });

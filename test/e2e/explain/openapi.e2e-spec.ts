@@ -1,18 +1,19 @@
 import { createHash } from 'node:crypto';
-import { createMigratedDatabase, type TestDatabase } from '../../db/support/test-database.js';
+import { useTestDatabase } from '../../db/support/test-database.js';
 import { type ExplainNode, startExplainNode } from './explain-app.js';
 
 const SETUP_TIMEOUT_MS = 60_000;
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** This file's database: made before the first test, dropped after the last. */
+const db = useTestDatabase();
+
 describe('OpenAPI at /docs', () => {
-  let db: TestDatabase;
   let node: ExplainNode;
   let document: Json;
 
   beforeAll(async () => {
-    db = await createMigratedDatabase();
     node = await startExplainNode(db.url);
     const response = await node.send('GET', '/docs/json', { token: null });
     expect(response.status).toBe(200);
@@ -21,7 +22,6 @@ describe('OpenAPI at /docs', () => {
 
   afterAll(async () => {
     await node?.close();
-    await db?.drop();
   });
 
   it('is titled Floodgate with a bearer scheme', () => {

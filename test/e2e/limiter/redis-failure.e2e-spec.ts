@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Controller, Get, Module, type Type } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { RateLimit, RateLimitModule, type RateLimitModuleOptions } from '../../../src/limiter/index.js';
-import { startRedisServer, type RedisServerHandle } from '../../support/redis-server.js';
+import { startRedisServer, type RedisServerHandle } from '../../support/redis-server.mjs';
 import { limitHeaders, PLATFORMS, startApp, type Platform, type TestApp } from './support/start-app.js';
 
 const PORT = 6394;

@@ -7,15 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, request as httpRequest, type Server } from 'node:http';
 import { join } from 'node:path';
 import { type RunningNginx, render, startNginx } from '../../support/nginx.js';
-import {
-  adminFetch,
-  freePort,
-  json,
-  type RunningService,
-  startService,
-  uniquePrefix,
-  useServiceDatabase,
-} from '../service/service-harness.js';
+import { adminFetch, freePort, json, useService, useServiceDatabase } from '../service/service-harness.js';
 
 useServiceDatabase();
 
@@ -103,37 +95,29 @@ function limitHeaders({ headers }: Answer): Record<string, unknown> {
 }
 
 describe('nginx auth_request in front of an upstream (deploy/nginx/auth-request.conf)', () => {
-  let service: RunningService;
   let upstream: Awaited<ReturnType<typeof startUpstream>>;
   let nginx: RunningNginx;
   let port: number;
-
-  beforeAll(async () => {
-    service = await startService({
-      REDIS_URL: 'redis://127.0.0.1:6379',
-      RATE_LIMIT_KEY_PREFIX: uniquePrefix(),
+  const service = useService({
+    env: {
       CHECK_TOKENS: `nginx=${NGINX_TOKEN}`,
       TRUSTED_PROXIES: 'loopback',
       BLOCK_RESPONSE_STATUS: '403',
       DEFAULT_LIMIT: '1000',
-    });
-    const rule = await adminFetch(service, 'POST', '/v1/admin/rules', {
-      name: 'nginx-search',
-      match: { resource: 'GET /search' },
-      limits: [{ limit: 2, windowMs: 60_000 }],
-    });
-    expect(rule.status).toBe(201);
+    },
+    rules: [{ name: 'nginx-search', match: { resource: 'GET /search' }, limits: [{ limit: 2, windowMs: 60_000 }] }],
+    beforeStop: async () => {
+      await nginx?.stop();
+      await new Promise((resolve) => upstream?.server.close(resolve));
+    },
+  });
+
+  beforeAll(async () => {
     upstream = await startUpstream();
     port = await freePort();
     const floodgate = Number(new URL(service.url).port);
     nginx = await startNginx(renderSample({ listen: port, floodgate, app: upstream.port }), port);
   }, SETUP_TIMEOUT_MS);
-
-  afterAll(async () => {
-    await nginx?.stop();
-    await new Promise((resolve) => upstream?.server.close(resolve));
-    await service?.close();
-  });
 
   it('lets allowed requests reach the upstream, whose answers carry the rate-limit headers', async () => {
     const first = await send(port, '127.0.10.1', '/search?q=floodgate');

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { AdminModule } from '../../../src/admin/index.js';
 import { RateLimitModule } from '../../../src/limiter/index.js';
 import { NodesModule } from '../../../src/nodes/index.js';
+import { listenOnLoopback } from '../support/http.js';
 
 export const REDIS_URL = 'redis://127.0.0.1:6379';
 export const ADMIN_TOKEN = 'n'.repeat(32);
@@ -57,8 +58,7 @@ export async function startNodesNode(options: NodesNodeOptions): Promise<NodesNo
     new FastifyAdapter(),
     { logger: false, abortOnError: false },
   );
-  await app.listen(0, '127.0.0.1');
-  const base = (await app.getUrl()).replace('[::1]', '127.0.0.1').replace('localhost', '127.0.0.1');
+  const base = await listenOnLoopback(app);
   return {
     app,
     nodes: (token = ADMIN_TOKEN) =>

@@ -9,7 +9,7 @@ import {
   RulesSnapshot,
   SnapshotWrites,
 } from '../../../src/rules/index.js';
-import { createMigratedDatabase, query, type TestDatabase } from '../../db/support/test-database.js';
+import { query, useTestDatabase } from '../../db/support/test-database.js';
 import { READONLY_TOKEN, type RulesNode, startRulesNode } from './rules-app.js';
 
 const SETUP_TIMEOUT_MS = 60_000;
@@ -34,13 +34,14 @@ async function json(response: Response): Promise<Json> {
   return (await response.json()) as Json;
 }
 
+/** This file's database: made before the first test, dropped after the last. */
+const db = useTestDatabase();
+
 describe('Rules API: /v1/admin/rules on Postgres, enforced through the rules snapshot', () => {
-  let db: TestDatabase;
   let node: RulesNode;
   let other: RulesNode;
 
   beforeAll(async () => {
-    db = await createMigratedDatabase();
     node = await startRulesNode(db.url, REFRESH_INTERVAL_MS);
     other = await startRulesNode(db.url, REFRESH_INTERVAL_MS);
   }, SETUP_TIMEOUT_MS);
@@ -48,7 +49,6 @@ describe('Rules API: /v1/admin/rules on Postgres, enforced through the rules sna
   afterAll(async () => {
     await node?.close();
     await other?.close();
-    await db?.drop();
   });
 
   async function create(name: string, extra: Json = {}): Promise<Json> {

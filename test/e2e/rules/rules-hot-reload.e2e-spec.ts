@@ -9,7 +9,7 @@ import {
   query,
   type TestDatabase,
 } from '../../db/support/test-database.js';
-import { type RedisServerHandle, startRedisServer } from '../../support/redis-server.js';
+import { type RedisServerHandle, startRedisServer } from '../../support/redis-server.mjs';
 import { type RedisRulesNode, startRedisRulesNode } from './redis-rules-app.js';
 
 const SETUP_TIMEOUT_MS = 60_000;

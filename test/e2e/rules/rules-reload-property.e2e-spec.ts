@@ -5,7 +5,7 @@
  * node started afterwards loads every rule. Refusals are 4xx, never 5xx.
  */
 import fc from 'fast-check';
-import { createMigratedDatabase, type TestDatabase } from '../../db/support/test-database.js';
+import { useTestDatabase } from '../../db/support/test-database.js';
 import { createFields, ruleFields } from '../../rules/rule-body.arbitrary.js';
 import { type RulesNode, startRulesNode } from './rules-app.js';
 
@@ -15,20 +15,20 @@ const SETUP_TIMEOUT_MS = 60_000;
 const RULES = '/v1/admin/rules';
 const RUNS = 150;
 
+/** This file's database: made before the first test, dropped after the last. */
+const db = useTestDatabase();
+
 describe('Rules API: whatever it accepts, every node can load', () => {
-  let db: TestDatabase;
   let node: RulesNode;
   let made = 0;
   const accepted = { create: 0, patch: 0, rollback: 0 };
   const ruleIds: string[] = [];
 
   beforeAll(async () => {
-    db = await createMigratedDatabase();
     node = await startRulesNode(db.url, 60_000);
   }, SETUP_TIMEOUT_MS);
   afterAll(async () => {
     await node?.close();
-    await db?.drop();
   });
 
   /** Sends one request; when accepted, the node must reload from Postgres with nothing left out. */

@@ -4,26 +4,19 @@
  * precedence between the two is as documented, and a change reaches a second node.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Controller, Get, Module } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { jest } from '@jest/globals';
 import { RateLimit, RateLimitStore } from '../../../src/limiter/index.js';
 import {
   adminFetch,
   json,
-  CALLER_HEADERS,
-  postCheck as postCheckAnonymously,
-  TEST_CHECK_TOKENS,
+  postCheckAsCaller as postCheck,
   type RunningService,
-  startService,
-  uniquePrefix,
   useServiceDatabase,
+  useServiceFleet,
 } from './service-harness.js';
 
 useServiceDatabase();
-
-/** Every check of this file comes from an authenticated service: only such a caller may name an `ip`. */
-const postCheck = (service: RunningService, body: unknown, headers: Record<string, string> = {}) =>
-  postCheckAnonymously(service, body, { ...CALLER_HEADERS, ...headers });
 
 @Controller('fixture')
 class FixtureController {
@@ -33,28 +26,15 @@ class FixtureController {
     return { ok: true };
   }
 }
-@Module({ controllers: [FixtureController] })
-class FixtureModule {}
 
 describe('Floodgate service: blocks and the allow list', () => {
-  let a: RunningService;
-  let b: RunningService;
-
-  beforeAll(async () => {
-    const env = {
-      REDIS_URL: 'redis://127.0.0.1:6379',
-      RATE_LIMIT_KEY_PREFIX: uniquePrefix(),
-      CHECK_TOKENS: TEST_CHECK_TOKENS,
-      DEFAULT_LIMIT: '1',
-      RULES_REFRESH_INTERVAL_MS: '60000',
-    };
-    a = await startService(env, [FixtureModule]);
-    b = await startService(env, [FixtureModule]);
-  });
-  afterAll(async () => {
-    await a.close();
-    await b.close();
-  });
+  // Every check of this file comes from an authenticated service: only such a caller may name an `ip`.
+  const [a, b] = useServiceFleet({
+    nodes: 2,
+    checkCallers: true,
+    env: { DEFAULT_LIMIT: '1', RULES_REFRESH_INTERVAL_MS: '60000' },
+    controllers: [FixtureController],
+  }).nodes;
 
   const block = (service: RunningService, body: unknown) => adminFetch(service, 'POST', '/v1/admin/blocks', body);
   const allow = (service: RunningService, body: unknown) => adminFetch(service, 'POST', '/v1/admin/allowlist', body);

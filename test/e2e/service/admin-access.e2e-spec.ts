@@ -3,7 +3,7 @@
  * challenge) and its writes for the full one (403 for the read-only token), before it looks at
  * anything else, and never changes anything for a refused request.
  */
-import { adminFetch, type RunningService, startService, uniquePrefix, useServiceDatabase } from './service-harness.js';
+import { adminFetch, useService, useServiceDatabase } from './service-harness.js';
 
 useServiceDatabase();
 
@@ -35,18 +35,13 @@ const WRITES: [string, string, unknown][] = [
 ];
 
 describe('Floodgate service: admin authentication on the operations routes', () => {
-  let service: RunningService;
-
-  beforeAll(async () => {
-    service = await startService({
-      REDIS_URL: 'redis://127.0.0.1:6379',
-      RATE_LIMIT_KEY_PREFIX: uniquePrefix(),
+  const service = useService({
+    env: {
       ADMIN_READONLY_TOKEN: READONLY_TOKEN,
       // Each refused request below counts as a failed login: keep the lockout out of the way.
       TRUSTED_PROXIES: 'loopback',
-    });
+    },
   });
-  afterAll(() => service.close());
 
   /** A request from its own address, so the failed-login lockout never mixes in. */
   const as = (token: string | undefined, method: string, path: string, body: unknown, n: number) =>

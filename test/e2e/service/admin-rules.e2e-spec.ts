@@ -1,13 +1,6 @@
-import { Controller, Get, Module } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { RateLimit } from '../../../src/limiter/index.js';
-import {
-  adminFetch,
-  postCheck,
-  type RunningService,
-  startService,
-  uniquePrefix,
-  useServiceDatabase,
-} from './service-harness.js';
+import { adminFetch, postCheck, useServiceDatabase, useServiceFleet } from './service-harness.js';
 
 useServiceDatabase();
 
@@ -20,29 +13,16 @@ class FixtureController {
     return { ok: true };
   }
 }
-@Module({ controllers: [FixtureController] })
-class FixtureModule {}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('Floodgate service: admin rules drive the decisions', () => {
-  let a: RunningService;
-  let b: RunningService;
-
-  beforeAll(async () => {
-    // Two nodes on one database and one Redis, as two replicas of the service would be.
-    const env = {
-      REDIS_URL: 'redis://127.0.0.1:6379',
-      RATE_LIMIT_KEY_PREFIX: uniquePrefix(),
-      RULES_REFRESH_INTERVAL_MS: '200',
-    };
-    a = await startService(env, [FixtureModule]);
-    b = await startService(env, [FixtureModule]);
-  });
-  afterAll(async () => {
-    await a.close();
-    await b.close();
-  });
+  // Two nodes on one database and one Redis, as two replicas of the service would be.
+  const [a, b] = useServiceFleet({
+    nodes: 2,
+    env: { RULES_REFRESH_INTERVAL_MS: '200' },
+    controllers: [FixtureController],
+  }).nodes;
 
   it('asks for the admin token', async () => {
     const res = await fetch(`${a.url}/v1/admin/rules`);

@@ -2,25 +2,11 @@
  * `/v1/admin/api-keys` and what keys do: a key's tier picks the rules in `/v1/check` and behind the
  * guard, invalid keys get 401, and an address that keeps presenting invalid keys is blocked.
  */
-import { Controller, Get, Module } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { RateLimit } from '../../../src/limiter/index.js';
-import {
-  adminFetch,
-  json,
-  CALLER_HEADERS,
-  postCheck as postCheckAnonymously,
-  TEST_CHECK_TOKENS,
-  type RunningService,
-  startService,
-  uniquePrefix,
-  useServiceDatabase,
-} from './service-harness.js';
+import { adminFetch, json, postCheckAsCaller as postCheck, useService, useServiceDatabase } from './service-harness.js';
 
 useServiceDatabase();
-
-/** Every check of this file comes from an authenticated service: only such a caller may name an `ip`. */
-const postCheck = (service: RunningService, body: unknown, headers: Record<string, string> = {}) =>
-  postCheckAnonymously(service, body, { ...CALLER_HEADERS, ...headers });
 
 const READONLY_TOKEN = 'test-readonly-token-0123456789';
 
@@ -32,8 +18,6 @@ class FixtureController {
     return { ok: true };
   }
 }
-@Module({ controllers: [FixtureController] })
-class FixtureModule {}
 
 interface Key {
   id: string;
@@ -46,35 +30,18 @@ interface Key {
 }
 
 describe('Floodgate service: API keys and tiers', () => {
-  let service: RunningService;
-
-  beforeAll(async () => {
-    service = await startService(
-      {
-        REDIS_URL: 'redis://127.0.0.1:6379',
-        RATE_LIMIT_KEY_PREFIX: uniquePrefix(),
-        CHECK_TOKENS: TEST_CHECK_TOKENS,
-        ADMIN_READONLY_TOKEN: READONLY_TOKEN,
-        API_KEY_FAILURE_LIMIT: '3',
-        API_KEY_BLOCK_MS: '60000',
-      },
-      [FixtureModule],
-    );
+  // Every check of this file comes from an authenticated service: only such a caller may name an `ip`.
+  const service = useService({
+    checkCallers: true,
+    env: { ADMIN_READONLY_TOKEN: READONLY_TOKEN, API_KEY_FAILURE_LIMIT: '3', API_KEY_BLOCK_MS: '60000' },
+    controllers: [FixtureController],
     // Tiered rules, for /v1/check's resource and for the guarded route (by its name).
-    for (const [name, match, limit] of [
+    rules: [
       ['search-free', { resource: 'GET /search', tier: 'free' }, 1],
       ['search-pro', { resource: 'GET /search', tier: 'pro' }, 3],
       ['keyed-pro', { resource: 'fixture-keyed', tier: 'pro' }, 2],
-    ] as const) {
-      const res = await adminFetch(service, 'POST', '/v1/admin/rules', {
-        name,
-        match,
-        limits: [{ limit, windowMs: 60_000 }],
-      });
-      expect(res.status).toBe(201);
-    }
+    ].map(([name, match, limit]) => ({ name, match, limits: [{ limit, windowMs: 60_000 }] })),
   });
-  afterAll(() => service.close());
 
   const create = (body: unknown) => adminFetch(service, 'POST', '/v1/admin/api-keys', body);
 

@@ -4,18 +4,16 @@
  * `POST /v1/check`: the same counter for the same client (its address as `clientId`) and resource.
  */
 import { parseExposition, valueOf } from '../../support/prometheus.js';
-import { startRedisServer, waitFor } from '../../support/redis-server.js';
+import { waitFor } from '../../support/redis-server.mjs';
 import {
   adminFetch,
   CALLER_HEADERS,
-  freePort,
   json,
   postCheck,
   type RunningService,
-  startService,
-  TEST_CHECK_TOKENS,
-  uniquePrefix,
+  useService,
   useServiceDatabase,
+  useServiceFleet,
 } from './service-harness.js';
 
 useServiceDatabase();
@@ -38,33 +36,17 @@ function limitHeaders(res: Response): Record<string, string> {
 }
 
 describe('Floodgate service: GET /v1/check/auth-request from a trusted proxy with a caller token', () => {
-  let service: RunningService;
+  const service = useService({
+    checkCallers: true,
+    env: { TRUSTED_PROXIES: 'loopback', BLOCK_RESPONSE_STATUS: '403', API_KEY_FAILURE_LIMIT: '2' },
+    rules: [
+      { name: 'search', match: { resource: 'GET /search' }, limits: [{ limit: 2, windowMs: 60_000 }] },
+      { name: 'shared', match: { resource: 'GET /shared' }, limits: [{ limit: 3, windowMs: 60_000 }] },
+    ],
+  });
   /** nginx with its token, asking for the client `ip`. */
   const ask = (ip: string, method: string, uri: string, extra: Record<string, string> = {}) =>
     authRequest(service, { ...CALLER_HEADERS, ...nginxHeaders(ip, method, uri), ...extra });
-
-  beforeAll(async () => {
-    service = await startService({
-      REDIS_URL: 'redis://127.0.0.1:6379',
-      RATE_LIMIT_KEY_PREFIX: uniquePrefix(),
-      CHECK_TOKENS: TEST_CHECK_TOKENS,
-      TRUSTED_PROXIES: 'loopback',
-      BLOCK_RESPONSE_STATUS: '403',
-      API_KEY_FAILURE_LIMIT: '2',
-    });
-    for (const [name, resource, limit] of [
-      ['search', 'GET /search', 2],
-      ['shared', 'GET /shared', 3],
-    ] as const) {
-      const rule = await adminFetch(service, 'POST', '/v1/admin/rules', {
-        name,
-        match: { resource },
-        limits: [{ limit, windowMs: 60_000 }],
-      });
-      expect(rule.status).toBe(201);
-    }
-  });
-  afterAll(() => service.close());
 
   it('answers 204 with the rate-limit headers and no body while allowed, then 429 with them and Retry-After', async () => {
     const first = await ask('203.0.113.1', 'GET', '/search?q=floodgate');
@@ -234,12 +216,7 @@ describe('Floodgate service: GET /v1/check/auth-request from a trusted proxy wit
 });
 
 describe('Floodgate service: GET /v1/check/auth-request without TRUSTED_PROXIES or CHECK_TOKENS', () => {
-  let service: RunningService;
-
-  beforeAll(async () => {
-    service = await startService({ REDIS_URL: 'redis://127.0.0.1:6379', RATE_LIMIT_KEY_PREFIX: uniquePrefix() });
-  });
-  afterAll(() => service.close());
+  const service = useService();
 
   it('believes no one naming a client: a 400 naming the header, since the caller is no trusted proxy', async () => {
     for (const [name, value] of [
@@ -257,33 +234,21 @@ describe('Floodgate service: GET /v1/check/auth-request without TRUSTED_PROXIES 
 });
 
 describe('Floodgate service: GET /v1/check/auth-request failing closed', () => {
-  let service: RunningService;
-  let redis: Awaited<ReturnType<typeof startRedisServer>>;
-
-  beforeAll(async () => {
-    redis = await startRedisServer(await freePort());
-    service = await startService({
-      REDIS_URL: redis.url,
-      RATE_LIMIT_KEY_PREFIX: uniquePrefix(),
-      RATE_LIMIT_FAIL_MODE: 'closed',
-      RATE_LIMIT_INSURANCE_NODES: '0',
-      TRUSTED_PROXIES: 'loopback',
-    });
+  const fleet = useServiceFleet({
+    redis: 'own',
+    env: { RATE_LIMIT_FAIL_MODE: 'closed', RATE_LIMIT_INSURANCE_NODES: '0', TRUSTED_PROXIES: 'loopback' },
   });
-  afterAll(async () => {
-    await service?.close();
-    await redis?.stop();
-  });
+  const [service] = fleet.nodes;
 
   it('answers 503 with Retry-After while the store is down, and 204 once it is back', async () => {
     const headers = nginxHeaders('203.0.113.77', 'GET', '/search');
     expect((await authRequest(service, headers)).status).toBe(204);
-    await redis.kill();
+    await fleet.redis.kill();
     const refused = await authRequest(service, headers);
     expect(refused.status).toBe(503);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(await json(refused)).toMatchObject({ allowed: false });
-    await redis.start();
+    await fleet.redis.start();
     await waitFor(
       async () => (await authRequest(service, headers)).status === 204,
       'decisions from Redis again',

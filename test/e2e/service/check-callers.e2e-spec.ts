@@ -12,9 +12,7 @@ import {
   logLinesWhere,
   postCheck,
   type RunningService,
-  startService,
-  TEST_CHECK_TOKENS,
-  uniquePrefix,
+  useService,
   useServiceDatabase,
 } from './service-harness.js';
 
@@ -28,18 +26,10 @@ async function rulesVersion(service: RunningService): Promise<number> {
 }
 
 describe('Floodgate service: /v1/check with CHECK_TOKENS', () => {
-  let service: RunningService;
-
-  beforeAll(async () => {
-    service = await startService({
-      REDIS_URL: 'redis://127.0.0.1:6379',
-      RATE_LIMIT_KEY_PREFIX: uniquePrefix(),
-      CHECK_TOKENS: TEST_CHECK_TOKENS,
-      API_KEY_FAILURE_LIMIT: '1',
-      RULES_REFRESH_INTERVAL_MS: '60000',
-    });
+  const service = useService({
+    checkCallers: true,
+    env: { API_KEY_FAILURE_LIMIT: '1', RULES_REFRESH_INTERVAL_MS: '60000' },
   });
-  afterAll(() => service.close());
 
   it('answers only a caller with a token: 401 with WWW-Authenticate otherwise, before the body is read', async () => {
     const attempts: Record<string, string>[] = [
@@ -94,16 +84,7 @@ describe('Floodgate service: /v1/check with CHECK_TOKENS', () => {
 });
 
 describe('Floodgate service: /v1/check without CHECK_TOKENS (anonymous callers)', () => {
-  let service: RunningService;
-
-  beforeAll(async () => {
-    service = await startService({
-      REDIS_URL: 'redis://127.0.0.1:6379',
-      RATE_LIMIT_KEY_PREFIX: uniquePrefix(),
-      API_KEY_FAILURE_LIMIT: '2',
-    });
-  });
-  afterAll(() => service.close());
+  const service = useService({ env: { API_KEY_FAILURE_LIMIT: '2' } });
 
   it('refuses a body naming an ip: only an authenticated caller may say whose address it asks for', async () => {
     const res = await postCheck(service, { clientId: 'anon', ip: '203.0.113.77' });

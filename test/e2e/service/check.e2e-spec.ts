@@ -1,13 +1,6 @@
 import net from 'node:net';
-import { Controller, Get, Module } from '@nestjs/common';
-import {
-  json,
-  logLinesWhere,
-  postCheck,
-  type RunningService,
-  startService,
-  useServiceDatabase,
-} from './service-harness.js';
+import { Controller, Get } from '@nestjs/common';
+import { json, logLinesWhere, postCheck, useService, useServiceDatabase } from './service-harness.js';
 
 useServiceDatabase();
 
@@ -29,20 +22,15 @@ class FixtureController {
     return { ok: true };
   }
 }
-@Module({ controllers: [FixtureController] })
-class FixtureModule {}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('Floodgate service: POST /v1/check (memory store)', () => {
-  let service: RunningService;
-
-  beforeAll(async () => {
-    service = await startService({ DEFAULT_LIMIT: '3', DEFAULT_WINDOW_MS: '60000', BODY_LIMIT_BYTES: '1024' }, [
-      FixtureModule,
-    ]);
+  const service = useService({
+    redis: 'memory',
+    env: { DEFAULT_LIMIT: '3', DEFAULT_WINDOW_MS: '60000', BODY_LIMIT_BYTES: '1024' },
+    controllers: [FixtureController],
   });
-  afterAll(() => service.close());
 
   it('allows within the limit: 200, the decision body and the rate-limit headers', async () => {
     const before = Date.now();
@@ -260,12 +248,7 @@ describe('Floodgate service: POST /v1/check (memory store)', () => {
 });
 
 describe('Floodgate service: correlation ids and logs', () => {
-  let service: RunningService;
-
-  beforeAll(async () => {
-    service = await startService({ DEFAULT_LIMIT: '1000' });
-  });
-  afterAll(() => service.close());
+  const service = useService({ redis: 'memory', env: { DEFAULT_LIMIT: '1000' } });
 
   it('echoes a valid id and logs it on every line of that request, with the node id', async () => {
     const id = 'Req-1.a:b_c-' + 'x'.repeat(100);
@@ -328,12 +311,7 @@ describe('Floodgate service: correlation ids and logs', () => {
 });
 
 describe('Floodgate service: a request body that stalls', () => {
-  let service: RunningService;
-
-  beforeAll(async () => {
-    service = await startService({ CONNECTION_TIMEOUT_MS: '1000' });
-  });
-  afterAll(() => service.close());
+  const service = useService({ redis: 'memory', env: { CONNECTION_TIMEOUT_MS: '1000' } });
 
   it('is not waited for forever: the silent connection is closed', async () => {
     const { port } = new URL(service.url);
@@ -358,12 +336,10 @@ describe('Floodgate service: a request body that stalls', () => {
 });
 
 describe('Floodgate service: RATE_LIMIT_HEADERS=false', () => {
-  let service: RunningService;
-
-  beforeAll(async () => {
-    service = await startService({ DEFAULT_LIMIT: '1', DEFAULT_WINDOW_MS: '60000', RATE_LIMIT_HEADERS: 'false' });
+  const service = useService({
+    redis: 'memory',
+    env: { DEFAULT_LIMIT: '1', DEFAULT_WINDOW_MS: '60000', RATE_LIMIT_HEADERS: 'false' },
   });
-  afterAll(() => service.close());
 
   const rateLimitHeaders = (res: Response) =>
     [...res.headers.keys()].filter((name) => name.startsWith('x-ratelimit') || name.startsWith('ratelimit'));

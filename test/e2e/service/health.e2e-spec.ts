@@ -1,25 +1,27 @@
-import pg from 'pg';
 import { RulesRefresher } from '../../../src/rules/index.js';
-import { startRedisServer, type RedisServerHandle } from '../../support/redis-server.js';
-import { createMigratedDatabase, POSTGRES_ADMIN_URL, type TestDatabase } from '../../db/support/test-database.js';
+import {
+  createMigratedDatabase,
+  POSTGRES_ADMIN_URL,
+  query,
+  type TestDatabase,
+} from '../../db/support/test-database.js';
 import {
   freePort,
   postCheck,
   type RunningService,
   startService,
-  uniquePrefix,
+  useService,
   useServiceDatabase,
+  useServiceFleet,
 } from './service-harness.js';
 
 useServiceDatabase();
 
-describe('Floodgate service: health (memory store)', () => {
-  let service: RunningService;
+/** Runs one statement on the machine's Postgres as its admin. */
+const asPostgresAdmin = (sql: string) => query(POSTGRES_ADMIN_URL, sql);
 
-  beforeAll(async () => {
-    service = await startService({ DEFAULT_LIMIT: '1' });
-  });
-  afterAll(() => service.close());
+describe('Floodgate service: health (memory store)', () => {
+  const service = useService({ redis: 'memory', env: { DEFAULT_LIMIT: '1' } });
 
   it('GET /health/live and GET /health (store, database and rules up) answer 200 in terminus JSON, never rate limited', async () => {
     for (let i = 0; i < 3; i++) {
@@ -38,17 +40,6 @@ describe('Floodgate service: health (memory store)', () => {
   });
 });
 
-/** Runs one statement on the machine's Postgres as its admin. */
-async function asPostgresAdmin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 /** Polls `GET /health` until it answers `status` (or 5 s pass) and returns the last answer. */
 async function healthWhen(service: RunningService, status: number): Promise<{ status: number; body: unknown }> {
   const deadline = Date.now() + 5_000;
@@ -61,21 +52,12 @@ async function healthWhen(service: RunningService, status: number): Promise<{ st
 }
 
 describe('Floodgate service: health when the database goes away', () => {
-  let database: TestDatabase;
-  let service: RunningService;
-
-  beforeAll(async () => {
-    database = await createMigratedDatabase();
-    service = await startService({ DATABASE_URL: database.url, DEFAULT_LIMIT: '100' });
-  }, 60_000);
-  afterAll(async () => {
-    await service?.close();
-    await database?.drop();
-  });
+  const fleet = useServiceFleet({ redis: 'memory', database: 'own', env: { DEFAULT_LIMIT: '100' } });
+  const [service] = fleet.nodes;
 
   it('is 503 with the database down while /v1/check still answers, and ready again once it is back', async () => {
     expect((await healthWhen(service, 200)).status).toBe(200);
-    await database.drop();
+    await fleet.database.drop();
 
     const down = await healthWhen(service, 503);
     expect(down.status).toBe(503);
@@ -91,7 +73,7 @@ describe('Floodgate service: health when the database goes away', () => {
     expect(await check.json()).toMatchObject({ allowed: true, rule: 'default' });
 
     // The same name again: the pool's next connection reaches it without a restart.
-    await asPostgresAdmin(`CREATE DATABASE ${database.name}`);
+    await asPostgresAdmin(`CREATE DATABASE ${fleet.database.name}`);
     const back = await healthWhen(service, 200);
     expect(back).toEqual({
       status: 200,
@@ -104,21 +86,12 @@ describe('Floodgate service: health when the database goes away', () => {
 });
 
 describe('Floodgate service: health and startup with its own Redis', () => {
-  let redis: RedisServerHandle;
-  let service: RunningService;
-
-  beforeAll(async () => {
-    redis = await startRedisServer(await freePort());
-    service = await startService({ REDIS_URL: redis.url, RATE_LIMIT_KEY_PREFIX: uniquePrefix(), DEFAULT_LIMIT: '5' });
-  });
-  afterAll(async () => {
-    await service?.close();
-    await redis?.stop();
-  });
+  const fleet = useServiceFleet({ redis: 'own', env: { DEFAULT_LIMIT: '5' } });
+  const [service] = fleet.nodes;
 
   it('is ready while Redis answers, 503 with the reason when it does not, ready again when it is back', async () => {
     expect((await fetch(`${service.url}/health`)).status).toBe(200);
-    await redis.kill();
+    await fleet.redis.kill();
     const down = await fetch(`${service.url}/health`);
     expect(down.status).toBe(503);
     const body = await down.json();
@@ -132,7 +105,7 @@ describe('Floodgate service: health and startup with its own Redis', () => {
     const check = await postCheck(service, { clientId: 'during-outage' });
     expect(check.status).toBe(200);
     expect(check.headers.get('x-ratelimit-failed-open')).toBe('true');
-    await redis.start();
+    await fleet.redis.start();
     const deadline = Date.now() + 5_000;
     let status = 0;
     while (Date.now() < deadline && status !== 200) {
@@ -159,8 +132,8 @@ describe('Floodgate service: not ready before its first rules snapshot', () => {
     database = await createMigratedDatabase();
     // A role that can read everything but the blocks: every snapshot load fails and keeps the default.
     await asPostgresAdmin(`CREATE ROLE ${role} LOGIN`);
-    await onDatabase(database.url, `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`);
-    await onDatabase(database.url, `REVOKE SELECT ON blocks FROM ${role}`);
+    await query(database.url, `GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${role}`);
+    await query(database.url, `REVOKE SELECT ON blocks FROM ${role}`);
     service = await startService({
       DATABASE_URL: database.url.replace('postgres@', `${role}@`),
       MIGRATE_ON_START: 'false',
@@ -181,7 +154,7 @@ describe('Floodgate service: not ready before its first rules snapshot', () => {
       info: { rateLimitStore: { status: 'up' }, database: { status: 'up' } },
       error: { rules: { status: 'down', message: 'no rules snapshot loaded yet', failures: expect.any(Number) } },
     });
-    await onDatabase(database.url, `GRANT SELECT ON blocks TO ${role}`);
+    await query(database.url, `GRANT SELECT ON blocks TO ${role}`);
     // The node's periodic check loads it (RULES_REFRESH_INTERVAL_MS, 5 s by default); reload it now.
     await service.app.get(RulesRefresher).reload();
     const ready = await fetch(`${service.url}/health`);
@@ -191,13 +164,3 @@ describe('Floodgate service: not ready before its first rules snapshot', () => {
     });
   });
 });
-
-async function onDatabase(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}

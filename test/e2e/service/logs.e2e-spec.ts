@@ -3,17 +3,12 @@
  * line per rule per period from the limiter, none per request. Its own file: nestjs-pino keeps the
  * first app's log level for every app of a test file, and this one needs `info`.
  */
-import { logLinesWhere, postCheck, type RunningService, startService, useServiceDatabase } from './service-harness.js';
+import { logLinesWhere, postCheck, useService, useServiceDatabase } from './service-harness.js';
 
 useServiceDatabase();
 
 describe('Floodgate service: logs under a flood of refusals', () => {
-  let service: RunningService;
-
-  beforeAll(async () => {
-    service = await startService({ DEFAULT_LIMIT: '1', LOG_LEVEL: 'info' });
-  });
-  afterAll(() => service.close());
+  const service = useService({ redis: 'memory', env: { DEFAULT_LIMIT: '1', LOG_LEVEL: 'info' } });
 
   it('logs the first refusal of a rule with its correlation id, folds the rest, and writes no access line per 429', async () => {
     const statuses: number[] = [];

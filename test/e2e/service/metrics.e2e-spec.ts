@@ -3,18 +3,11 @@
  * and the series each kind of request moves. prom-client's registry is one per process and every
  * app of this file shares it, so each test compares a scrape before and after.
  */
-import { Controller, Get, Module } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { RateLimit } from '../../../src/limiter/index.js';
 import { parseExposition, promtoolCheckMetrics, type Sample, valueOf } from '../../support/prometheus.js';
-import { startRedisServer, type RedisServerHandle, waitFor } from '../../support/redis-server.js';
-import {
-  freePort,
-  postCheck,
-  type RunningService,
-  startService,
-  uniquePrefix,
-  useServiceDatabase,
-} from './service-harness.js';
+import { waitFor } from '../../support/redis-server.mjs';
+import { postCheck, type RunningService, useServiceDatabase, useServiceFleet } from './service-harness.js';
 
 useServiceDatabase();
 
@@ -26,8 +19,6 @@ class FixtureController {
     return { ok: true };
   }
 }
-@Module({ controllers: [FixtureController] })
-class FixtureModule {}
 
 async function scrape(service: RunningService): Promise<{ text: string; samples: Sample[] }> {
   const res = await fetch(`${service.url}/metrics`);
@@ -44,20 +35,12 @@ function delta(before: Sample[], after: Sample[]) {
 }
 
 describe('Floodgate service: GET /metrics', () => {
-  let redis: RedisServerHandle;
-  let service: RunningService;
-
-  beforeAll(async () => {
-    redis = await startRedisServer(await freePort());
-    service = await startService(
-      { REDIS_URL: redis.url, RATE_LIMIT_KEY_PREFIX: uniquePrefix(), DEFAULT_LIMIT: '2', LOG_LEVEL: 'warn' },
-      [FixtureModule],
-    );
+  const fleet = useServiceFleet({
+    redis: 'own',
+    env: { DEFAULT_LIMIT: '2', LOG_LEVEL: 'warn' },
+    controllers: [FixtureController],
   });
-  afterAll(async () => {
-    await service?.close();
-    await redis?.stop();
-  });
+  const [service] = fleet.nodes;
 
   it('is a valid exposition by promtool, with the default process metrics, and never rate limited', async () => {
     for (let i = 0; i < 3; i++) {
@@ -139,7 +122,7 @@ describe('Floodgate service: GET /metrics', () => {
 
   it('counts store errors by class and failed-open decisions when Redis dies, and shows the breaker open', async () => {
     const { samples: before } = await scrape(service);
-    await redis.kill();
+    await fleet.redis.kill();
     for (let i = 0; i < 6; i++) {
       const res = await postCheck(service, { clientId: `during-outage-${i}` });
       expect(res.status).toBe(200);
@@ -154,7 +137,7 @@ describe('Floodgate service: GET /metrics', () => {
     expect(moved('floodgate_decision_duration_seconds_count', { entry: 'check', source: 'insurance' })).toBe(6);
     expect(valueOf(after, 'floodgate_store_circuit_breaker_state', { state: 'open' })).toBe(1);
     expect(valueOf(after, 'floodgate_store_circuit_breaker_state', { state: 'closed' })).toBe(0);
-    await redis.start();
+    await fleet.redis.start();
     // Back before the suite closes the service: a close while the clients reconnect failed the whole
     // file twice in full runs ("Connection is closed"), never when the spec ran alone.
     const healthy = async () => (await fetch(`${service.url}/health`)).status === 200;

@@ -5,28 +5,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  BadRequestException,
-  Controller,
-  Get,
-  HttpCode,
-  Module,
-  Post,
-  Query,
-  UnauthorizedException,
-} from '@nestjs/common';
+import { BadRequestException, Controller, Get, HttpCode, Post, Query, UnauthorizedException } from '@nestjs/common';
 import { RateLimit } from '../../../src/limiter/index.js';
-import {
-  adminFetch,
-  json,
-  postCheck,
-  type RunningService,
-  startService,
-  uniquePrefix,
-  useServiceDatabase,
-} from './service-harness.js';
+import { adminFetch, json, postCheck, type RunningService, useService, useServiceDatabase } from './service-harness.js';
 
 useServiceDatabase();
+
+/** The sample tier rules of the examples. */
+const SAMPLE_RULES = JSON.parse(
+  readFileSync(new URL('../../../examples/rules/tiers.json', import.meta.url), 'utf8'),
+) as Record<string, unknown>[];
 
 @Controller('fixture')
 class FixtureController {
@@ -46,8 +34,6 @@ class FixtureController {
     return { ok: true };
   }
 }
-@Module({ controllers: [FixtureController] })
-class FixtureModule {}
 
 /** How many of `n` checks in a row are allowed. */
 async function allowedOf(service: RunningService, body: Record<string, unknown>, n: number): Promise<number> {
@@ -75,19 +61,7 @@ async function expectBucket(
 }
 
 describe('Floodgate service: operations', () => {
-  let service: RunningService;
-
-  beforeAll(async () => {
-    service = await startService(
-      { REDIS_URL: 'redis://127.0.0.1:6379', RATE_LIMIT_KEY_PREFIX: uniquePrefix(), DEFAULT_LIMIT: '1000' },
-      [FixtureModule],
-    );
-    const rules = JSON.parse(
-      readFileSync(new URL('../../../examples/rules/tiers.json', import.meta.url), 'utf8'),
-    ) as unknown[];
-    for (const rule of rules) expect((await adminFetch(service, 'POST', '/v1/admin/rules', rule)).status).toBe(201);
-  });
-  afterAll(() => service.close());
+  const service = useService({ env: { DEFAULT_LIMIT: '1000' }, controllers: [FixtureController], rules: SAMPLE_RULES });
 
   it('gives each tier of the sample rules its limits: bursts while NORMAL, free shed hard while DEGRADED', async () => {
     const check = (tier: string, clientId: string) => ({ clientId, tier, resource: 'GET /anything' });

@@ -1,22 +1,12 @@
-import { postCheck, type RunningService, startService, uniquePrefix, useServiceDatabase } from './service-harness.js';
+import { postCheck, useServiceDatabase, useServiceFleet } from './service-harness.js';
 
 useServiceDatabase();
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
-
 describe('Floodgate service: POST /v1/check on the shared Redis, two nodes', () => {
-  let nodeA: RunningService;
-  let nodeB: RunningService;
-
-  beforeAll(async () => {
-    const env = { REDIS_URL, RATE_LIMIT_KEY_PREFIX: uniquePrefix(), DEFAULT_LIMIT: '4', DEFAULT_WINDOW_MS: '2000' };
-    nodeA = await startService({ ...env, NODE_ID: 'node-a' });
-    nodeB = await startService({ ...env, NODE_ID: 'node-b' });
-  });
-  afterAll(async () => {
-    await nodeA?.close();
-    await nodeB?.close();
-  });
+  const [nodeA, nodeB] = useServiceFleet({
+    env: { DEFAULT_LIMIT: '4', DEFAULT_WINDOW_MS: '2000' },
+    nodes: [{ NODE_ID: 'node-a' }, { NODE_ID: 'node-b' }],
+  }).nodes;
 
   it('shares one count between nodes, refuses past it, and allows again after the window', async () => {
     const statuses: number[] = [];

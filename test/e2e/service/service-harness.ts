@@ -1,15 +1,21 @@
 /**
- * Boots the real Floodgate service in-process on an ephemeral port, with its JSON log lines
- * captured, and talks to it over a real socket (Fastify's inject() cannot run under Jest ESM).
- * Each test file that starts the service calls `useServiceDatabase()` once: the service then runs
- * on a fresh, migrated database of the machine's Postgres, made for that file and dropped after it.
+ * The e2e fixture: boots the real Floodgate service in-process on an ephemeral port, with its JSON
+ * log lines captured, and talks to it over a real socket (Fastify's inject() cannot run under Jest
+ * ESM). Each test file that starts the service calls `useServiceDatabase()` once: the service then
+ * runs on a fresh, migrated database of the machine's Postgres, made for that file and dropped
+ * after it. A describe block gets its nodes from `useService()` / `useServiceFleet()`, which start
+ * them (and their Redis) before its first test and stop them after its last.
  */
 import { randomUUID } from 'node:crypto';
-import type { ModuleMetadata } from '@nestjs/common';
+import { Module, type ModuleMetadata, type Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../../src/bootstrap.js';
 import { loadConfig } from '../../../src/config/index.js';
-import { createMigratedDatabase, type TestDatabase } from '../../db/support/test-database.js';
+import { createMigratedDatabase, type TestDatabase, useTestDatabase } from '../../db/support/test-database.js';
+import { type RedisServerHandle, startRedisServer } from '../../support/redis-server.mjs';
+import { listenOnLoopback, sendJson } from '../support/http.js';
+
+export { listenOnLoopback, sendJson };
 
 /** The ADMIN_TOKEN of every in-process service (the config requires one with DATABASE_URL). */
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -20,8 +26,8 @@ export const TEST_CHECK_TOKENS = `tests=${TEST_CHECK_TOKEN}`;
 /** The headers of a `/v1/check` call from the service `tests` (see `TEST_CHECK_TOKENS`). */
 export const CALLER_HEADERS: Readonly<Record<string, string>> = { authorization: `Bearer ${TEST_CHECK_TOKEN}` };
 
-/** Creating a database is quick; migrating it starts the Prisma CLI (a couple of seconds). */
-const DATABASE_SETUP_TIMEOUT_MS = 60_000;
+/** The machine's Redis, shared with every other test file (and engineer): keys go under a prefix of one's own. */
+export const MACHINE_REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** This test file's database (Jest gives each test file its own copy of this module). */
 let fileDatabase: TestDatabase | undefined;
@@ -31,13 +37,7 @@ let fileDatabase: TestDatabase | undefined;
  * and drops it after its last; `startService()` uses it unless given a DATABASE_URL.
  */
 export function useServiceDatabase(): void {
-  beforeAll(async () => {
-    fileDatabase = await createMigratedDatabase();
-  }, DATABASE_SETUP_TIMEOUT_MS);
-  afterAll(async () => {
-    await fileDatabase?.drop();
-    fileDatabase = undefined;
-  });
+  fileDatabase = useTestDatabase();
 }
 
 export type LogLine = Record<string, unknown> & { msg?: string; correlationId?: string };
@@ -85,9 +85,147 @@ export async function startService(
     DATABASE_URL: databaseUrl,
   });
   const app = await createApp(config, { logDestination: sharedDestination, imports });
-  await app.listen(0, '127.0.0.1');
-  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1').replace('localhost', '127.0.0.1');
-  return { app, url, logs: sharedLogs, close: () => app.close() };
+  const url = await listenOnLoopback(app);
+  let closed: Promise<void> | undefined;
+  return { app, url, logs: sharedLogs, close: () => (closed ??= app.close()) };
+}
+
+/** What the nodes of a fleet share, and what sets each apart. */
+export interface ServiceFleetOptions {
+  /**
+   * Where the counters live: `machine` (the default) the machine's Redis under a key prefix of the
+   * fleet's own; `own` a redis-server of the fleet's own, which a test may kill and start again
+   * (`fleet.redis`); `memory` each node's own memory (no REDIS_URL).
+   */
+  readonly redis?: 'machine' | 'own' | 'memory';
+  /**
+   * `file` (the default): this file's database (`useServiceDatabase()`); `own`: a fresh, migrated
+   * one of the fleet's own, dropped after it (`fleet.database`), for tests that take it away.
+   */
+  readonly database?: 'file' | 'own';
+  /** `CHECK_TOKENS: TEST_CHECK_TOKENS`: callers of `/v1/check` authenticate (see `CALLER_HEADERS`). */
+  readonly checkCallers?: boolean;
+  /** Every node's env, over the test defaults and the fleet's Redis. */
+  readonly env?: Record<string, string>;
+  /** How many nodes (default 1), or what each node's env adds to `env`, one entry per node. */
+  readonly nodes?: number | readonly Record<string, string>[];
+  /** Modules every node imports beside the service's. */
+  readonly imports?: ModuleMetadata['imports'];
+  /** Controllers every node serves beside the service's: the routes a test puts `@RateLimit()` on. */
+  readonly controllers?: Type[];
+  /** Rules written on the first node once all are up (each must be created: 201). */
+  readonly rules?: readonly Record<string, unknown>[];
+  /** Runs after the last test before the nodes stop: for what the test started on top of them. */
+  readonly beforeStop?: () => unknown;
+}
+
+/** Nodes of one service fleet (one database, one Redis, one key prefix), up for one describe block. */
+export interface ServiceFleet {
+  /** One handle per node: usable from the describe block's first hook on. */
+  readonly nodes: readonly RunningService[];
+  /** The fleet's redis-server (`redis: 'own'` only). */
+  readonly redis: RedisServerHandle;
+  /** The fleet's database (`database: 'own'` only). */
+  readonly database: TestDatabase;
+  /** RATE_LIMIT_KEY_PREFIX of every node. */
+  readonly prefix: string;
+}
+
+/** Redis and Postgres starts, a migration at most (this file's database is made in its own hook). */
+const FLEET_SETUP_TIMEOUT_MS = 60_000;
+
+/**
+ * Call inside a describe block: starts the fleet's nodes before its first test and stops them
+ * (and its own Redis) after its last. The handles stand for the nodes once started, so they can
+ * be taken apart at the top of the block:
+ *
+ *     const [a, b] = useServiceFleet({ nodes: 2, controllers: [FixtureController] }).nodes;
+ */
+export function useServiceFleet(options: ServiceFleetOptions = {}): ServiceFleet {
+  const prefix = uniquePrefix();
+  const perNode =
+    typeof options.nodes === 'object' ? options.nodes : Array.from({ length: options.nodes ?? 1 }, () => ({}));
+  const running: (RunningService | undefined)[] = perNode.map(() => undefined);
+  const imports = [...(options.imports ?? []), ...(options.controllers ? [fixtureModule(options.controllers)] : [])];
+  let redis: RedisServerHandle | undefined;
+  let database: TestDatabase | undefined;
+
+  beforeAll(async () => {
+    const mode = options.redis ?? 'machine';
+    if (mode === 'own') redis = await startRedisServer(await freePort());
+    if (options.database === 'own') database = await createMigratedDatabase();
+    const env = {
+      ...(database === undefined ? {} : { DATABASE_URL: database.url }),
+      ...(mode === 'memory' ? {} : { REDIS_URL: redis?.url ?? MACHINE_REDIS_URL, RATE_LIMIT_KEY_PREFIX: prefix }),
+      ...(options.checkCallers ? { CHECK_TOKENS: TEST_CHECK_TOKENS } : {}),
+      ...options.env,
+    };
+    for (const [i, own] of perNode.entries()) running[i] = await startService({ ...env, ...own }, imports);
+    for (const rule of options.rules ?? []) await createRule(running[0]!, rule);
+  }, FLEET_SETUP_TIMEOUT_MS);
+  afterAll(async () => {
+    try {
+      await options.beforeStop?.();
+    } finally {
+      for (const node of running) await node?.close();
+      await redis?.stop();
+      await database?.drop();
+    }
+  });
+
+  return {
+    nodes: running.map((_, i) => startedNode(() => running[i], `node ${i + 1} of the fleet`)),
+    get redis() {
+      if (redis === undefined) throw new Error("the fleet has no redis-server of its own: pass redis: 'own'");
+      return redis;
+    },
+    get database() {
+      if (database === undefined) throw new Error("the fleet has no database of its own: pass database: 'own'");
+      return database;
+    },
+    prefix,
+  };
+}
+
+/** One node up for a describe block: `useServiceFleet(options)`'s only node. */
+export function useService(options: Omit<ServiceFleetOptions, 'nodes'> = {}): RunningService {
+  return useServiceFleet({ ...options, nodes: 1 }).nodes[0]!;
+}
+
+/** A module of the test's own routes. */
+function fixtureModule(controllers: Type[]): Type {
+  @Module({ controllers })
+  class FixtureModule {}
+  return FixtureModule;
+}
+
+/** A handle that reads the node `current()` returns, failing clearly while there is none. */
+function startedNode(current: () => RunningService | undefined, name: string): RunningService {
+  const node = () => {
+    const started = current();
+    if (started === undefined) throw new Error(`${name} is not running: it starts in the describe block's beforeAll`);
+    return started;
+  };
+  return {
+    get app() {
+      return node().app;
+    },
+    get url() {
+      return node().url;
+    },
+    logs: sharedLogs,
+    close: async () => current()?.close(),
+  };
+}
+
+/** Creates a rule over the admin API (it must be: 201) and returns what the API answered. */
+export async function createRule(
+  service: RunningService,
+  body: Record<string, unknown>,
+): Promise<{ id: string } & Record<string, unknown>> {
+  const res = await adminFetch(service, 'POST', '/v1/admin/rules', body);
+  expect(res.status).toBe(201);
+  return json<{ id: string } & Record<string, unknown>>(res);
 }
 
 /** A response's JSON body, typed as the test expects it. */
@@ -101,11 +239,19 @@ export function postCheck(
   body: unknown,
   headers: Record<string, string> = {},
 ): Promise<Response> {
-  return fetch(`${service.url}/v1/check`, {
-    method: 'POST',
+  return sendJson(`${service.url}/v1/check`, 'POST', {
+    body,
     headers: { 'content-type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
   });
+}
+
+/** POSTs `body` to `/v1/check` as the service `tests` (see `checkCallers`): only such a caller may name an `ip`. */
+export function postCheckAsCaller(
+  service: RunningService,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return postCheck(service, body, { ...CALLER_HEADERS, ...headers });
 }
 
 /** Calls an admin route with the full admin token (or `token`), `body` as JSON when given. */
@@ -116,13 +262,9 @@ export function adminFetch(
   body?: unknown,
   token = TEST_ADMIN_TOKEN,
 ): Promise<Response> {
-  return fetch(`${service.url}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  return sendJson(`${service.url}${path}`, method, {
+    body: body === undefined ? undefined : JSON.stringify(body),
+    token,
   });
 }
 

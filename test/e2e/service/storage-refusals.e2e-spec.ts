@@ -4,15 +4,8 @@
  * 500, and a counter reset asked for meanwhile is neither done nor recorded.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  createMigratedDatabase,
-  POSTGRES_ADMIN_URL,
-  query,
-  type TestDatabase,
-} from '../../db/support/test-database.js';
-import { adminFetch, postCheck, type RunningService, startService, uniquePrefix } from './service-harness.js';
-
-const SETUP_TIMEOUT_MS = 60_000;
+import { POSTGRES_ADMIN_URL, query } from '../../db/support/test-database.js';
+import { adminFetch, postCheck, useServiceFleet } from './service-harness.js';
 
 /** Admin calls of every kind: reads and writes of each collection. */
 const ADMIN_CALLS: [method: string, path: string, body?: unknown][] = [
@@ -38,32 +31,23 @@ describe.each([
   ['refuses connections (55000)', 'refuse'],
   ['is gone (3D000)', 'drop'],
 ] as const)('Floodgate service: the database %s', (_, fault) => {
-  let db: TestDatabase;
-  let service: RunningService;
-  let name: string;
-
-  beforeAll(async () => {
-    db = await createMigratedDatabase();
-    name = new URL(db.url).pathname.slice(1);
-    service = await startService({
-      DATABASE_URL: db.url,
-      RATE_LIMIT_KEY_PREFIX: uniquePrefix(),
-      REDIS_URL: 'redis://127.0.0.1:6379',
-      DEFAULT_LIMIT: '3',
-      RULES_REFRESH_INTERVAL_MS: '60000',
-    });
-  }, SETUP_TIMEOUT_MS);
-  afterAll(async () => {
-    await service?.close();
-    await query(POSTGRES_ADMIN_URL, `ALTER DATABASE "${name}" ALLOW_CONNECTIONS true`).catch(() => undefined);
-    await db?.drop().catch(() => undefined);
+  const fleet = useServiceFleet({
+    database: 'own',
+    env: { DEFAULT_LIMIT: '3', RULES_REFRESH_INTERVAL_MS: '60000' },
+    // Connections allowed again, so that the fleet can drop the database (if it is still there).
+    beforeStop: () =>
+      query(POSTGRES_ADMIN_URL, `ALTER DATABASE "${fleet.database.name}" ALLOW_CONNECTIONS true`).catch(
+        () => undefined,
+      ),
   });
+  const [service] = fleet.nodes;
 
   it('answers every admin call 503 with Retry-After, changes nothing, and /v1/check goes on', async () => {
     // Used up before the fault: a reset would show.
     for (let i = 0; i < 3; i++) await postCheck(service, { clientId: 'reset-me' });
     expect((await postCheck(service, { clientId: 'reset-me' })).status).toBe(429);
 
+    const { name } = fleet.database;
     if (fault === 'refuse') {
       await query(POSTGRES_ADMIN_URL, `ALTER DATABASE "${name}" ALLOW_CONNECTIONS false`);
       // Sever the connections the service holds, so every call needs a new one.

@@ -6,34 +6,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { jest } from '@jest/globals';
 import { LoadShedder, LoadSignal, type LoadSample, SystemStateHolder } from '../../../src/system/index.js';
 import { parseExposition, valueOf } from '../../support/prometheus.js';
-import {
-  adminFetch,
-  json,
-  type RunningService,
-  startService,
-  uniquePrefix,
-  useServiceDatabase,
-} from './service-harness.js';
+import { adminFetch, json, useServiceDatabase, useServiceFleet } from './service-harness.js';
 
 useServiceDatabase();
 
 describe('Floodgate service: the system state', () => {
-  let a: RunningService;
-  let b: RunningService;
-
-  beforeAll(async () => {
-    const env = {
-      REDIS_URL: 'redis://127.0.0.1:6379',
-      RATE_LIMIT_KEY_PREFIX: uniquePrefix(),
-      RULES_REFRESH_INTERVAL_MS: '60000',
-    };
-    a = await startService(env);
-    b = await startService(env);
-  });
-  afterAll(async () => {
-    await a.close();
-    await b.close();
-  });
+  const [a, b] = useServiceFleet({ nodes: 2, env: { RULES_REFRESH_INTERVAL_MS: '60000' } }).nodes;
 
   it('starts NORMAL, switches the fleet on PUT, and audits who did it', async () => {
     expect(await json(await adminFetch(a, 'GET', '/v1/admin/system/state'))).toMatchObject({

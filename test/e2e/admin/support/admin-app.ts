@@ -4,6 +4,7 @@ import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { inspect } from 'node:util';
 import { AdminActor, AdminRoute, type AdminActorName } from '../../../../src/admin/index.js';
 import { RateLimitModule } from '../../../../src/limiter/index.js';
+import { listenOnLoopback } from '../../support/http.js';
 
 /** Every line any Nest logger wrote, with its level, as one searchable text per entry. */
 export class CapturingLogger implements LoggerService {
@@ -78,7 +79,6 @@ export async function startAdminApp(
   trustProxy: string[] | false = false,
 ): Promise<AdminTestApp> {
   const app = await NestFactory.create(module, new FastifyAdapter({ trustProxy }), { logger, abortOnError: false });
-  await app.listen(0, '127.0.0.1');
-  const base = (await app.getUrl()).replace('[::1]', '127.0.0.1').replace('localhost', '127.0.0.1');
+  const base = await listenOnLoopback(app);
   return { request: (path, init) => fetch(`${base}${path}`, init), close: () => app.close() };
 }

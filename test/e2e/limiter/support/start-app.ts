@@ -2,6 +2,7 @@ import type { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { listenOnLoopback } from '../../support/http.js';
 
 export type Platform = 'fastify' | 'express';
 export const PLATFORMS: readonly Platform[] = ['fastify', 'express'];
@@ -41,8 +42,7 @@ export async function createApp(
 /** A mini app listening on an ephemeral loopback port. */
 export async function startApp(platform: Platform, module: Type, options: StartOptions = {}): Promise<TestApp> {
   const app = await createApp(platform, module, options);
-  await app.listen(0, '127.0.0.1');
-  const base = (await app.getUrl()).replace('[::1]', '127.0.0.1').replace('localhost', '127.0.0.1');
+  const base = await listenOnLoopback(app);
   return {
     app,
     request: (path, init) => fetch(`${base}${path}`, init),
