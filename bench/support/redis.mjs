@@ -39,37 +39,71 @@ function exited(proc) {
     : new Promise((resolve) => proc.once('exit', resolve));
 }
 
-/** One redis-server on a free port; undefined when another process took the port first. */
-async function tryStart(extraArgs) {
-  const port = await freePort(...PORTS);
-  const dir = mkdtempSync(join(tmpdir(), `floodgate-bench-redis-${port}-`));
+/** Spawns redis-server on `port` and resolves true once it answers as this process, false if it exited first. */
+async function spawnOn(port, dir, extraArgs) {
   const proc = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extraArgs],
     { stdio: 'ignore' },
   );
-  const stop = async () => {
-    proc.kill('SIGTERM');
-    await exited(proc);
-    rmSync(dir, { recursive: true, force: true });
-  };
   for (let i = 0; i < 100 && proc.exitCode === null; i++) {
     // Answering is not enough: it must be our process, not one that won the port.
-    if ((await serverPid(port)) === proc.pid) return { port, url: `redis://127.0.0.1:${port}`, stop };
+    if ((await serverPid(port)) === proc.pid) return proc;
     await sleep(50);
   }
-  await stop();
+  proc.kill('SIGTERM');
+  await exited(proc);
   return undefined;
 }
 
-/** A redis-server of this script's, stopped at clean-up: `{ port, url }`. */
-export async function startRedis(extraArgs = []) {
+/**
+ * One redis-server on a free port in `ports`; undefined when another process took the port first.
+ * `kill()` (SIGKILL, the crash case: nothing is saved) and `restart()` (the same port, empty) let
+ * a script break it on purpose.
+ */
+async function tryStart(extraArgs, ports) {
+  const port = await freePort(...ports);
+  const dir = mkdtempSync(join(tmpdir(), `floodgate-bench-redis-${port}-`));
+  let proc = await spawnOn(port, dir, extraArgs);
+  if (proc === undefined) {
+    rmSync(dir, { recursive: true, force: true });
+    return undefined;
+  }
+  const stop = async () => {
+    if (proc !== undefined) {
+      proc.kill('SIGTERM');
+      await exited(proc);
+      proc = undefined;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const kill = async () => {
+    if (proc === undefined) return;
+    const killed = proc;
+    proc = undefined;
+    killed.kill('SIGKILL');
+    await exited(killed);
+  };
+  const restart = async () => {
+    await kill();
+    // Someone may take the port while it is free: then there is no honest way to go on.
+    proc = await spawnOn(port, dir, extraArgs);
+    if (proc === undefined) throw new Error(`could not restart redis-server on ${port} (port taken?)`);
+  };
+  return { port, url: `redis://127.0.0.1:${port}`, stop, kill, restart };
+}
+
+/**
+ * A redis-server of this script's, stopped at clean-up: `{ port, url, kill, restart }`, on a port
+ * in `ports` ([from, to]) when given.
+ */
+export async function startRedis(extraArgs = [], { ports = PORTS } = {}) {
   for (let attempt = 0; attempt < 5; attempt++) {
-    const server = await tryStart(extraArgs);
+    const server = await tryStart(extraArgs, ports);
     if (server) {
       defer(server.stop);
       progress(`redis-server on ${server.port}`);
-      return { port: server.port, url: server.url };
+      return { port: server.port, url: server.url, kill: server.kill, restart: server.restart };
     }
   }
   throw new Error('could not start a redis-server (ports taken?)');
