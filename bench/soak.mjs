@@ -349,10 +349,11 @@ async function waitUntil(startedAt, s) {
 
 async function faults(startedAt, { redis, proxy, nodeOptions, heap }) {
   await waitUntil(startedAt, PLAN.redisKillS);
-  await redis.kill();
+  // Marked down before the kill: answers lost to it arrive before the kill resolves.
   const outage = { from: now() };
   redisOutages.push(outage);
   redisLives.at(-1).to = outage.from;
+  await redis.kill();
   mark('Redis SIGKILLed');
   await sleep(PLAN.redisDownS * 1_000);
   await redis.restart();
@@ -371,8 +372,8 @@ async function faults(startedAt, { redis, proxy, nodeOptions, heap }) {
 
   await waitUntil(startedAt, PLAN.nodeKillS);
   up[VICTIM] = false;
-  await slots[VICTIM].kill();
   nodeLives[VICTIM].at(-1).to = now();
+  await slots[VICTIM].kill();
   mark(`node ${VICTIM + 1} SIGKILLed`);
   await sleep(PLAN.nodeDownS * 1_000);
   const restarting = now();
@@ -685,8 +686,9 @@ await runScript(async () => {
 
   const counters = [...keys.kinds].filter(([kind]) => kind.endsWith('(counters)')).reduce((s, [, n]) => s + n, 0);
   const others = keys.size - counters;
-  // The service's own keys: one registry entry per node, the rules snapshot, the over-limit board.
-  const ownKeys = NODES + 2;
+  // The service's own keys: a registry entry per node and their index (floodgate:nodes), the rules
+  // snapshot, the over-limit board (<prefix>:over-limit).
+  const ownKeys = NODES + 3;
   row(
     'Redis keys at the end (DBSIZE)',
     `${fmt(keys.size)}: ${fmt(counters)} counters, ${fmt(others)} others`,
@@ -724,7 +726,7 @@ await runScript(async () => {
   const live = registrySamples.filter((s) => s.live !== undefined).map((s) => s.live);
   lines.push(
     `- Checks: \`POST /v1/check\` ${statusList(checks['/v1/check'].statuses)} (${fmt(checks['/v1/check'].failedOpen)} failed open); \`GET /v1/check/auth-request\` ${statusList(checks['/v1/check/auth-request'].statuses)} (${fmt(checks['/v1/check/auth-request'].failedOpen)} failed open).`,
-    `- Redis: enforcement back ${outage?.to === undefined ? 'never seen' : sec(outage.to - outage.restartedAt)} after the restart (the first answer decided by Redis).`,
+    `- Redis: down ${outage === undefined ? '-' : sec(outage.restartedAt - outage.from)} (from the SIGKILL until the restarted server answered); enforcement back ${outage?.to === undefined ? 'never seen' : `${fmt(outage.to - outage.restartedAt)} ms`} after that (the first allowed answer that did not fail open).`,
     `- Measured key: ${measuredWindows.size} windows with admissions, ${failedOpenWindows} of them with failed-open admissions; ${measuredOtherRule} admitted under another rule.`,
     `- Admin writes: ${statusList(writeStatuses)}.`,
     `- Registry: ${live.length === 0 ? 'never read' : `${Math.min(...live)} to ${Math.max(...live)} nodes listed`} over ${registrySamples.length} reads a second apart (${registrySamples.filter((s) => s.status !== 200).length} not answered 200).`,
