@@ -24,6 +24,8 @@
 // - Redis DBSIZE within what the identities and rules used since the Redis restart explain.
 //
 // Prints one markdown section on stdout, progress on stderr.
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -92,6 +94,18 @@ const PLAN = {
 const VICTIM = NODES - 1;
 
 const now = () => Date.now();
+
+/** The commit measured, as the report names it; what is edited while the soak runs was not built into it. */
+function measuredCommit() {
+  try {
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).trim();
+    return dirty === '' ? sha : `${sha} with uncommitted changes`;
+  } catch {
+    return 'unknown';
+  }
+}
+const COMMIT = measuredCommit();
 const sec = (ms) => `${fmt(ms / 1000, 1)} s`;
 const mib = (bytes) => `${fmt(bytes / MiB, 1)} MiB`;
 
@@ -701,6 +715,8 @@ await runScript(async () => {
   const outage = redisOutages[0];
   const lines = [
     '## Soak',
+    '',
+    `Measured ${new Date(startedAt).toISOString().slice(0, 16).replace('T', ' ')} UTC on ${os.cpus().length} x ${os.cpus()[0]?.model.trim()}, Node ${process.version}, at commit ${COMMIT}.`,
     '',
     `Command: \`${commandLine('soak.mjs')}\` (\`npm run soak\` builds first). ${NODES} service nodes (\`node dist/main.js\`) on a redis-server of the soak's own and a fresh Postgres database reached through a TCP proxy, fail mode ${FAIL_MODE}${FAIL_MODE === 'open' ? ' (the shipped default)' : ''}, everything else as shipped. ${fmt(loadSeconds)} s of load, round-robin over the nodes that are up: \`POST /v1/check\` for ${CLIENTS} clients over ${ITEM_RULES + NEW_RESOURCES + 1} resources, the guarded entry \`GET /v1/check/auth-request\` for ${GUARDED_ADDRESSES} addresses, one client far over a fixed-window rule (${fmt(1000 / MEASURED_INTERVAL_MS)} checks/s at most against ${MEASURED.limit} per ${MEASURED.windowMs / 1000} s), and an admin write every second (rule updates, rule creates and deletes, blocks set and lifted). ${fmt(checkCount)} checks in all (${fmt(checkCount / loadSeconds)}/s).`,
     '',
