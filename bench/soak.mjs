@@ -121,6 +121,8 @@ const mark = (what) => {
   timeline.push({ at: now(), what });
   progress(what);
 };
+/** The Postgres cut `{ from, to }`. */
+const pgCut = {};
 /** Redis outages `{ from, to }`: from the kill until enforcement is back (the first Redis-decided answer after). */
 const redisOutages = [];
 
@@ -378,9 +380,11 @@ async function faults(startedAt, { redis, proxy, nodeOptions, heap }) {
   await waitUntil(startedAt, PLAN.pgCutS);
   proxy.cut();
   const cut = now();
+  pgCut.from = cut;
   mark('Postgres cut at the proxy');
   await sleep(PLAN.pgDownS * 1_000);
   proxy.restore();
+  pgCut.to = now();
   timeline.push({ at: now(), what: 'Postgres restored' });
   progress(`Postgres restored after ${sec(now() - cut)}`);
 
@@ -744,7 +748,7 @@ await runScript(async () => {
     `- Checks: \`POST /v1/check\` ${statusList(checks['/v1/check'].statuses)} (${fmt(checks['/v1/check'].failedOpen)} failed open); \`GET /v1/check/auth-request\` ${statusList(checks['/v1/check/auth-request'].statuses)} (${fmt(checks['/v1/check/auth-request'].failedOpen)} failed open).`,
     `- Redis: down ${outage === undefined ? '-' : sec(outage.restartedAt - outage.from)} (from the SIGKILL until the restarted server answered); enforcement back ${outage?.to === undefined ? 'never seen' : `${fmt(outage.to - outage.restartedAt)} ms`} after that (the first allowed answer that did not fail open).`,
     `- Measured key: ${measuredWindows.size} windows with admissions, ${failedOpenWindows} of them with failed-open admissions; ${measuredOtherRule} admitted under another rule.`,
-    `- Admin writes: ${statusList(writeStatuses)}.`,
+    `- Admin writes: ${statusList(writeStatuses)}; ${writes.filter((w) => w.status === 503 && !(w.at >= pgCut.from - 1_000 && w.at <= pgCut.to + 1_000)).length} of the 503s sent more than 1 s away from the Postgres cut.`,
     `- Registry: ${live.length === 0 ? 'never read' : `${Math.min(...live)} to ${Math.max(...live)} nodes listed`} over ${registrySamples.length} reads a second apart (${registrySamples.filter((s) => s.status !== 200).length} not answered 200).`,
     `- Nodes enforcing v${lastVersion}: ${converged.nodesAt.map((ms, i) => `node ${i + 1} ${ms === undefined ? 'never' : `${fmt(ms)} ms`}`).join(', ')}; the registry: ${converged.registry.map((n) => `${n.id} v${n.rulesVersion}`).join(', ')}.`,
     `- Redis keys by kind: ${[...keys.kinds].map(([k, n]) => `\`${k}\` ${fmt(n)}`).join(', ')}.`,
