@@ -39,7 +39,7 @@ function exited(proc) {
     : new Promise((resolve) => proc.once('exit', resolve));
 }
 
-/** Spawns redis-server on `port` and resolves true once it answers as this process, false if it exited first. */
+/** Spawns redis-server on `port`: the process once it answers as itself, undefined when it exited first or another holds the port. */
 async function spawnOn(port, dir, extraArgs) {
   const proc = spawn(
     'redis-server',
