@@ -8,7 +8,7 @@
 // section that is missing or fails gets a line in the report instead, and the others still run.
 // The throughput section also takes this script's other options (see bench/throughput.mjs).
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -30,6 +30,11 @@ const SECTIONS = [
   'cluster.mjs',
   'robustness.mjs',
 ];
+/**
+ * Sections of BENCHMARKS.md that other commands measure (`npm run soak`: minutes of faults, not a
+ * benchmark): carried over as they are, with their own date, when this script rewrites the file.
+ */
+const KEPT_SECTIONS = ['## Soak'];
 const args = process.argv.slice(2);
 const run = promisify(execFile);
 
@@ -88,6 +93,19 @@ async function buildUnlessFresh() {
   progress('npm run build');
   await run('npm', ['run', 'build'], { cwd: ROOT });
   return true;
+}
+
+/** KEPT_SECTIONS as the current BENCHMARKS.md has them (each up to the next `## ` heading). */
+function keptSections() {
+  const file = new URL('../BENCHMARKS.md', import.meta.url);
+  if (!existsSync(file)) return [];
+  const text = readFileSync(file, 'utf8');
+  return KEPT_SECTIONS.flatMap((heading) => {
+    const start = text.indexOf(`\n${heading}\n`);
+    if (start < 0) return [];
+    const end = text.indexOf('\n## ', start + heading.length + 2);
+    return [text.slice(start + 1, end < 0 ? undefined : end).trim()];
+  });
 }
 
 /** What `lookUp()` resolves to, or `unknown` when it fails: the report must not be lost for it. */
@@ -152,7 +170,7 @@ await runScript(async () => {
     sections.push(markdown);
     failed ||= !ok;
   }
-  const report = [await header(redis.port, minutes, commit, built), ...sections].join('\n\n') + '\n';
+  const report = [await header(redis.port, minutes, commit, built), ...sections, ...keptSections()].join('\n\n') + '\n';
   writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), report);
   progress('wrote BENCHMARKS.md');
   if (failed) process.exitCode = 1;

@@ -21,7 +21,7 @@ if (!existsSync(new URL('../../dist/main.js', import.meta.url))) {
 const ADMIN_TOKEN = `bench-${randomBytes(12).toString('hex')}`;
 
 /** The counters' key prefix (RATE_LIMIT_KEY_PREFIX) of every node this process starts: unique to this run. */
-const KEY_PREFIX = `bench${randomBytes(4).toString('hex')}`;
+export const KEY_PREFIX = `bench${randomBytes(4).toString('hex')}`;
 
 /** Keys this process's nodes write to Redis: its counters and the rule set's snapshot. */
 export const SERVICE_KEY_PATTERNS = [`${KEY_PREFIX}:*`, 'floodgate:rules:snapshot'];
@@ -53,11 +53,12 @@ async function becameReady(url, proc) {
  * Starts one node and waits until `/health` is ready; stopped (SIGTERM) at clean-up or by
  * `node.stop()`. `env` adds or overrides variables; `nodeArgs` go to `node` before dist/main.js.
  * A node that exits before it is ready (most likely its port was taken) is tried again on
- * another port. Returns `{ port, url, proc, stop }`.
+ * another port. `port` asks for that port first (a node restarted where it was). Returns
+ * `{ port, url, proc, stop, kill }`, `kill()` being SIGKILL (the crash case), resolved at its exit.
  */
 export async function startNode(options) {
   for (let attempt = 1; ; attempt++) {
-    const node = await spawnNode(options);
+    const node = await spawnNode(options, attempt === 1 ? options.port : undefined);
     if (await becameReady(node.url, node.proc)) return node;
     await node.stop();
     if (attempt === 3) throw new Error('a node exited before it was ready, 3 times (its stderr is above)');
@@ -65,8 +66,8 @@ export async function startNode(options) {
   }
 }
 
-async function spawnNode({ redisUrl, databaseUrl, env = {}, nodeArgs = [] }) {
-  const port = await freePort(...PORTS);
+async function spawnNode({ redisUrl, databaseUrl, env = {}, nodeArgs = [] }, wanted) {
+  const port = wanted ?? (await freePort(...PORTS));
   const proc = spawn(process.execPath, [...nodeArgs, 'dist/main.js'], {
     cwd: root,
     // stdout is the report's: the node's JSON logs are dropped, its stderr (start failures) shown.
@@ -89,7 +90,13 @@ async function spawnNode({ redisUrl, databaseUrl, env = {}, nodeArgs = [] }) {
   let stopped;
   const stop = () => (stopped ??= stopProcess(proc));
   defer(stop);
-  return { port, url: `http://127.0.0.1:${port}`, proc, stop };
+  const kill = async () => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise((resolve) => proc.once('exit', resolve));
+    proc.kill('SIGKILL');
+    await exited;
+  };
+  return { port, url: `http://127.0.0.1:${port}`, proc, stop, kill };
 }
 
 async function stopProcess(proc) {
@@ -118,6 +125,25 @@ export async function startService({ count, redisUrl, databaseUrl, env = {}, nod
 /** Stops these nodes now (SIGTERM, in parallel); their database stays until clean-up. */
 export async function stopNodes(nodes) {
   await Promise.all(nodes.map((node) => node.stop()));
+}
+
+/**
+ * One admin call through `node` that may fail: `{ status, body }`, status 0 and body the error's
+ * message when no answer came within `timeoutMs`.
+ */
+export async function adminFetch(node, method, path, body, timeoutMs = 10_000) {
+  try {
+    const res = await fetch(`${node.url}/v1/admin${path}`, {
+      method,
+      headers: body === undefined ? { authorization: adminHeaders.authorization } : adminHeaders,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text === '' ? undefined : JSON.parse(text) };
+  } catch (error) {
+    return { status: 0, body: error instanceof Error ? error.message : String(error) };
+  }
 }
 
 async function adminCall(node, method, path, body, expected) {

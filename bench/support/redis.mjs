@@ -16,22 +16,35 @@ const PORTS = [6500, 6600];
  * A redis-server of this script's on a free port, stopped at clean-up. Other people's scripts pick
  * ports on this machine too: a start that finds its port taken tries another one.
  */
-async function startOwn(argsFor) {
+async function startOwn(argsFor, ports = PORTS) {
   for (let attempt = 0; attempt < 5; attempt++) {
-    const port = await freePort(...PORTS);
+    const port = await freePort(...ports);
     const server = await startRedisServer(port, argsFor(port), { replace: false }).catch(() => undefined);
     if (server) {
       defer(() => server.stop());
       progress(`redis-server on ${server.port}`);
-      return { port: server.port, url: server.url };
+      return server;
     }
   }
   throw new Error('could not start a redis-server (ports taken?)');
 }
 
-/** A redis-server of this script's, stopped at clean-up: `{ port, url }`. */
-export async function startRedis(extraArgs = []) {
-  return startOwn(() => extraArgs);
+/**
+ * A redis-server of this script's, stopped at clean-up, on a port in `ports` ([from, to]) when
+ * given: `{ port, url, kill, restart }`. `kill()` is the crash case (SIGKILL, nothing saved) and
+ * `restart()` starts it again, empty, on the same port, for a script that breaks it on purpose.
+ */
+export async function startRedis(extraArgs = [], { ports = PORTS } = {}) {
+  const server = await startOwn(() => extraArgs, ports);
+  return {
+    port: server.port,
+    url: server.url,
+    kill: () => server.kill(),
+    restart: async () => {
+      await server.kill();
+      await server.start();
+    },
+  };
 }
 
 /** The Redis a section runs on: the one `--redis <url>` names, else a redis-server of its own. */
