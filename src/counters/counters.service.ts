@@ -139,8 +139,21 @@ export class CountersService implements OnModuleInit {
   }
 }
 
+/**
+ * The Retry-After of a counters call the store failed: the circuit breaker lets a probe through
+ * 500 ms after it opened, so a second later the store is tried again (as a fail-closed refusal says).
+ */
+export const STORE_RETRY_AFTER_SECONDS = 1;
+
+/** 503: the rate-limit store did not answer a counters read or reset. */
+export class CountersStoreUnavailableException extends ServiceUnavailableException {
+  readonly headers: readonly (readonly [string, string])[] = [['Retry-After', String(STORE_RETRY_AFTER_SECONDS)]];
+
+  constructor(error: unknown) {
+    super(errorBody(503, `the rate-limit store did not answer: ${(error as Error).message}`));
+  }
+}
+
 function storeUnavailable(error: unknown): ServiceUnavailableException {
-  return new ServiceUnavailableException(
-    errorBody(503, `the rate-limit store did not answer: ${(error as Error).message}`),
-  );
+  return new CountersStoreUnavailableException(error);
 }
