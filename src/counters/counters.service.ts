@@ -5,10 +5,10 @@ import {
   Logger,
   NotFoundException,
   type OnModuleInit,
-  ServiceUnavailableException,
 } from '@nestjs/common';
 import { AdminAuditLog } from '../audit/index.js';
 import { errorBody, invalidInputBody } from '../http/error-body.js';
+import { StoreUnavailableException } from '../http/store-unavailable.js';
 import { RateLimiter, type RateLimitModuleOptions, type RateLimitPolicy } from '../limiter/index.js';
 import { clientIp } from '../limiter/identity/client-ip.js';
 import { DEFAULT_IPV6_SUBNET } from '../limiter/identity/client-identity.js';
@@ -139,21 +139,7 @@ export class CountersService implements OnModuleInit {
   }
 }
 
-/**
- * The Retry-After of a counters call the store failed: the circuit breaker lets a probe through
- * 500 ms after it opened, so a second later the store is tried again (as a fail-closed refusal says).
- */
-export const STORE_RETRY_AFTER_SECONDS = 1;
-
-/** 503: the rate-limit store did not answer a counters read or reset. */
-export class CountersStoreUnavailableException extends ServiceUnavailableException {
-  readonly headers: readonly (readonly [string, string])[] = [['Retry-After', String(STORE_RETRY_AFTER_SECONDS)]];
-
-  constructor(error: unknown) {
-    super(errorBody(503, `the rate-limit store did not answer: ${(error as Error).message}`));
-  }
-}
-
-function storeUnavailable(error: unknown): ServiceUnavailableException {
-  return new CountersStoreUnavailableException(error);
+/** Every failure of the store here is an outage to the caller: the read or reset was not done. */
+function storeUnavailable(error: unknown): StoreUnavailableException {
+  return new StoreUnavailableException('the rate-limit store', error);
 }
