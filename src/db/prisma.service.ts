@@ -8,14 +8,40 @@ import { PrismaClient } from './generated/client.js';
 /** node-postgres's message for a query past `query_timeout`. */
 export const QUERY_TIMEOUT_MESSAGE = 'Query read timeout';
 
+type Release = (error?: Error | boolean) => void;
+
 /**
- * A pg client that closes its connection when a query of it times out. node-postgres only answers
- * the caller: the query stays on the wire and the client goes back to the pool, where the next
- * queries queue behind it, and a transaction whose ROLLBACK timed out too would still be open on
- * it when the database answers again (the next borrower's writes would run inside it). A closed
- * connection leaves the pool, and Postgres rolls back whatever it had open.
+ * A pg client that closes its connection when a query of it times out, and goes back to the pool
+ * when its connection closes while it is lent out.
+ * - node-postgres only answers the caller of a query that timed out: the query stays on the wire
+ *   and the client goes back to the pool, where the next queries queue behind it, and a
+ *   transaction whose ROLLBACK timed out too would still be open on it when the database answers
+ *   again (the next borrower's writes would run inside it). A closed connection leaves the pool,
+ *   and Postgres rolls back whatever it had open.
+ * - Prisma 6.19 gives a transaction's connection back only after its ROLLBACK succeeded: one that
+ *   fails because the connection is gone (cut, or closed above) never goes back, and each such
+ *   failure took one of the pool's connections for good (a node then waited on an empty pool, and
+ *   its shutdown on the pool's end, forever). The pool's `release` is made idempotent so that the
+ *   late one, if it comes, does nothing.
  */
-class ClosingOnTimeoutClient extends pg.Client {
+class GuardedClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    let lentBy: Release | undefined;
+    const release: Release = (error) => {
+      const giveBack = lentBy;
+      lentBy = undefined;
+      giveBack?.(error);
+    };
+    // pg-pool sets `release` on every checkout.
+    Object.defineProperty(this, 'release', {
+      configurable: true,
+      get: () => release,
+      set: (poolRelease: Release) => (lentBy = poolRelease),
+    });
+    this.on('end', () => release(new Error('the connection closed while lent out')));
+  }
+
   override query(...args: unknown[]): never {
     const result = (super.query as (...a: unknown[]) => unknown)(...args);
     if (result instanceof Promise) {
@@ -44,13 +70,10 @@ export class PrismaService extends PrismaClient implements OnModuleInit, OnAppli
       adapter: new PrismaPg({
         connectionString: options.url,
         max: options.poolSize ?? 10,
+        Client: GuardedClient,
         ...(options.timeoutMs === undefined
           ? {}
-          : {
-              connectionTimeoutMillis: options.timeoutMs,
-              query_timeout: options.timeoutMs,
-              Client: ClosingOnTimeoutClient,
-            }),
+          : { connectionTimeoutMillis: options.timeoutMs, query_timeout: options.timeoutMs }),
       }),
     });
   }
