@@ -1,11 +1,4 @@
-import {
-  BadRequestException,
-  Inject,
-  Injectable,
-  Logger,
-  NotFoundException,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, Logger, NotFoundException, type OnModuleInit } from '@nestjs/common';
 import { AdminAuditLog } from '../audit/index.js';
 import { errorBody, invalidInputBody } from '../http/error-body.js';
 import { StoreUnavailableException } from '../http/store-unavailable.js';
