@@ -76,7 +76,7 @@ export class AppModule {
     const configModule = ConfigModule.forRoot(config);
     // One instance of each shared by every module that needs it (each forRoot() call would be a
     // new connection pool, a new set of admin providers).
-    const dbModule = DbModule.forRoot({ url: config.databaseUrl });
+    const dbModule = DbModule.forRoot({ url: config.databaseUrl, timeoutMs: config.databaseTimeoutMs });
     const adminModule = AdminModule.forRoot({
       token: config.adminToken,
       ...(config.adminReadonlyToken !== undefined ? { readonlyToken: config.adminReadonlyToken } : {}),

@@ -59,6 +59,8 @@ export interface AppConfig {
    * of this config with its URL, so the app itself always has one.
    */
   readonly databaseUrl?: string;
+  /** How long a database query or connection attempt may take (DATABASE_TIMEOUT_MS). */
+  readonly databaseTimeoutMs: number;
   /** Where the embedded Postgres keeps its files (DATA_DIR). */
   readonly dataDir: string;
   /** Apply pending migrations before the app starts (MIGRATE_ON_START). */

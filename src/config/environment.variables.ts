@@ -154,6 +154,14 @@ export class EnvironmentVariables {
   @ParsedBy(parseDatabaseUrl)
   DATABASE_URL?: string;
 
+  /**
+   * How long one database call (a query, or getting a connection) may take before the database
+   * counts as unavailable (admin calls answer 503). Without it, a Postgres that stops answering
+   * without closing its sockets (a partition, a hung server) holds every admin call forever.
+   */
+  @IntegerVariable(100, 600_000)
+  DATABASE_TIMEOUT_MS = 5_000;
+
   @Expose()
   DATA_DIR = './.data';
 

@@ -74,6 +74,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_MS,
     shutdownDrainMs: vars.SHUTDOWN_DRAIN_MS,
     databaseUrl: vars.DATABASE_URL,
+    databaseTimeoutMs: vars.DATABASE_TIMEOUT_MS,
     dataDir: vars.DATA_DIR,
     migrateOnStart: vars.MIGRATE_ON_START === 'true',
     adminToken: vars.ADMIN_TOKEN,

@@ -1,14 +1,7 @@
-import {
-  BadRequestException,
-  Inject,
-  Injectable,
-  Logger,
-  NotFoundException,
-  type OnModuleInit,
-  ServiceUnavailableException,
-} from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, Logger, NotFoundException, type OnModuleInit } from '@nestjs/common';
 import { AdminAuditLog } from '../audit/index.js';
 import { errorBody, invalidInputBody } from '../http/error-body.js';
+import { StoreUnavailableException } from '../http/store-unavailable.js';
 import { RateLimiter, type RateLimitModuleOptions, type RateLimitPolicy } from '../limiter/index.js';
 import { clientIp } from '../limiter/identity/client-ip.js';
 import { DEFAULT_IPV6_SUBNET } from '../limiter/identity/client-identity.js';
@@ -139,8 +132,7 @@ export class CountersService implements OnModuleInit {
   }
 }
 
-function storeUnavailable(error: unknown): ServiceUnavailableException {
-  return new ServiceUnavailableException(
-    errorBody(503, `the rate-limit store did not answer: ${(error as Error).message}`),
-  );
+/** Every failure of the store here is an outage to the caller: the read or reset was not done. */
+function storeUnavailable(error: unknown): StoreUnavailableException {
+  return new StoreUnavailableException('the rate-limit store', error);
 }

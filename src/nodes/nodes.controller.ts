@@ -1,5 +1,6 @@
-import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Inject } from '@nestjs/common';
 import { AdminRoute } from '../admin/index.js';
+import { StoreUnavailableException } from '../http/store-unavailable.js';
 import type { NodeInfo } from './node-info.js';
 import { NodeRegistry } from './node-registry.js';
 import { NODES_PATH } from './nodes.constants.js';
@@ -15,7 +16,7 @@ export class NodesController {
     try {
       return { items: await this.registry.list() };
     } catch (error) {
-      throw new ServiceUnavailableException(`the node registry is unavailable: ${(error as Error).message}`);
+      throw new StoreUnavailableException('the node registry', error);
     }
   }
 }

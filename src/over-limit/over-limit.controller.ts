@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
 import { AdminRoute } from '../admin/index.js';
 import { orBadRequest, parseListQuery } from '../http/list-query.js';
-import { storageError } from '../rules/index.js';
+import { redisOutage } from '../http/store-unavailable.js';
 import { OverLimitBoard, type OverLimitPage } from './over-limit-board.js';
 import { OverLimitTracker } from './over-limit.tracker.js';
 
@@ -26,7 +26,8 @@ export class OverLimitController {
     try {
       return await this.board.page(Date.now(), parsed.offset, parsed.limit);
     } catch (error) {
-      throw storageError(error);
+      // The board is in Redis: an outage there is a 503 (it was a 500), not a Postgres one.
+      throw redisOutage('the over-limit board', error);
     }
   }
 }

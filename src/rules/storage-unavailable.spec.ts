@@ -30,6 +30,12 @@ describe('isStorageUnavailable', () => {
     expect(isStorageUnavailable(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))).toBe(true);
   });
 
+  it("says yes for node-postgres's timeouts (DATABASE_TIMEOUT_MS): a query, and getting a connection", () => {
+    expect(isStorageUnavailable(new Error('Query read timeout'))).toBe(true);
+    expect(isStorageUnavailable(new Error('timeout exceeded when trying to connect'))).toBe(true);
+    expect(isStorageUnavailable(new Error('Connection terminated due to connection timeout'))).toBe(true);
+  });
+
   it('says no for a query the database refused: a constraint, a syntax error, a missing table', () => {
     for (const code of ['23505', '42601', '42P01', '22P02'])
       expect(isStorageUnavailable(driverError(code))).toBe(false);

@@ -47,7 +47,7 @@ export function isStorageUnavailable(error: unknown): boolean {
     }
     if (
       typeof message === 'string' &&
-      /Connection terminated|connect ECONNREFUSED|Can't reach database|is not currently accepting connections/i.test(
+      /Connection terminated|connect ECONNREFUSED|Can't reach database|is not currently accepting connections|Query read timeout|timeout exceeded when trying to connect/i.test(
         message,
       )
     ) {
