@@ -17,7 +17,7 @@ import {
   uniquePrefix,
 } from '../e2e/service/service-harness.js';
 import { parseExposition, type Sample } from '../support/prometheus.js';
-import { waitFor } from '../support/redis-server.js';
+import { waitFor } from '../support/redis-server.mjs';
 import { type Fixtures, GUARDED_PATH, type Route, routesOf, type Storage } from './fault-routes.js';
 
 /** The limiter's store timeout on the suite's nodes (RATE_LIMIT_TIMEOUT_MS). */

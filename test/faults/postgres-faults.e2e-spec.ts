@@ -4,7 +4,7 @@
  * machine's Postgres. Redis is the test's own and works throughout.
  */
 import { createMigratedDatabase, type TestDatabase } from '../db/support/test-database.js';
-import { startRedisServer, type RedisServerHandle } from '../support/redis-server.js';
+import { startRedisServer, type RedisServerHandle } from '../support/redis-server.mjs';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.mjs';
 import {
   call,

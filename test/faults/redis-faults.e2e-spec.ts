@@ -5,7 +5,7 @@
  */
 import { createMigratedDatabase, type TestDatabase } from '../db/support/test-database.js';
 import { adminFetch, json } from '../e2e/service/service-harness.js';
-import { cli, startRedisServer, type RedisServerHandle, waitFor } from '../support/redis-server.js';
+import { cli, startRedisServer, type RedisServerHandle, waitFor } from '../support/redis-server.mjs';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.mjs';
 import {
   documentedRoutes,
