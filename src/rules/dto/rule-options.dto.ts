@@ -1,5 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { ALGORITHMS, type Algorithm } from '../../limiter/algorithms.js';
+import { type Algorithm, DEFAULT_ALGORITHM } from '../../limiter/algorithms.js';
 import { MAX_DESCRIPTION_LENGTH } from '../rule.js';
 import { AlgorithmField, BooleanField, BoundedString, Priority } from './rule-fields.js';
 
@@ -9,35 +8,20 @@ import { AlgorithmField, BooleanField, BoundedString, Priority } from './rule-fi
  */
 export abstract class RuleOptionsDto {
   @BoundedString(false, 0, MAX_DESCRIPTION_LENGTH)
-  @ApiProperty({ maxLength: MAX_DESCRIPTION_LENGTH, required: false })
   description?: string;
 
-  @AlgorithmField()
-  @ApiProperty({ enum: [...ALGORITHMS], default: 'sliding_window', required: false })
+  @AlgorithmField({ default: DEFAULT_ALGORITHM })
   algorithm?: Algorithm;
 
-  @BooleanField()
-  @ApiProperty({ default: true, required: false })
+  @BooleanField({ default: true })
   enabled?: boolean;
 
-  @BooleanField()
-  @ApiProperty({ default: false, required: false, description: 'Decide and count, never deny' })
+  @BooleanField({ default: false, description: 'Decide and count, never deny' })
   shadow?: boolean;
 
-  @Priority()
-  @ApiProperty({
-    type: 'integer',
-    default: 0,
-    required: false,
-    description: 'Breaks ties between equally specific rules',
-  })
+  @Priority({ default: 0, description: 'Breaks ties between equally specific rules' })
   priority?: number;
 
-  @BooleanField()
-  @ApiProperty({
-    default: false,
-    required: false,
-    description: 'One budget per matched resource instead of one per rule',
-  })
+  @BooleanField({ default: false, description: 'One budget per matched resource instead of one per rule' })
   perResource?: boolean;
 }
