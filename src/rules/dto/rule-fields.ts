@@ -19,6 +19,7 @@ import {
 } from 'class-validator';
 import { ALGORITHMS, MAX_LIMITS } from '../../limiter/algorithms.js';
 import { MAX_PENALTY_MS } from '../../limiter/policy/penalty.js';
+import type { CountOnly } from '../../limiter/rate-limit.options.js';
 import { Documented, type FieldDoc, given, present } from '../../http/dto-fields.js';
 import { MAX_DESCRIPTOR_ENTRIES, MAX_PRIORITY, RULE_NAME_PATTERN } from '../rule.js';
 
@@ -213,14 +214,14 @@ export function StateLimitsField(nullable: boolean, type: new () => object, doc?
   );
 }
 
-const COUNT_ONLY = ['failed', 'succeeded'];
+export const COUNT_ONLY: readonly CountOnly[] = ['failed', 'succeeded'];
 
 /** `countOnly`: `failed` or `succeeded`; `nullable` in a `PATCH` (null counts every request again). */
 export function CountOnlyField(nullable: boolean, doc?: FieldDoc): Decorator {
   return all(
     removable(nullable),
-    IsIn(COUNT_ONLY, { message: `must be one of ${COUNT_ONLY.join(', ')}` }),
-    Documented({ type: 'string', enum: COUNT_ONLY }, { nullable }, doc),
+    IsIn(COUNT_ONLY as CountOnly[], { message: `must be one of ${COUNT_ONLY.join(', ')}` }),
+    Documented({ type: 'string', enum: [...COUNT_ONLY] }, { nullable }, doc),
   );
 }
 
