@@ -104,7 +104,6 @@ describe('the OpenAPI document of the whole service', () => {
     expect(response.status).toBe(200);
     document = await json<Json>(response);
     routes = routesOf(service);
-    (await import('node:fs')).writeFileSync('/tmp/schema-doc.json', JSON.stringify(document, null, 1)); // TEMP
   });
 
   afterAll(async () => {
