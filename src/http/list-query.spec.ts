@@ -11,7 +11,7 @@ const pipe = new RequestValidationPipe();
 /** What the service makes of a query string validated by `type`: the value, or the 400's body. */
 async function read(type: new () => object, query: Record<string, unknown>): Promise<unknown> {
   try {
-    return { ...(await pipe.transform(query, { type: 'query', metatype: type })) };
+    return { ...((await pipe.transform(query, { type: 'query', metatype: type })) as object) };
   } catch (error) {
     if (!(error instanceof BadRequestException)) throw error;
     return error.getResponse() as ErrorBody;
