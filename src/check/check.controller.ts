@@ -1,7 +1,15 @@
 import { Body, Controller, HttpCode, Inject, Post, Res, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiTooManyRequestsResponse } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiOkResponse,
+  ApiOperation,
+  ApiResponse,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { SkipRateLimit } from '../limiter/index.js';
+import { ErrorBody } from '../http/error-body.js';
 import { SchemaBodyPipe } from '../http/schema-body.pipe.js';
 import type { CallerRefusalBody } from '../limiter/rate-limit.exception.js';
 import {
@@ -14,6 +22,9 @@ import { CheckResponse, ReleaseResponse } from './check-response.js';
 import type { CheckCaller } from './check.service.js';
 import { CheckCallerGuard, type CheckedCallerRequest } from './check-caller.guard.js';
 import { CheckService } from './check.service.js';
+
+/** The 401 of a check: the client's API key, or the calling service's token. */
+const CALLER_REFUSED = 'An invalid API key (WWW-Authenticate: ApiKey), or no caller token where CHECK_TOKENS is set';
 
 /**
  * `POST /v1/check`: may this client use this resource now? Exempt from the guard: its answer is
@@ -30,6 +41,7 @@ export class CheckController {
   @ApiOperation({ summary: 'May this client use this resource now? Consumes `cost` units' })
   @ApiBody({ schema: { $ref: '#/components/schemas/CheckRequestDto' } })
   @ApiOkResponse({ type: CheckResponse, description: 'Allowed' })
+  @ApiUnauthorizedResponse({ type: ErrorBody, description: CALLER_REFUSED })
   @ApiTooManyRequestsResponse({ type: CheckResponse, description: 'Limited (or blocked); Retry-After' })
   @ApiResponse({ status: 503, type: CheckResponse, description: 'Store down in fail-closed mode' })
   async check(
@@ -48,6 +60,7 @@ export class CheckController {
   @ApiOperation({ summary: 'Give back the concurrency slot a check took (its `leaseId`)' })
   @ApiBody({ schema: { $ref: '#/components/schemas/ReleaseRequestDto' } })
   @ApiOkResponse({ type: ReleaseResponse })
+  @ApiUnauthorizedResponse({ type: ErrorBody, description: CALLER_REFUSED })
   release(
     @Body(new SchemaBodyPipe<ReleaseRequest>(RELEASE_REQUEST_SCHEMA)) request: ReleaseRequest,
     @Res({ passthrough: true }) reply: FastifyReply,

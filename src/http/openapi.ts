@@ -3,8 +3,17 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, type OpenAPIObject, type SchemaObject, SwaggerModule } from '@nestjs/swagger';
+import {
+  DocumentBuilder,
+  getSchemaPath,
+  type OpenAPIObject,
+  type OperationObject,
+  type ResponseObject,
+  type SchemaObject,
+  SwaggerModule,
+} from '@nestjs/swagger';
 import { CHECK_REQUEST_SCHEMA, RELEASE_REQUEST_SCHEMA } from '../check/check-request.js';
+import { ErrorBody } from './error-body.js';
 
 /** Where the UI is served; the document is at `<OPENAPI_PATH>/json`. */
 export const OPENAPI_PATH = 'docs';
@@ -23,10 +32,23 @@ const BODY_SCHEMAS: Record<string, SchemaObject> = {
   ReleaseRequestDto: RELEASE_REQUEST_SCHEMA as unknown as SchemaObject,
 };
 
+/** An answer in the service's one error shape (`ErrorBody`). */
+const errorAnswer = (description: string): ResponseObject => ({
+  description,
+  content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorBody) } } },
+});
+
+/** Whether the operation reads anything a client sends (a body, a query, a header, a path id). */
+function takesInput(operation: OperationObject): boolean {
+  return operation.requestBody !== undefined || (operation.parameters?.length ?? 0) > 0;
+}
+
 /**
  * Builds Floodgate's OpenAPI document from the app's routes: what each route says of itself
- * (`@ApiOperation`, `@ApiOkResponse`, its DTO and query classes), plus the `/v1/check` body schemas,
- * and for every `/v1/admin` route the bearer scheme and the 401/403 the admin guard answers.
+ * (`@ApiOperation`, `@ApiOkResponse`, its DTO and query classes), plus the `/v1/check` body schemas.
+ * What holds for every route of a kind is added here, as the code that does it applies it to all:
+ * the 400 of the validation pipe (in `ErrorBody`'s shape) on every route that reads input, and on
+ * every `/v1/admin` route the bearer scheme and the 401/403 of the admin guard.
  */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -37,20 +59,23 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       ADMIN_BEARER_SCHEME,
     )
     .build();
-  const document = SwaggerModule.createDocument(app, config);
+  const document = SwaggerModule.createDocument(app, config, { extraModels: [ErrorBody] });
   const components = (document.components ??= {});
   components.schemas = { ...components.schemas, ...BODY_SCHEMAS };
   for (const [path, item] of Object.entries(document.paths)) {
-    if (!path.startsWith(ADMIN_PREFIX)) continue;
     for (const method of ['get', 'post', 'put', 'patch', 'delete'] as const) {
       const operation = item[method];
       if (operation === undefined) continue;
+      if (takesInput(operation) && operation.responses['400'] === undefined) {
+        operation.responses['400'] = errorAnswer('Invalid input: `field` names it, `reason` says why');
+      }
+      if (!path.startsWith(ADMIN_PREFIX)) continue;
       operation.security = [{ [ADMIN_BEARER_SCHEME]: [] }];
       operation.tags = operation.tags?.length ? operation.tags : ['admin'];
       operation.responses = {
         ...operation.responses,
-        401: { description: 'Missing or wrong admin token' },
-        ...(method === 'get' ? {} : { 403: { description: 'Read-only token on a write' } }),
+        401: errorAnswer('Missing or wrong admin token'),
+        ...(method === 'get' ? {} : { 403: errorAnswer('Read-only token on a write') }),
       };
     }
   }

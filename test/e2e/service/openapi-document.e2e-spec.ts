@@ -232,5 +232,13 @@ describe('the OpenAPI document of the whole service', () => {
     expect(schemas.ApiKeyResponse.properties.expiresAt).toMatchObject({ type: 'string', nullable: true });
     expect(schemas.CheckResponse.properties).toHaveProperty('leaseId');
     expect(schemas.CheckResponse.properties).toHaveProperty('blockedUntil');
+    // Errors in the one shape: the pipe's 400 wherever a route reads input, the admin guard's 401/403.
+    const error = '#/components/schemas/ErrorBody';
+    expect(okSchema('/v1/admin/blocks', 'get', '400')).toBe(error);
+    expect(okSchema('/v1/admin/blocks', 'post', '403')).toBe(error);
+    expect(okSchema('/v1/admin/rules/{id}', 'get', '401')).toBe(error);
+    expect(okSchema('/v1/check', 'post', '400')).toBe(error);
+    expect(schemas.ErrorBody.required).toEqual(['statusCode', 'error', 'message']);
+    expect(document.paths['/v1/admin/rules/version'].get.responses['400']).toBeUndefined();
   });
 });
