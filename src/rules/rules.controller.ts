@@ -48,8 +48,8 @@ export const RULES_PATH = '/v1/admin/rules';
 /**
  * The admin rules API. Rule bodies arrive as `unknown` and are checked by `validateRuleBody` (not
  * the global pipe), so nested errors are named by their path (`limits[1].windowMs`); the document
- * shows the DTOs it validates them with. Every write is
- * followed by a snapshot reload before it is answered, so this node enforces it at once.
+ * shows the DTOs it checks them with. Queries and rollback bodies go through the global pipe. Every
+ * write is followed by a snapshot reload before it is answered, so this node enforces it at once.
  */
 @Controller(RULES_PATH.slice(1))
 export class RulesController {
