@@ -1,13 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { AdminActor, AdminRoute } from '../admin/index.js';
-import { oneOf, orBadRequest, parseListQuery } from '../http/list-query.js';
 import { uuidParam } from '../http/path-id.js';
-import { ALLOW_TYPES } from './access-lists.js';
-import type { AllowEntryResponse } from './access-responses.js';
+import { AllowEntryList, CreatedAllowEntryResponse } from './access-responses.js';
 import { AllowlistRepository } from './allowlist.repository.js';
-// A value import on purpose: the validation pipe reads the DTO class from the emitted parameter types.
+// Value imports on purpose: the validation pipe reads the DTO classes from the emitted parameter types.
 // eslint-disable-next-line @typescript-eslint/consistent-type-imports
 import { CreateAllowEntryDto } from './dto/create-allow-entry.dto.js';
+// eslint-disable-next-line @typescript-eslint/consistent-type-imports
+import { AllowListQuery } from './dto/list-access.query.js';
 
 export const ALLOWLIST_PATH = '/v1/admin/allowlist';
 
@@ -21,11 +22,13 @@ export class AllowlistController {
 
   @Post()
   @AdminRoute('write')
+  @ApiOperation({ summary: 'Never rate limit a caller (client id, API key, address or range) or a route' })
+  @ApiCreatedResponse({ type: CreatedAllowEntryResponse, description: 'Added; Location names it' })
   async create(
     @Body() body: CreateAllowEntryDto,
     @AdminActor() actor: string,
     @Res({ passthrough: true }) reply: { header(name: string, value: string): unknown },
-  ): Promise<AllowEntryResponse & { rulesVersion: number }> {
+  ): Promise<CreatedAllowEntryResponse> {
     const entry = await this.allowlist.create(body, actor);
     reply.header('Location', `${ALLOWLIST_PATH}/${entry.id}`);
     return entry;
@@ -34,14 +37,17 @@ export class AllowlistController {
   /** Oldest first (`type`, `limit`, `offset`). */
   @Get()
   @AdminRoute('read')
-  list(@Query() query: unknown): Promise<{ items: AllowEntryResponse[]; total: number }> {
-    const parsed = orBadRequest(parseListQuery(query, { type: oneOf(ALLOW_TYPES) }));
-    return this.allowlist.list(parsed);
+  @ApiOperation({ summary: 'The allow list, oldest first' })
+  @ApiOkResponse({ type: AllowEntryList })
+  list(@Query() query: AllowListQuery): Promise<AllowEntryList> {
+    return this.allowlist.list(query);
   }
 
   @Delete(':id')
   @AdminRoute('write')
   @HttpCode(204)
+  @ApiOperation({ summary: 'Remove an allow-list entry' })
+  @ApiNoContentResponse({ description: 'Removed; an entry that never was is a 404' })
   async remove(@Param('id') id: string, @AdminActor() actor: string): Promise<void> {
     await this.allowlist.remove(uuidParam(id), actor);
   }

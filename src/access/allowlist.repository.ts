@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AdminAuditLog } from '../audit/index.js';
 import { Prisma, PrismaService } from '../db/index.js';
-import type { Page } from '../http/list-query.js';
+import type { AllowListQuery } from './dto/list-access.query.js';
 import { SnapshotWrites, storageError } from '../rules/index.js';
 import type { AllowType } from './access-lists.js';
-import { type AllowEntryResponse, toAllowEntryResponse } from './access-responses.js';
+import { type AllowEntryList, type CreatedAllowEntryResponse, toAllowEntryResponse } from './access-responses.js';
 import { accessValue } from './access-value.js';
 import { AllowEntryExistsException, AllowEntryNotFoundException, UnknownApiKeyException } from './access.exceptions.js';
 
@@ -12,10 +12,6 @@ export interface NewAllowEntry {
   readonly type: AllowType;
   readonly value: string;
   readonly description?: string;
-}
-
-export interface AllowListQuery extends Page {
-  readonly type?: AllowType;
 }
 
 /** Postgres' unique_violation, as Prisma reports it. */
@@ -30,7 +26,7 @@ export class AllowlistRepository {
     @Inject(AdminAuditLog) private readonly audit: AdminAuditLog,
   ) {}
 
-  create(entry: NewAllowEntry, actor: string): Promise<AllowEntryResponse & { rulesVersion: number }> {
+  create(entry: NewAllowEntry, actor: string): Promise<CreatedAllowEntryResponse> {
     const checked = accessValue(entry.type, entry.value);
     if ('reason' in checked) throw new Error(`an allow-list ${entry.type} "${entry.value}": value ${checked.reason}`);
     return this.writes.write(
@@ -79,7 +75,7 @@ export class AllowlistRepository {
   }
 
   /** Oldest first. */
-  async list(query: AllowListQuery): Promise<{ items: AllowEntryResponse[]; total: number }> {
+  async list(query: AllowListQuery): Promise<AllowEntryList> {
     const where: Prisma.AllowlistEntryWhereInput = query.type === undefined ? {} : { type: query.type };
     try {
       const [rows, total] = await this.prisma.$transaction([

@@ -1,13 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { AdminActor, AdminRoute } from '../admin/index.js';
-import { oneOf, orBadRequest, parseListQuery } from '../http/list-query.js';
 import { uuidParam } from '../http/path-id.js';
-import { BLOCK_TYPES } from './access-lists.js';
-import type { BlockResponse } from './access-responses.js';
+import { BlockList, BlockResponse, CreatedBlockResponse } from './access-responses.js';
 import { BlocksRepository } from './blocks.repository.js';
-// A value import on purpose: the validation pipe reads the DTO class from the emitted parameter types.
+// Value imports on purpose: the validation pipe reads the DTO classes from the emitted parameter types.
 // eslint-disable-next-line @typescript-eslint/consistent-type-imports
 import { CreateBlockDto } from './dto/create-block.dto.js';
+// eslint-disable-next-line @typescript-eslint/consistent-type-imports
+import { BlockListQuery } from './dto/list-access.query.js';
 
 export const BLOCKS_PATH = '/v1/admin/blocks';
 
@@ -22,11 +23,13 @@ export class BlocksController {
 
   @Post()
   @AdminRoute('write')
+  @ApiOperation({ summary: 'Block a client id, an API key, or an address or range for a while' })
+  @ApiCreatedResponse({ type: CreatedBlockResponse, description: 'Blocked; Location names it' })
   async create(
     @Body() body: CreateBlockDto,
     @AdminActor() actor: string,
     @Res({ passthrough: true }) reply: { header(name: string, value: string): unknown },
-  ): Promise<BlockResponse & { rulesVersion: number }> {
+  ): Promise<CreatedBlockResponse> {
     const block = await this.blocks.create(body, actor);
     reply.header('Location', `${BLOCKS_PATH}/${block.id}`);
     return block;
@@ -35,13 +38,16 @@ export class BlocksController {
   /** The blocks in force, newest first (`type`, `limit`, `offset`). */
   @Get()
   @AdminRoute('read')
-  list(@Query() query: unknown): Promise<{ items: BlockResponse[]; total: number }> {
-    const parsed = orBadRequest(parseListQuery(query, { type: oneOf(BLOCK_TYPES) }));
-    return this.blocks.list(parsed);
+  @ApiOperation({ summary: 'The blocks in force, newest first' })
+  @ApiOkResponse({ type: BlockList })
+  list(@Query() query: BlockListQuery): Promise<BlockList> {
+    return this.blocks.list(query);
   }
 
   @Get(':id')
   @AdminRoute('read')
+  @ApiOperation({ summary: 'One block in force (404 once it has expired or been lifted)' })
+  @ApiOkResponse({ type: BlockResponse })
   get(@Param('id') id: string): Promise<BlockResponse> {
     return this.blocks.findActive(uuidParam(id));
   }
@@ -50,6 +56,8 @@ export class BlocksController {
   @Delete(':id')
   @AdminRoute('write')
   @HttpCode(204)
+  @ApiOperation({ summary: 'Lift a block' })
+  @ApiNoContentResponse({ description: 'Lifted; a block that expired or never was is a 404' })
   async remove(@Param('id') id: string, @AdminActor() actor: string): Promise<void> {
     await this.blocks.remove(uuidParam(id), actor);
   }

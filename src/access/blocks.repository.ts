@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AdminAuditLog } from '../audit/index.js';
 import { type Prisma, PrismaService } from '../db/index.js';
-import type { Page } from '../http/list-query.js';
+import type { BlockListQuery } from './dto/list-access.query.js';
 import { SnapshotWrites, storageError } from '../rules/index.js';
 import type { BlockType } from './access-lists.js';
-import { type BlockResponse, toBlockResponse } from './access-responses.js';
+import { type BlockList, type CreatedBlockResponse, type BlockResponse, toBlockResponse } from './access-responses.js';
 import { accessValue } from './access-value.js';
 import { BlockNotFoundException, UnknownApiKeyException } from './access.exceptions.js';
 
@@ -15,10 +15,6 @@ export interface NewBlock {
   readonly durationMs: number;
   readonly reason: string;
   readonly publicReason?: string;
-}
-
-export interface BlockListQuery extends Page {
-  readonly type?: BlockType;
 }
 
 /**
@@ -33,7 +29,7 @@ export class BlocksRepository {
     @Inject(AdminAuditLog) private readonly audit: AdminAuditLog,
   ) {}
 
-  create(block: NewBlock, actor: string): Promise<BlockResponse & { rulesVersion: number }> {
+  create(block: NewBlock, actor: string): Promise<CreatedBlockResponse> {
     const checked = accessValue(block.type, block.value);
     if ('reason' in checked) throw new Error(`a ${block.type} block of "${block.value}": value ${checked.reason}`);
     return this.writes.write(async (tx, rulesVersion) => {
@@ -115,7 +111,7 @@ export class BlocksRepository {
   }
 
   /** Blocks in force, the newest first. */
-  async list(query: BlockListQuery): Promise<{ items: BlockResponse[]; total: number }> {
+  async list(query: BlockListQuery): Promise<BlockList> {
     const where: Prisma.BlockWhereInput = {
       expiresAt: { gt: new Date() },
       ...(query.type === undefined ? {} : { type: query.type }),

@@ -1,12 +1,14 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { AdminActor, AdminRoute } from '../admin/index.js';
-import { booleanFilter, orBadRequest, parseListQuery, text } from '../http/list-query.js';
 import { uuidParam } from '../http/path-id.js';
-import type { ApiKeyResponse, CreatedApiKeyResponse } from './api-key.js';
+import { ApiKeyList, ApiKeyResponse, ApiKeyWriteResponse, CreatedApiKeyResponse } from './api-key.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
 // Value imports on purpose: the validation pipe reads the DTO classes from the emitted parameter types.
 // eslint-disable-next-line @typescript-eslint/consistent-type-imports
 import { CreateApiKeyDto } from './dto/create-api-key.dto.js';
+// eslint-disable-next-line @typescript-eslint/consistent-type-imports
+import { ApiKeyListQuery } from './dto/list-api-keys.query.js';
 // eslint-disable-next-line @typescript-eslint/consistent-type-imports
 import { UpdateApiKeyDto } from './dto/update-api-key.dto.js';
 
@@ -23,6 +25,8 @@ export class ApiKeysController {
 
   @Post()
   @AdminRoute('write')
+  @ApiOperation({ summary: 'Create an API key (its secret is in this answer only)' })
+  @ApiCreatedResponse({ type: CreatedApiKeyResponse, description: 'Created; Location names it' })
   async create(
     @Body() body: CreateApiKeyDto,
     @AdminActor() actor: string,
@@ -37,22 +41,29 @@ export class ApiKeysController {
 
   @Get()
   @AdminRoute('read')
-  list(@Query() query: unknown): Promise<{ items: ApiKeyResponse[]; total: number }> {
-    const parsed = orBadRequest(
-      parseListQuery(query, { tier: text(64), enabled: booleanFilter, revoked: booleanFilter }),
-    );
-    return this.keys.list(parsed);
+  @ApiOperation({ summary: 'List API keys' })
+  @ApiOkResponse({ type: ApiKeyList })
+  list(@Query() query: ApiKeyListQuery): Promise<ApiKeyList> {
+    return this.keys.list(query);
   }
 
   @Get(':id')
   @AdminRoute('read')
+  @ApiOperation({ summary: 'One API key (never its secret)' })
+  @ApiOkResponse({ type: ApiKeyResponse })
   get(@Param('id') id: string): Promise<ApiKeyResponse> {
     return this.keys.findById(uuidParam(id));
   }
 
   @Patch(':id')
   @AdminRoute('write')
-  update(@Param('id') id: string, @Body() body: UpdateApiKeyDto, @AdminActor() actor: string) {
+  @ApiOperation({ summary: 'Change an API key (tier, owner, description, enabled, expiresAt)' })
+  @ApiOkResponse({ type: ApiKeyWriteResponse })
+  update(
+    @Param('id') id: string,
+    @Body() body: UpdateApiKeyDto,
+    @AdminActor() actor: string,
+  ): Promise<ApiKeyWriteResponse> {
     return this.keys.update(uuidParam(id), body, actor);
   }
 
@@ -60,7 +71,9 @@ export class ApiKeysController {
   @Post(':id/revoke')
   @AdminRoute('write')
   @HttpCode(200)
-  revoke(@Param('id') id: string, @AdminActor() actor: string) {
+  @ApiOperation({ summary: 'Revoke an API key for good (its record stays)' })
+  @ApiOkResponse({ type: ApiKeyWriteResponse })
+  revoke(@Param('id') id: string, @AdminActor() actor: string): Promise<ApiKeyWriteResponse> {
     return this.keys.revoke(uuidParam(id), actor);
   }
 }

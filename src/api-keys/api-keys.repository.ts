@@ -1,19 +1,21 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AdminAuditLog } from '../audit/index.js';
 import { type ApiKey, type Prisma, PrismaService } from '../db/index.js';
-import type { Page } from '../http/list-query.js';
+import type { ApiKeyListQuery } from './dto/list-api-keys.query.js';
 import { SnapshotWrites, storageError } from '../rules/index.js';
-import { type ApiKeyResponse, type CreatedApiKeyResponse, toApiKeyResponse } from './api-key.js';
+import {
+  type ApiKeyList,
+  type ApiKeyResponse,
+  type ApiKeyWriteResponse,
+  type CreatedApiKeyResponse,
+  toApiKeyResponse,
+} from './api-key.js';
 import { apiKeyHash, apiKeyPrefix, newApiKeySecret } from './api-key-secret.js';
 import { ApiKeyNotFoundException, ApiKeyRevokedException } from './api-keys.exceptions.js';
 import type { CreateApiKeyDto } from './dto/create-api-key.dto.js';
 import type { UpdateApiKeyDto } from './dto/update-api-key.dto.js';
 
-export interface ApiKeyListQuery extends Page {
-  readonly tier?: string;
-  readonly enabled?: boolean;
-  readonly revoked?: boolean;
-}
+export type { ApiKeyListQuery };
 
 type Tx = Prisma.TransactionClient;
 
@@ -56,7 +58,7 @@ export class ApiKeysRepository {
     });
   }
 
-  update(id: string, patch: UpdateApiKeyDto, actor: string): Promise<ApiKeyResponse & { rulesVersion: number }> {
+  update(id: string, patch: UpdateApiKeyDto, actor: string): Promise<ApiKeyWriteResponse> {
     return this.change(id, actor, 'update', async (tx, current) => {
       if (current.revokedAt !== null) throw new ApiKeyRevokedException(id);
       const data: Prisma.ApiKeyUpdateInput = { version: { increment: 1 } };
@@ -70,7 +72,7 @@ export class ApiKeysRepository {
   }
 
   /** Revokes a key for good: every node refuses it (401) from the next snapshot on. Idempotent. */
-  revoke(id: string, actor: string): Promise<ApiKeyResponse & { rulesVersion: number }> {
+  revoke(id: string, actor: string): Promise<ApiKeyWriteResponse> {
     return this.change(id, actor, 'revoke', async (tx, current) =>
       current.revokedAt !== null
         ? current
@@ -85,7 +87,7 @@ export class ApiKeysRepository {
   }
 
   /** Oldest first. */
-  async list(query: ApiKeyListQuery): Promise<{ items: ApiKeyResponse[]; total: number }> {
+  async list(query: ApiKeyListQuery): Promise<ApiKeyList> {
     const where: Prisma.ApiKeyWhereInput = {
       ...(query.tier === undefined ? {} : { tier: query.tier }),
       ...(query.enabled === undefined ? {} : { enabled: query.enabled }),
@@ -112,7 +114,7 @@ export class ApiKeysRepository {
     actor: string,
     verb: string,
     apply: (tx: Tx, current: ApiKey) => Promise<ApiKey>,
-  ): Promise<ApiKeyResponse & { rulesVersion: number }> {
+  ): Promise<ApiKeyWriteResponse> {
     return this.writes.write(async (tx, rulesVersion) => {
       const current = await tx.apiKey.findUnique({ where: { id } });
       if (current === null) throw new ApiKeyNotFoundException(id);

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type Prisma, PrismaService } from '../db/index.js';
-import type { Page } from '../http/list-query.js';
 import { storageError } from '../rules/index.js';
+import { AUDIT_TARGETS, type AuditTarget } from './audit-targets.js';
+import type { AuditList, AuditRecord } from './audit-record.js';
+import type { AuditQuery } from './dto/audit.query.js';
 
-/** What was changed: the kinds of admin write besides rules (which keep `rule_audit`). */
-export const AUDIT_TARGETS = ['api_key', 'block', 'allowlist', 'system_state', 'counters'] as const;
-export type AuditTarget = (typeof AUDIT_TARGETS)[number];
+export { AUDIT_TARGETS, type AuditQuery, type AuditRecord, type AuditTarget };
 
 /** One admin write, as it is recorded. */
 export interface AuditEntry {
@@ -19,24 +19,6 @@ export interface AuditEntry {
   readonly after?: unknown;
   /** The rules version the write produced; absent for writes that change no snapshot. */
   readonly rulesVersion?: bigint;
-}
-
-/** An entry of `GET /v1/admin/audit`. */
-export interface AuditRecord {
-  readonly id: number;
-  readonly actor: string;
-  readonly action: string;
-  readonly targetType: string;
-  readonly targetId: string | null;
-  readonly before: unknown;
-  readonly after: unknown;
-  readonly rulesVersion: number | null;
-  readonly at: string;
-}
-
-export interface AuditQuery extends Page {
-  readonly targetType?: AuditTarget;
-  readonly targetId?: string;
 }
 
 /**
@@ -76,7 +58,7 @@ export class AdminAuditLog {
   }
 
   /** Newest first. */
-  async list(query: AuditQuery): Promise<{ items: AuditRecord[]; total: number }> {
+  async list(query: AuditQuery): Promise<AuditList> {
     const where: Prisma.AdminAuditWhereInput = {
       ...(query.targetType === undefined ? {} : { targetType: query.targetType }),
       ...(query.targetId === undefined ? {} : { targetId: query.targetId }),

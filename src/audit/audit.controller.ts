@@ -1,7 +1,11 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { AdminRoute } from '../admin/index.js';
-import { oneOf, orBadRequest, parseListQuery, text } from '../http/list-query.js';
-import { AdminAuditLog, AUDIT_TARGETS, type AuditRecord } from './admin-audit.js';
+import { AdminAuditLog } from './admin-audit.js';
+import { AuditList } from './audit-record.js';
+// A value import on purpose: the validation pipe reads the DTO class from the emitted parameter types.
+// eslint-disable-next-line @typescript-eslint/consistent-type-imports
+import { AuditQuery } from './dto/audit.query.js';
 
 /** `GET /v1/admin/audit`: the admin audit log, newest first (`targetType`, `targetId`, `limit`, `offset`). */
 @Controller('v1/admin/audit')
@@ -10,8 +14,11 @@ export class AuditController {
 
   @Get()
   @AdminRoute('read')
-  list(@Query() query: unknown): Promise<{ items: AuditRecord[]; total: number }> {
-    const parsed = orBadRequest(parseListQuery(query, { targetType: oneOf(AUDIT_TARGETS), targetId: text(256) }));
-    return this.audit.list(parsed);
+  @ApiOperation({
+    summary: 'The admin audit log of API key, block, allow-list, state and counter writes, newest first',
+  })
+  @ApiOkResponse({ type: AuditList })
+  list(@Query() query: AuditQuery): Promise<AuditList> {
+    return this.audit.list(query);
   }
 }

@@ -1,12 +1,20 @@
 import { Controller, Get, Inject, Res, UseGuards } from '@nestjs/common';
-import { ApiHeaders } from '@nestjs/swagger';
+import {
+  ApiForbiddenResponse,
+  ApiHeaders,
+  ApiNoContentResponse,
+  ApiOperation,
+  ApiResponse,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { SkipRateLimit } from '../limiter/index.js';
 import { type DecisionOrigin } from '../limiter/decision.js';
 import type { CallerRefusalBody } from '../limiter/rate-limit.exception.js';
 import { API_KEY_HEADER, AuthRequestReader, FORWARDED_FOR_HEADER, REAL_IP_HEADER } from './auth-request.reader.js';
 import { CheckCallerGuard, type CheckedCallerRequest } from './check-caller.guard.js';
-import type { CheckResponse } from './check-response.js';
+import { ErrorBody } from '../http/error-body.js';
+import { CheckResponse } from './check-response.js';
 import { CheckService } from './check.service.js';
 import { ORIGINAL_METHOD_HEADER, ORIGINAL_URI_HEADER } from './original-resource.js';
 
@@ -30,6 +38,21 @@ export class AuthRequestController {
   ) {}
 
   @Get('check/auth-request')
+  @ApiOperation({ summary: 'nginx auth_request: may the client make this request now? Consumes 1 unit' })
+  @ApiNoContentResponse({ description: 'Allowed; the rate-limit headers tell what is left' })
+  @ApiResponse({
+    status: 400,
+    type: ErrorBody,
+    description: 'A header missing or unusable: `field` names it, `reason` says why',
+  })
+  @ApiResponse({
+    status: 401,
+    type: ErrorBody,
+    description: 'An invalid API key (WWW-Authenticate: ApiKey), or no caller token where CHECK_TOKENS is set',
+  })
+  @ApiForbiddenResponse({ type: CheckResponse, description: 'Blocked, where BLOCK_RESPONSE_STATUS is 403' })
+  @ApiTooManyRequestsResponse({ type: CheckResponse, description: 'Limited (or blocked); Retry-After' })
+  @ApiResponse({ status: 503, type: CheckResponse, description: 'Store down in fail-closed mode' })
   @ApiHeaders([
     { name: ORIGINAL_METHOD_HEADER, required: true, description: '`$request_method`', example: 'GET' },
     {

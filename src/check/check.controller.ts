@@ -1,7 +1,15 @@
 import { Body, Controller, HttpCode, Inject, Post, Res, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiOperation } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiOkResponse,
+  ApiOperation,
+  ApiResponse,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { SkipRateLimit } from '../limiter/index.js';
+import { ErrorBody } from '../http/error-body.js';
 import { SchemaBodyPipe } from '../http/schema-body.pipe.js';
 import type { CallerRefusalBody } from '../limiter/rate-limit.exception.js';
 import {
@@ -10,10 +18,13 @@ import {
   RELEASE_REQUEST_SCHEMA,
   type ReleaseRequest,
 } from './check-request.js';
-import type { CheckResponse } from './check-response.js';
+import { CheckResponse, ReleaseResponse } from './check-response.js';
 import type { CheckCaller } from './check.service.js';
 import { CheckCallerGuard, type CheckedCallerRequest } from './check-caller.guard.js';
 import { CheckService } from './check.service.js';
+
+/** The 401 of a check: the client's API key, or the calling service's token. */
+const CALLER_REFUSED = 'An invalid API key (WWW-Authenticate: ApiKey), or no caller token where CHECK_TOKENS is set';
 
 /**
  * `POST /v1/check`: may this client use this resource now? Exempt from the guard: its answer is
@@ -27,6 +38,12 @@ export class CheckController {
 
   @Post('check')
   @HttpCode(200)
+  @ApiOperation({ summary: 'May this client use this resource now? Consumes `cost` units' })
+  @ApiBody({ schema: { $ref: '#/components/schemas/CheckRequestDto' } })
+  @ApiOkResponse({ type: CheckResponse, description: 'Allowed' })
+  @ApiUnauthorizedResponse({ type: ErrorBody, description: CALLER_REFUSED })
+  @ApiTooManyRequestsResponse({ type: CheckResponse, description: 'Limited (or blocked); Retry-After' })
+  @ApiResponse({ status: 503, type: CheckResponse, description: 'Store down in fail-closed mode' })
   async check(
     @Body(new SchemaBodyPipe<CheckRequest>(CHECK_REQUEST_SCHEMA)) request: CheckRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -42,10 +59,12 @@ export class CheckController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Give back the concurrency slot a check took (its `leaseId`)' })
   @ApiBody({ schema: { $ref: '#/components/schemas/ReleaseRequestDto' } })
+  @ApiOkResponse({ type: ReleaseResponse })
+  @ApiUnauthorizedResponse({ type: ErrorBody, description: CALLER_REFUSED })
   release(
     @Body(new SchemaBodyPipe<ReleaseRequest>(RELEASE_REQUEST_SCHEMA)) request: ReleaseRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<{ released: boolean }> {
+  ): Promise<ReleaseResponse> {
     return this.checks.release(request, callerOf(reply));
   }
 }

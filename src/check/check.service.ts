@@ -13,7 +13,7 @@ import { type HeaderOptions } from '../limiter/rate-limit.options.js';
 import { RATE_LIMIT_OPTIONS } from '../limiter/rate-limit.constants.js';
 import { bucketOf, rateLimitHeaders, resolveHeaderOptions } from '../limiter/headers/rate-limit-headers.js';
 import type { CheckRequest, ReleaseRequest } from './check-request.js';
-import { type CheckResponse, UNLIMITED } from './check-response.js';
+import { type CheckResponse, type ReleaseResponse, UNLIMITED } from './check-response.js';
 
 export const DEFAULT_RESOURCE = 'global';
 
@@ -115,7 +115,7 @@ export class CheckService {
    * True when a live slot was freed; false when it had expired, was freed already, or no
    * concurrency rule applies. An invalid API key is still a 401; a block does not stop a release.
    */
-  async release(request: ReleaseRequest, caller: CheckCaller = ANONYMOUS): Promise<{ released: boolean }> {
+  async release(request: ReleaseRequest, caller: CheckCaller = ANONYMOUS): Promise<ReleaseResponse> {
     const verdict = this.gateVerdict(subjectOf(request, caller));
     if (verdict.kind === 'refused' && verdict.status === 401) throw new CallerRefusedException(verdict);
     const policy = this.policyFor(request, verdict.kind === 'limit' ? verdict.tier : undefined);

@@ -1,52 +1,72 @@
-import { BadRequestException } from '@nestjs/common';
-import { MAX_CLIENT_ID_LENGTH, MAX_RESOURCE_LENGTH } from '../check/check-request.js';
-import { invalidInputBody, type FieldError } from '../http/error-body.js';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsDefined, IsString, Length, ValidateBy, ValidateIf } from 'class-validator';
 import { isIP } from 'node:net';
+import { MAX_CLIENT_ID_LENGTH, MAX_RESOURCE_LENGTH } from '../check/check-request.js';
+import { present } from '../http/dto-fields.js';
 
-/** Whose counters, under which rule: `GET/DELETE /v1/admin/counters?rule=&clientId=` (or `&ip=`). */
-export interface CountersQuery {
-  readonly rule: string;
-  /** A `/v1/check` caller (counted as `client:<clientId>`)... */
-  readonly clientId?: string;
-  /** ...or a caller of a guarded route, counted by address (`ip:<ip>`, IPv6 by its /64). */
-  readonly ip?: string;
-  /** For a per-resource rule: which resource's budget. */
-  readonly resource?: string;
+const MAX_RULE_NAME_LENGTH = 64;
+const RULE = `is required: the name of a rule (1 to ${MAX_RULE_NAME_LENGTH} characters)`;
+const CLIENT_ID = `must be 1 to ${MAX_CLIENT_ID_LENGTH} characters`;
+const RESOURCE = `must be 1 to ${MAX_RESOURCE_LENGTH} characters`;
+
+/** What is wrong with the caller a query names (`clientId` or `ip`, exactly one), if anything. */
+function callerReason({ clientId, ip }: CountersQuery): string | undefined {
+  if ((clientId === undefined) === (ip === undefined)) return 'give exactly one of clientId and ip';
+  if (clientId !== undefined && (clientId.length < 1 || clientId.length > MAX_CLIENT_ID_LENGTH)) return CLIENT_ID;
+  return undefined;
 }
 
-const PARAMS = ['rule', 'clientId', 'ip', 'resource'];
+/**
+ * Whose counters, under which rule: the query of `GET/DELETE /v1/admin/counters?rule=&clientId=`
+ * (or `&ip=`). Unknown and repeated parameters are refused by the validation pipe.
+ */
+export class CountersQuery {
+  @IsDefined({ message: RULE })
+  @IsString({ message: RULE })
+  @Length(1, MAX_RULE_NAME_LENGTH, { message: RULE })
+  @ApiProperty({ type: 'string', minLength: 1, maxLength: MAX_RULE_NAME_LENGTH, description: "The rule's name" })
+  readonly rule!: string;
 
-/** Reads and checks the query; a 400 naming each bad parameter. */
-export function parseCountersQuery(query: unknown): CountersQuery {
-  const params = (typeof query === 'object' && query !== null ? query : {}) as Record<string, unknown>;
-  const errors: FieldError[] = [];
-  for (const [key, value] of Object.entries(params)) {
-    if (!PARAMS.includes(key)) errors.push({ field: key, reason: 'is not allowed' });
-    else if (typeof value !== 'string') errors.push({ field: key, reason: 'must be given once' });
-  }
-  const text = (key: string) => (typeof params[key] === 'string' ? params[key] : undefined);
-  const rule = text('rule');
-  if (rule === undefined || rule.length < 1 || rule.length > 64) {
-    errors.push({ field: 'rule', reason: 'is required: the name of a rule (1 to 64 characters)' });
-  }
-  const clientId = text('clientId');
-  const ip = text('ip');
-  if ((clientId === undefined) === (ip === undefined)) {
-    errors.push({ field: 'clientId', reason: 'give exactly one of clientId and ip' });
-  } else if (clientId !== undefined && (clientId.length < 1 || clientId.length > MAX_CLIENT_ID_LENGTH)) {
-    errors.push({ field: 'clientId', reason: `must be 1 to ${MAX_CLIENT_ID_LENGTH} characters` });
-  } else if (ip !== undefined && isIP(ip) === 0) {
-    errors.push({ field: 'ip', reason: 'must be an IPv4 or IPv6 address' });
-  }
-  const resource = text('resource');
-  if (resource !== undefined && (resource.length < 1 || resource.length > MAX_RESOURCE_LENGTH)) {
-    errors.push({ field: 'resource', reason: `must be 1 to ${MAX_RESOURCE_LENGTH} characters` });
-  }
-  if (errors.length > 0) throw new BadRequestException(invalidInputBody(errors));
-  return {
-    rule: rule!,
-    ...(clientId === undefined ? {} : { clientId }),
-    ...(ip === undefined ? {} : { ip }),
-    ...(resource === undefined ? {} : { resource }),
-  };
+  /** A `/v1/check` caller (counted as `client:<clientId>`)... */
+  @ValidateBy({
+    name: 'oneCaller',
+    validator: {
+      validate: (_value, args) => callerReason(args!.object as CountersQuery) === undefined,
+      defaultMessage: (args) => callerReason(args!.object as CountersQuery) ?? 'is invalid',
+    },
+  })
+  @ApiPropertyOptional({
+    type: 'string',
+    minLength: 1,
+    maxLength: MAX_CLIENT_ID_LENGTH,
+    description: 'A /v1/check caller (counted as client:<clientId>); exactly one of clientId and ip',
+  })
+  readonly clientId?: string;
+
+  /** ...or a caller of a guarded route, counted by address (`ip:<ip>`, IPv6 by its /64). */
+  @ValidateIf((query: CountersQuery) => query.ip !== undefined && query.clientId === undefined)
+  @ValidateBy({
+    name: 'ipAddress',
+    validator: {
+      validate: (value) => typeof value === 'string' && isIP(value) !== 0,
+      defaultMessage: () => 'must be an IPv4 or IPv6 address',
+    },
+  })
+  @ApiPropertyOptional({
+    type: 'string',
+    description: 'A caller of a guarded route, counted by address (IPv6 by its /64); exactly one of clientId and ip',
+    example: '203.0.113.7',
+  })
+  readonly ip?: string;
+
+  /** For a per-resource rule: which resource's budget. */
+  @ValidateIf(present)
+  @Length(1, MAX_RESOURCE_LENGTH, { message: RESOURCE })
+  @ApiPropertyOptional({
+    type: 'string',
+    minLength: 1,
+    maxLength: MAX_RESOURCE_LENGTH,
+    description: "For a per-resource rule: which resource's budget",
+  })
+  readonly resource?: string;
 }

@@ -1,7 +1,11 @@
 import { Controller, Delete, Get, HttpCode, Inject, Query } from '@nestjs/common';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { AdminActor, AdminRoute } from '../admin/index.js';
-import { parseCountersQuery } from './counters-query.js';
-import { type CountersResponse, CountersService } from './counters.service.js';
+// A value import on purpose: the validation pipe reads the query class from the emitted parameter types.
+// eslint-disable-next-line @typescript-eslint/consistent-type-imports
+import { CountersQuery } from './counters-query.js';
+import { CountersResponse } from './counters-response.js';
+import { CountersService } from './counters.service.js';
 
 /**
  * `GET /v1/admin/counters?rule=<name>&clientId=<id>`: a caller's current usage of every limit of a
@@ -14,14 +18,18 @@ export class CountersController {
 
   @Get()
   @AdminRoute('read')
-  read(@Query() query: unknown, @AdminActor() actor: string): Promise<CountersResponse> {
-    return this.counters.read(parseCountersQuery(query), actor);
+  @ApiOperation({ summary: "A caller's current usage of every limit of a rule (read from the store)" })
+  @ApiOkResponse({ type: CountersResponse })
+  read(@Query() query: CountersQuery, @AdminActor() actor: string): Promise<CountersResponse> {
+    return this.counters.read(query, actor);
   }
 
   @Delete()
   @AdminRoute('write')
   @HttpCode(204)
-  reset(@Query() query: unknown, @AdminActor() actor: string): Promise<void> {
-    return this.counters.reset(parseCountersQuery(query), actor);
+  @ApiOperation({ summary: "Reset a caller's usage of a rule (on every node)" })
+  @ApiNoContentResponse({ description: 'Reset' })
+  reset(@Query() query: CountersQuery, @AdminActor() actor: string): Promise<void> {
+    return this.counters.reset(query, actor);
   }
 }

@@ -9,28 +9,7 @@ import { RATE_LIMIT_OPTIONS } from '../limiter/rate-limit.constants.js';
 import type { RulesBus } from '../rules/index.js';
 import { RULES_BUS, RulesPolicyResolver } from '../rules/index.js';
 import type { CountersQuery } from './counters-query.js';
-
-/** One limit's usage, as `GET /v1/admin/counters` shows it. */
-export interface LimitUsage {
-  readonly limit: number;
-  readonly windowMs: number;
-  readonly used: number;
-  readonly remaining: number;
-  /** Epoch ms (the store's clock) when the usage has drained. */
-  readonly resetAt: number;
-}
-
-export interface CountersResponse {
-  /** The rule's name, and the policy's (`rule|resource` for a per-resource rule). */
-  readonly rule: string;
-  readonly policy: string;
-  readonly clientId?: string;
-  readonly ip?: string;
-  readonly algorithm: string;
-  readonly limits: readonly LimitUsage[];
-  /** While a penalty blocks the caller: when it ends (epoch ms); else null. */
-  readonly blockedUntil: number | null;
-}
+import type { CountersResponse } from './counters-response.js';
 
 /**
  * The support-ticket tools: a caller's current usage of every limit of a rule, and resetting it.

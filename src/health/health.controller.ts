@@ -1,6 +1,8 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 import { DatabaseHealthIndicator } from '../db/index.js';
+import { HealthResponse } from './health-response.js';
 import { SkipRateLimit } from '../limiter/index.js';
 import { RateLimitStoreHealthIndicator } from './rate-limit-store.health.js';
 import { RulesHealthIndicator } from './rules.health.js';
@@ -24,7 +26,10 @@ export class HealthController {
 
   @Get()
   @HealthCheck()
-  check(): Promise<HealthCheckResult> {
+  @ApiOperation({ summary: 'Readiness: the rate-limit store and the rules database answer, the rules are loaded' })
+  @ApiOkResponse({ type: HealthResponse, description: 'Ready' })
+  @ApiServiceUnavailableResponse({ description: 'Not ready: the body names the component that is not' })
+  check(): Promise<HealthResponse> {
     return this.health.check([
       () => this.store.isHealthy(),
       () => this.database.isHealthy(),
@@ -34,7 +39,9 @@ export class HealthController {
 
   @Get('live')
   @HealthCheck()
-  live(): Promise<HealthCheckResult> {
+  @ApiOperation({ summary: 'Liveness: the process runs' })
+  @ApiOkResponse({ type: HealthResponse, description: 'Alive' })
+  live(): Promise<HealthResponse> {
     return this.health.check([]);
   }
 }

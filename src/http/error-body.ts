@@ -1,9 +1,13 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { STATUS_CODES } from 'node:http';
 
 /** One offending input: where it is (`clientId`, `body`, `meta.name`) and what is wrong with it. */
-export interface FieldError {
-  readonly field: string;
-  readonly reason: string;
+export class FieldError {
+  @ApiProperty({ example: 'cost' })
+  readonly field!: string;
+
+  @ApiProperty({ example: 'must be an integer from 0 to 1000000' })
+  readonly reason!: string;
 }
 
 /**
@@ -15,12 +19,23 @@ export interface FieldError {
  *   "field": "cost", "reason": "must be an integer from 0 to 1000000",
  *   "errors": [{ "field": "cost", "reason": "must be an integer from 0 to 1000000" }] }
  */
-export interface ErrorBody {
-  readonly statusCode: number;
-  readonly error: string;
-  readonly message: string;
+export class ErrorBody {
+  @ApiProperty({ type: 'integer', example: 400 })
+  readonly statusCode!: number;
+
+  @ApiProperty({ example: 'Bad Request' })
+  readonly error!: string;
+
+  @ApiProperty({ example: 'cost must be an integer from 0 to 1000000' })
+  readonly message!: string;
+
+  @ApiPropertyOptional({ description: 'Invalid input: the first offending field' })
   readonly field?: string;
+
+  @ApiPropertyOptional({ description: 'Invalid input: what is wrong with it' })
   readonly reason?: string;
+
+  @ApiPropertyOptional({ type: () => [FieldError], description: 'Invalid input: every offending field (at most 20)' })
   readonly errors?: readonly FieldError[];
 }
 

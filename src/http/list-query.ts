@@ -1,9 +1,12 @@
-import { BadRequestException } from '@nestjs/common';
-import { invalidInputBody, type FieldError } from './error-body.js';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsString, Length, Max, Min, ValidateIf } from 'class-validator';
+import { present } from './dto-fields.js';
 
 /** Page size of the admin list routes when none is asked for, and the largest one allowed. */
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
+const MAX_OFFSET = 1_000_000_000;
 
 /** A page of a list route. */
 export interface Page {
@@ -11,70 +14,75 @@ export interface Page {
   readonly offset: number;
 }
 
-/** A parsed value, or what is wrong with the input. */
-export type Parsed<T> = { readonly value: T; readonly errors?: undefined } | { readonly errors: FieldError[] };
-
-/** The parsed value, or a 400 naming every offending field (the service's one error shape). */
-export function orBadRequest<T>(parsed: Parsed<T>): T {
-  if (parsed.errors !== undefined) throw new BadRequestException(invalidInputBody(parsed.errors));
-  return parsed.value;
-}
-
-/** Reads one filter's text: its value, or the reason it is wrong. */
-export type FilterParser<T> = (raw: string) => { value: T } | { reason: string };
-
-/**
- * The query string of an admin list route: `limit` (1 to 100, default 20), `offset`, and the
- * route's own filters. Unknown or repeated parameters are errors, each named.
- *
- * @example
- * parseListQuery(query, { tier: text(64), enabled: booleanFilter })
- * // { value: { limit: 20, offset: 0, tier: 'free' } }
+/*
+ * The decorators of query parameters. A query string holds text only: each one reads its text
+ * (`"20"`, `"true"`) into the value it checks, leaves anything else as it came for the check to
+ * refuse, and documents the parameter from the same arguments. Unknown and repeated parameters are
+ * refused by the validation pipe (`RequestValidationPipe`).
  */
-export function parseListQuery<F extends Record<string, FilterParser<unknown>>>(
-  query: unknown,
-  filters: F,
-): Parsed<Page & { [K in keyof F]?: F[K] extends FilterParser<infer T> ? T : never }> {
-  const params = (typeof query === 'object' && query !== null ? query : {}) as Record<string, unknown>;
-  const errors: FieldError[] = [];
-  const value: Record<string, unknown> = { limit: DEFAULT_PAGE_SIZE, offset: 0 };
-  const integer = (key: string, raw: string, min: number, max: number) => {
-    const n = /^\d{1,10}$/.test(raw) ? Number(raw) : NaN;
-    if (n >= min && n <= max) value[key] = n;
-    else errors.push({ field: key, reason: `must be an integer from ${min} to ${max}` });
+
+/** An integer from `min` to `max` written in digits; `fallback` when absent. */
+export function QueryInteger(min: number, max: number, fallback: number, description?: string): PropertyDecorator {
+  const message = `must be an integer from ${min} to ${max}`;
+  return (target, key) => {
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : value,
+    )(target, key);
+    IsInt({ message })(target, key);
+    Min(min, { message })(target, key);
+    Max(max, { message })(target, key);
+    ApiPropertyOptional({ type: 'integer', minimum: min, maximum: max, default: fallback, description })(target, key);
   };
-  for (const [key, raw] of Object.entries(params)) {
-    if (typeof raw !== 'string') {
-      errors.push({ field: key, reason: 'must be given once' });
-    } else if (key === 'limit') {
-      integer(key, raw, 1, MAX_PAGE_SIZE);
-    } else if (key === 'offset') {
-      integer(key, raw, 0, 1_000_000_000);
-    } else if (Object.hasOwn(filters, key)) {
-      const parsed = filters[key]!(raw);
-      if ('reason' in parsed) errors.push({ field: key, reason: parsed.reason });
-      else value[key] = parsed.value;
-    } else {
-      errors.push({ field: key, reason: 'is not allowed' });
-    }
-  }
-  return errors.length > 0 ? { errors } : { value: value as never };
 }
 
 /** `true` or `false`. */
-export const booleanFilter: FilterParser<boolean> = (raw) =>
-  raw === 'true' || raw === 'false' ? { value: raw === 'true' } : { reason: 'must be true or false' };
-
-/** One of `values`. */
-export function oneOf<T extends string>(values: readonly T[]): FilterParser<T> {
-  return (raw) =>
-    (values as readonly string[]).includes(raw)
-      ? { value: raw as T }
-      : { reason: `must be one of ${values.join(', ')}` };
+export function QueryBoolean(description?: string): PropertyDecorator {
+  return (target, key) => {
+    Transform(({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value))(
+      target,
+      key,
+    );
+    ValidateIf(present)(target, key);
+    IsBoolean({ message: 'must be true or false' })(target, key);
+    ApiPropertyOptional({ type: 'boolean', description })(target, key);
+  };
 }
 
-/** Any text of 1 to `max` characters. */
-export function text(max: number): FilterParser<string> {
-  return (raw) =>
-    raw.length >= 1 && raw.length <= max ? { value: raw } : { reason: `must be 1 to ${max} characters` };
+/** One of `values`. */
+export function QueryOneOf(values: readonly string[], description?: string): PropertyDecorator {
+  return (target, key) => {
+    ValidateIf(present)(target, key);
+    IsIn(values as string[], { message: `must be one of ${values.join(', ')}` })(target, key);
+    ApiPropertyOptional({ type: 'string', enum: [...values], description })(target, key);
+  };
+}
+
+/** Any text of 1 to `max` characters; with no `max`, any text at all. */
+export function QueryText(max?: number, description?: string): PropertyDecorator {
+  return (target, key) => {
+    ValidateIf(present)(target, key);
+    if (max === undefined) IsString({ message: 'must be text' })(target, key);
+    else Length(1, max, { message: `must be 1 to ${max} characters` })(target, key);
+    const length = max === undefined ? {} : { minLength: 1, maxLength: max };
+    ApiPropertyOptional({ type: 'string', ...length, description })(target, key);
+  };
+}
+
+/**
+ * The query string of an admin list route: `limit` (1 to 100, default 20) and `offset`; a route's
+ * filters are the properties of a class extending it, validated and documented by the decorators
+ * above.
+ *
+ * @example
+ * class BlockListQuery extends PageQuery {
+ *   \@QueryOneOf(BLOCK_TYPES) type?: BlockType;
+ * }
+ * list(\@Query() query: BlockListQuery) { ... }
+ */
+export class PageQuery implements Page {
+  @QueryInteger(1, MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, 'Page size')
+  limit: number = DEFAULT_PAGE_SIZE;
+
+  @QueryInteger(0, MAX_OFFSET, 0, 'How many to skip')
+  offset: number = 0;
 }

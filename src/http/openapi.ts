@@ -5,16 +5,15 @@ import path from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import {
   DocumentBuilder,
+  getSchemaPath,
   type OpenAPIObject,
   type OperationObject,
+  type ResponseObject,
   type SchemaObject,
   SwaggerModule,
 } from '@nestjs/swagger';
 import { CHECK_REQUEST_SCHEMA, RELEASE_REQUEST_SCHEMA } from '../check/check-request.js';
-import { CreateRuleDto } from '../rules/dto/create-rule.dto.js';
-import { RuleLimitDto } from '../rules/dto/rule-limit.dto.js';
-import { RuleMatchDto } from '../rules/dto/rule-match.dto.js';
-import { UpdateRuleDto } from '../rules/dto/update-rule.dto.js';
+import { ErrorBody } from './error-body.js';
 
 /** Where the UI is served; the document is at `<OPENAPI_PATH>/json`. */
 export const OPENAPI_PATH = 'docs';
@@ -23,200 +22,34 @@ export const OPENAPI_PATH = 'docs';
 export const ADMIN_BEARER_SCHEME = 'admin-token';
 
 const ADMIN_PREFIX = '/v1/admin';
-const ref = (name: string): SchemaObject & { $ref: string } => ({ $ref: `#/components/schemas/${name}` });
 
 /**
- * Schemas of answers declared as TypeScript interfaces (`RuleResponse`, `CheckResponse`): written
- * here, since interfaces leave nothing at run time for the scanner to read.
+ * The JSON schemas `/v1/check`'s bodies are validated with (`SchemaBodyPipe`, Ajv), under their
+ * historical names: the routes refer to them, the scanner cannot read them from a class.
  */
-const RESPONSE_SCHEMAS: Record<string, SchemaObject> = {
-  // The very schemas the bodies are checked with (`SchemaBodyPipe`), under their historical names.
+const BODY_SCHEMAS: Record<string, SchemaObject> = {
   CheckRequestDto: CHECK_REQUEST_SCHEMA as unknown as SchemaObject,
   ReleaseRequestDto: RELEASE_REQUEST_SCHEMA as unknown as SchemaObject,
-  RuleResponse: {
-    allOf: [
-      ref('CreateRuleDto'),
-      {
-        type: 'object',
-        required: ['id', 'version', 'createdAt', 'updatedAt'],
-        properties: {
-          id: { type: 'string', format: 'uuid' },
-          version: { type: 'integer', minimum: 1, description: 'Per rule; the ETag' },
-          createdAt: { type: 'string', format: 'date-time' },
-          updatedAt: { type: 'string', format: 'date-time' },
-        },
-      },
-    ],
-  },
-  RuleWriteResponse: {
-    allOf: [
-      ref('RuleResponse'),
-      {
-        type: 'object',
-        required: ['rulesVersion'],
-        properties: { rulesVersion: { type: 'integer', description: 'The cluster-wide rules version' } },
-      },
-    ],
-  },
-  RuleList: {
-    type: 'object',
-    required: ['items', 'total'],
-    properties: { items: { type: 'array', items: ref('RuleResponse') }, total: { type: 'integer' } },
-  },
-  RuleHistoryEntry: {
-    type: 'object',
-    properties: {
-      version: { type: 'integer' },
-      action: { type: 'string' },
-      actor: { type: 'string' },
-      at: { type: 'string', format: 'date-time' },
-      rulesVersion: { type: 'integer' },
-      before: { ...ref('RuleResponse'), nullable: true },
-      after: { ...ref('RuleResponse'), nullable: true },
-    },
-  },
-  RollbackRequest: {
-    type: 'object',
-    required: ['version'],
-    additionalProperties: false,
-    properties: { version: { type: 'integer', minimum: 1, description: 'The rule version to restore' } },
-  },
-  CheckResponse: {
-    type: 'object',
-    required: ['allowed', 'limit', 'remaining', 'resetAt', 'retryAfterMs', 'rule'],
-    properties: {
-      allowed: { type: 'boolean' },
-      limit: {
-        type: 'integer',
-        nullable: true,
-        description:
-          "The quota: the rule's limit, or a token_bucket or gcra rule's burst. null: no rule limits the request",
-      },
-      remaining: { type: 'integer', nullable: true },
-      resetAt: { type: 'integer', nullable: true, description: 'Epoch ms when the quota is whole again' },
-      retryAfterMs: { type: 'integer', description: '0 unless refused' },
-      rule: { type: 'string', nullable: true, description: 'The rule that decided' },
-      refill: {
-        type: 'object',
-        required: ['limit', 'windowMs'],
-        description: 'Only for a token_bucket or gcra rule with a burst: its rate, limit units per windowMs',
-        properties: { limit: { type: 'integer' }, windowMs: { type: 'integer' } },
-      },
-    },
-  },
 };
 
-const json = (schema: SchemaObject) => ({ content: { 'application/json': { schema } } });
+/** An answer in the service's one error shape (`ErrorBody`). */
+const errorAnswer = (description: string): ResponseObject => ({
+  description,
+  content: { 'application/json': { schema: { $ref: getSchemaPath(ErrorBody) } } },
+});
+
+/** Whether the operation reads anything a client sends (a body, a query, a header, a path id). */
+function takesInput(operation: OperationObject): boolean {
+  return operation.requestBody !== undefined || (operation.parameters?.length ?? 0) > 0;
+}
 
 /**
- * What the controllers of the rules API and `/v1/check` cannot declare themselves (their bodies
- * arrive as `unknown` and are validated by hand, their answers are interfaces): method, path, body
- * and answers, merged into the scanned document.
+ * Builds Floodgate's OpenAPI document from the app's routes: what each route says of itself
+ * (`@ApiOperation`, `@ApiOkResponse`, its DTO and query classes), plus the `/v1/check` body schemas.
+ * What holds for every route of a kind is added here, as the code that does it applies it to all:
+ * the 400 of the validation pipe (in `ErrorBody`'s shape) on every route that reads input, and on
+ * every `/v1/admin` route the bearer scheme and the 401/403 of the admin guard.
  */
-const OPERATIONS: [method: 'get' | 'post' | 'patch' | 'delete', path: string, operation: OperationObject][] = [
-  [
-    'post',
-    '/v1/check',
-    {
-      summary: 'May this client use this resource now? Consumes `cost` units',
-      requestBody: { required: true, ...json(ref('CheckRequestDto')) },
-      responses: {
-        200: { description: 'Allowed', ...json(ref('CheckResponse')) },
-        429: { description: 'Limited', ...json(ref('CheckResponse')) },
-        503: { description: 'Store down in fail-closed mode', ...json(ref('CheckResponse')) },
-      },
-    },
-  ],
-  [
-    'get',
-    '/v1/check/auth-request',
-    {
-      summary: 'nginx auth_request: may the client make this request now? Consumes 1 unit',
-      responses: {
-        204: { description: 'Allowed; the rate-limit headers tell what is left' },
-        400: { description: 'A header missing or unusable: `field` names it, `reason` says why' },
-        401: {
-          description: 'An invalid API key (WWW-Authenticate: ApiKey), or no caller token where CHECK_TOKENS is set',
-        },
-        403: { description: 'Blocked, where BLOCK_RESPONSE_STATUS is 403', ...json(ref('CheckResponse')) },
-        429: { description: 'Limited (or blocked); Retry-After', ...json(ref('CheckResponse')) },
-        503: { description: 'Store down in fail-closed mode', ...json(ref('CheckResponse')) },
-      },
-    },
-  ],
-  [
-    'post',
-    '/v1/admin/rules',
-    {
-      summary: 'Create a rule',
-      requestBody: { required: true, ...json(ref('CreateRuleDto')) },
-      responses: { 201: { description: 'Created; Location names it', ...json(ref('RuleWriteResponse')) } },
-    },
-  ],
-  [
-    'get',
-    '/v1/admin/rules',
-    {
-      summary: 'List rules (filters: resource, enabled, algorithm; pagination: limit, offset)',
-      responses: { 200: { description: 'A page of rules', ...json(ref('RuleList')) } },
-    },
-  ],
-  [
-    'get',
-    '/v1/admin/rules/version',
-    {
-      summary: 'The cluster-wide rules version',
-      responses: {
-        200: {
-          description: 'The version',
-          ...json({ type: 'object', properties: { rulesVersion: { type: 'integer' } } }),
-        },
-      },
-    },
-  ],
-  [
-    'get',
-    '/v1/admin/rules/{id}',
-    {
-      summary: 'One rule (ETag: its version)',
-      responses: { 200: { description: 'The rule', ...json(ref('RuleResponse')) } },
-    },
-  ],
-  [
-    'patch',
-    '/v1/admin/rules/{id}',
-    {
-      summary: 'Change a rule (If-Match: its version)',
-      requestBody: { required: true, ...json(ref('UpdateRuleDto')) },
-      responses: { 200: { description: 'The changed rule', ...json(ref('RuleWriteResponse')) } },
-    },
-  ],
-  ['delete', '/v1/admin/rules/{id}', { summary: 'Delete a rule', responses: { 204: { description: 'Deleted' } } }],
-  [
-    'get',
-    '/v1/admin/rules/{id}/history',
-    {
-      summary: 'The audit log of a rule',
-      responses: {
-        200: {
-          description: 'Oldest first',
-          ...json({ type: 'object', properties: { items: { type: 'array', items: ref('RuleHistoryEntry') } } }),
-        },
-      },
-    },
-  ],
-  [
-    'post',
-    '/v1/admin/rules/{id}/rollback',
-    {
-      summary: 'Write the body the rule had at an earlier version as its next version',
-      requestBody: { required: true, ...json(ref('RollbackRequest')) },
-      responses: { 200: { description: 'The restored rule', ...json(ref('RuleWriteResponse')) } },
-    },
-  ],
-];
-
-/** Builds Floodgate's OpenAPI document from the app's routes. */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Floodgate')
@@ -226,52 +59,27 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       ADMIN_BEARER_SCHEME,
     )
     .build();
-  const document = SwaggerModule.createDocument(app, config, {
-    extraModels: [CreateRuleDto, UpdateRuleDto, RuleMatchDto, RuleLimitDto],
-  });
-  const schemas = (document.components ??= {}).schemas ?? {};
-  document.components.schemas = { ...schemas, ...RESPONSE_SCHEMAS };
-  for (const [method, path, operation] of OPERATIONS) {
-    const scanned = document.paths[path]?.[method];
-    // Only routes the app has: a document never promises an endpoint that answers 404.
-    if (scanned !== undefined) Object.assign(scanned, { ...operation, ...withScanned(scanned, operation) });
-  }
+  const document = SwaggerModule.createDocument(app, config, { extraModels: [ErrorBody] });
+  const components = (document.components ??= {});
+  components.schemas = { ...components.schemas, ...BODY_SCHEMAS };
   for (const [path, item] of Object.entries(document.paths)) {
-    if (!path.startsWith(ADMIN_PREFIX)) continue;
     for (const method of ['get', 'post', 'put', 'patch', 'delete'] as const) {
       const operation = item[method];
       if (operation === undefined) continue;
+      if (takesInput(operation) && operation.responses['400'] === undefined) {
+        operation.responses['400'] = errorAnswer('Invalid input: `field` names it, `reason` says why');
+      }
+      if (!path.startsWith(ADMIN_PREFIX)) continue;
       operation.security = [{ [ADMIN_BEARER_SCHEME]: [] }];
       operation.tags = operation.tags?.length ? operation.tags : ['admin'];
       operation.responses = {
         ...operation.responses,
-        401: { description: 'Missing or wrong admin token' },
-        ...(method === 'get' ? {} : { 403: { description: 'Read-only token on a write' } }),
+        401: errorAnswer('Missing or wrong admin token'),
+        ...(method === 'get' ? {} : { 403: errorAnswer('Read-only token on a write') }),
       };
     }
   }
   return document;
-}
-
-/** Keeps what a controller declared itself (summary, parameters) over the defaults written here. */
-function withScanned(scanned: OperationObject, operation: OperationObject): Partial<OperationObject> {
-  return {
-    ...(scanned.summary ? { summary: scanned.summary } : {}),
-    ...(scanned.requestBody ? { requestBody: scanned.requestBody } : {}),
-    parameters: scanned.parameters ?? [],
-    responses: { ...operation.responses, ...withoutDefault(scanned.responses) },
-  };
-}
-
-/** The scanner's generic "201/200 with no schema" answers, which say less than ours. */
-function withoutDefault(responses: OperationObject['responses']): OperationObject['responses'] {
-  const kept: OperationObject['responses'] = {};
-  for (const [status, response] of Object.entries(responses ?? {})) {
-    if (typeof response === 'object' && response !== null && ('content' in response || '$ref' in response)) {
-      kept[status] = response;
-    }
-  }
-  return kept;
 }
 
 /** The swagger-ui files the page loads, served from `/docs/<file>`. */

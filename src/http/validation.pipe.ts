@@ -23,7 +23,8 @@ const RESERVED_KEYS = [...new Set(['constructor', 'prototype', '__proto__', ...O
  * not a number), and every failure answered in the one error shape with `field` and `reason`.
  * A body that is not a JSON object (an array, a string, `null`, nothing) is refused as `body`.
  * Before anything else, every body and query (those validated by hand too) is refused when it
- * nests too deep or holds a string Postgres cannot store (`unstorableInput`).
+ * nests too deep or holds a string Postgres cannot store (`unstorableInput`). A query validated by
+ * a class (`PageQueryDto` and its kind) names each parameter given more than once.
  */
 @Injectable()
 export class RequestValidationPipe extends ValidationPipe {
@@ -47,10 +48,19 @@ export class RequestValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' && isClass(metadata.metatype) && !isPlainObject(value)) {
       throw new BadRequestException(invalidInputBody([{ field: 'body', reason: 'must be a JSON object' }]));
     }
-    if (metadata.type === 'body' && isPlainObject(value)) {
+    if ((metadata.type === 'body' || metadata.type === 'query') && isPlainObject(value)) {
       const reserved = RESERVED_KEYS.filter((key) => Object.hasOwn(value, key));
       if (reserved.length > 0) {
         throw new BadRequestException(invalidInputBody(reserved.map((field) => ({ field, reason: 'is not allowed' }))));
+      }
+    }
+    if (metadata.type === 'query' && isClass(metadata.metatype) && isPlainObject(value)) {
+      // A parameter given twice arrives as an array: which one was meant cannot be told.
+      const repeated = Object.keys(value).filter((key) => Array.isArray(value[key]));
+      if (repeated.length > 0) {
+        throw new BadRequestException(
+          invalidInputBody(repeated.map((field) => ({ field, reason: 'must be given once' }))),
+        );
       }
     }
     return super.transform(value, metadata);

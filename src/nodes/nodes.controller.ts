@@ -1,7 +1,8 @@
 import { Controller, Get, Inject } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { AdminRoute } from '../admin/index.js';
 import { StoreUnavailableException } from '../http/store-unavailable.js';
-import type { NodeInfo } from './node-info.js';
+import { NodeList } from './node-info.js';
 import { NodeRegistry } from './node-registry.js';
 import { NODES_PATH } from './nodes.constants.js';
 
@@ -12,7 +13,9 @@ export class NodesController {
 
   @Get()
   @AdminRoute('read')
-  async list(): Promise<{ items: NodeInfo[] }> {
+  @ApiOperation({ summary: 'The live nodes: which are up, what version and rules each runs' })
+  @ApiOkResponse({ type: NodeList })
+  async list(): Promise<NodeList> {
     try {
       return { items: await this.registry.list() };
     } catch (error) {

@@ -1,20 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
+import type { OverLimitEntry, OverLimitPage } from './over-limit-entry.js';
 
-/** A caller at or over a limit of a policy, until when its usage has drained (or its refusal ends). */
-export interface OverLimitEntry {
-  /** The rule's name (bounded); `policy` is the policy's (`rule|resource` for a per-resource rule). */
-  readonly rule: string;
-  readonly policy: string;
-  /** The limiter identity: `client:<clientId>`, `ip:<address>`, `apiKey:<hash>`, `user:<id>`. */
-  readonly identity: string;
-  /** Epoch ms. */
-  readonly until: number;
-}
-
-export interface OverLimitPage {
-  readonly items: readonly OverLimitEntry[];
-  readonly total: number;
-}
+export type { OverLimitEntry, OverLimitPage };
 
 /** How many callers the board keeps: the ones that stay at their limit longest win. */
 export const MAX_OVER_LIMIT_ENTRIES = 10_000;

@@ -1,8 +1,12 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { AdminRoute } from '../admin/index.js';
-import { orBadRequest, parseListQuery } from '../http/list-query.js';
+// A value import on purpose: the validation pipe reads the query class from the emitted parameter types.
+// eslint-disable-next-line @typescript-eslint/consistent-type-imports
+import { PageQuery } from '../http/list-query.js';
 import { redisOutage } from '../http/store-unavailable.js';
-import { OverLimitBoard, type OverLimitPage } from './over-limit-board.js';
+import { OverLimitBoard } from './over-limit-board.js';
+import { OverLimitPage } from './over-limit-entry.js';
 import { OverLimitTracker } from './over-limit.tracker.js';
 
 /**
@@ -19,12 +23,13 @@ export class OverLimitController {
 
   @Get()
   @AdminRoute('read')
-  async list(@Query() query: unknown): Promise<OverLimitPage> {
-    const parsed = orBadRequest(parseListQuery(query, {}));
+  @ApiOperation({ summary: 'Who is at or over a limit right now, across the fleet, the longest lasting first' })
+  @ApiOkResponse({ type: OverLimitPage })
+  async list(@Query() query: PageQuery): Promise<OverLimitPage> {
     // This node's own latest notes first, so what it just saw is in the answer.
     await this.tracker.post();
     try {
-      return await this.board.page(Date.now(), parsed.offset, parsed.limit);
+      return await this.board.page(Date.now(), query.offset, query.limit);
     } catch (error) {
       // The board is in Redis: an outage there is a 503 (it was a 500), not a Postgres one.
       throw redisOutage('the over-limit board', error);

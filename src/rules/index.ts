@@ -55,7 +55,7 @@ export {
   toStoredRule,
 } from './rule-response.js';
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../http/list-query.js';
-export { parseIfMatch, parseListQuery, parseRuleId } from './rules-request.js';
+export { parseIfMatch, parseRuleId } from './rules-request.js';
 export { RULES_BUS, RULES_OPTIONS } from './rules.constants.js';
 export { RULES_PATH, RulesController } from './rules.controller.js';
 export {

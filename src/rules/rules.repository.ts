@@ -1,5 +1,5 @@
 import { ConflictException, Inject, Injectable } from '@nestjs/common';
-import type { Algorithm } from '../limiter/algorithms.js';
+import type { RuleListQuery } from './dto/list-rules.query.js';
 import { Prisma, PrismaService, type Rule } from '../db/index.js';
 import { errorBody } from '../http/error-body.js';
 import type { RuleBody, RulePatch, StoredRule } from './rule.js';
@@ -7,6 +7,7 @@ import { validateRuleBody } from './validate-rule-body.js';
 import {
   type RuleAction,
   type RuleHistoryEntry,
+  type RuleList,
   type RuleResponse,
   type RuleWriteResponse,
   toRuleResponse,
@@ -21,21 +22,9 @@ import {
 import type { SnapshotSection } from './snapshot-section.js';
 import { type SnapshotChange, SnapshotWrites, storageError } from './snapshot-writes.js';
 
-/** Filters and page of `GET /v1/admin/rules`. */
-export interface RuleListQuery {
-  /** Exact `match.resource`. */
-  readonly resource?: string;
-  readonly enabled?: boolean;
-  readonly algorithm?: Algorithm;
-  readonly limit: number;
-  readonly offset: number;
-}
+export type { RuleListQuery };
 
-/** A page of rules and how many match the filters in all. */
-export interface RuleList {
-  readonly items: readonly RuleResponse[];
-  readonly total: number;
-}
+export type { RuleList };
 
 /** Every rule at one rules version, read in one snapshot of the database. */
 export interface RulesLoad {

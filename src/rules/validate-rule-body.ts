@@ -1,10 +1,11 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError, type ValidatorOptions } from 'class-validator';
-import { DEFAULT_ALGORITHM, type LimitSpec, MAX_SLIDING_LOG_LIMIT } from '../limiter/algorithms.js';
+import { type LimitSpec, MAX_SLIDING_LOG_LIMIT } from '../limiter/algorithms.js';
 import type { FieldError } from '../http/error-body.js';
 import { OBJECT_PROTOTYPE_KEYS } from '../http/reserved-keys.js';
 import { CreateRuleDto } from './dto/create-rule.dto.js';
 import { isPlainObject, NOT_AN_OBJECT } from './dto/rule-fields.js';
+import { RULE_DEFAULTS } from './dto/rule-options.dto.js';
 import { UpdateRuleDto } from './dto/update-rule.dto.js';
 import type { RulePenaltyDto } from './dto/rule-penalty.dto.js';
 import type { RuleStateLimitsDto } from './dto/rule-state-limits.dto.js';
@@ -308,12 +309,12 @@ function withDefaults(dto: CreateRuleDto): RuleBody {
     name: dto.name,
     ...(dto.description === undefined ? {} : { description: dto.description }),
     match: matchOf(dto.match),
-    algorithm: dto.algorithm ?? DEFAULT_ALGORITHM,
+    algorithm: dto.algorithm ?? RULE_DEFAULTS.algorithm,
     limits: limitsOf(dto.limits),
-    enabled: dto.enabled ?? true,
-    shadow: dto.shadow ?? false,
-    priority: dto.priority ?? 0,
-    perResource: dto.perResource ?? false,
+    enabled: dto.enabled ?? RULE_DEFAULTS.enabled,
+    shadow: dto.shadow ?? RULE_DEFAULTS.shadow,
+    priority: dto.priority ?? RULE_DEFAULTS.priority,
+    perResource: dto.perResource ?? RULE_DEFAULTS.perResource,
     ...(dto.penalty === undefined && dto.blockDurationMs === undefined
       ? {}
       : { penalty: penaltyOf(dto.penalty, dto.blockDurationMs) }),

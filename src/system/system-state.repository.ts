@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AdminAuditLog } from '../audit/index.js';
 import { PrismaService } from '../db/index.js';
 import { SnapshotWrites, storageError } from '../rules/index.js';
+import type { SystemStateWriteResponse } from './dto/system-state.response.js';
 import { type LoadState, type SystemStateResponse, toSystemStateResponse } from './system-state.js';
 
 /** The single `system_state` row. A change is a snapshot write: every node switches within the rules' bound. */
@@ -30,7 +31,7 @@ export class SystemStateRepository {
     actor: string,
     reason?: string,
     onlyIf?: { state: LoadState; changedBy?: string },
-  ): Promise<(SystemStateResponse & { rulesVersion: number }) | undefined> {
+  ): Promise<SystemStateWriteResponse | undefined> {
     return this.writes.write(async (tx, rulesVersion) => {
       const current = await tx.systemState.findUniqueOrThrow({ where: { id: 1 } });
       const precondition =

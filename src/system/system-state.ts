@@ -2,20 +2,15 @@ import type { SystemState } from '../db/index.js';
 // The file itself, not the rules module's index: library apps (ControlPlaneClient) compile the
 // state without loading the rules' database side.
 import { LOAD_STATES, type LoadState } from '../rules/load-state.js';
+import type { SystemStateResponse } from './dto/system-state.response.js';
 
 export { LOAD_STATES, type LoadState };
 
 /** The rules snapshot's section the state is compiled from (`SnapshotLoad.sections`). */
 export const SYSTEM_STATE_SECTION = 'system_state';
 
-/** `GET /v1/admin/system/state`'s answer. */
-export interface SystemStateResponse {
-  readonly state: LoadState;
-  readonly reason: string | null;
-  /** The admin actor, or `auto` for a switch made by the load signal. */
-  readonly changedBy: string;
-  readonly changedAt: string;
-}
+// Only the type: library apps compile the state without the document's decorators.
+export type { SystemStateResponse };
 
 export function toSystemStateResponse(row: SystemState): SystemStateResponse {
   return {

@@ -1,6 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsDefined, IsIn } from 'class-validator';
-import { PlainText } from '../../http/dto-fields.js';
+import { IsDefined } from 'class-validator';
+import { Documented, OneOf, PlainText } from '../../http/dto-fields.js';
 import { ALLOW_TYPES, type AllowType } from '../access-lists.js';
 import { AccessValue } from './access-value.decorator.js';
 
@@ -12,17 +11,22 @@ import { AccessValue } from './access-value.decorator.js';
  * { "type": "route", "value": "POST /v1/payments", "description": "never shed payments" }
  */
 export class CreateAllowEntryDto {
-  @IsDefined({ message: 'is required' })
-  @IsIn(ALLOW_TYPES, { message: `must be one of ${ALLOW_TYPES.join(', ')}` })
-  @ApiProperty({ enum: ALLOW_TYPES })
+  @OneOf(ALLOW_TYPES, { required: true })
   type!: AllowType;
 
+  /** Checked for the `type` given (`AccessValue`). */
   @IsDefined({ message: 'is required' })
   @AccessValue(ALLOW_TYPES)
-  @ApiProperty({ example: 'POST /v1/payments' })
+  @Documented(
+    { type: 'string' },
+    { required: true },
+    {
+      description: 'A client id, an API key id, an address or CIDR range, or a route name',
+      example: 'POST /v1/payments',
+    },
+  )
   value!: string;
 
   @PlainText(1, 500)
-  @ApiProperty({ maxLength: 500, required: false })
   description?: string;
 }

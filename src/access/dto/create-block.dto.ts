@@ -1,12 +1,10 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsDefined, IsIn, IsInt, Max, Min } from 'class-validator';
-import { PlainText } from '../../http/dto-fields.js';
+import { IsDefined } from 'class-validator';
+import { Documented, IntegerField, OneOf, PlainText } from '../../http/dto-fields.js';
 import { BLOCK_TYPES, type BlockType } from '../access-lists.js';
 import { AccessValue } from './access-value.decorator.js';
 
 export const MIN_BLOCK_MS = 1_000;
 export const MAX_BLOCK_MS = 365 * 24 * 3_600_000;
-const DURATION = `must be an integer from ${MIN_BLOCK_MS} to ${MAX_BLOCK_MS} (ms)`;
 
 /**
  * The body of `POST /v1/admin/blocks`.
@@ -16,31 +14,27 @@ const DURATION = `must be an integer from ${MIN_BLOCK_MS} to ${MAX_BLOCK_MS} (ms
  *   "publicReason": "Too many requests from your network" }
  */
 export class CreateBlockDto {
-  @IsDefined({ message: 'is required' })
-  @IsIn(BLOCK_TYPES, { message: `must be one of ${BLOCK_TYPES.join(', ')}` })
-  @ApiProperty({ enum: BLOCK_TYPES })
+  @OneOf(BLOCK_TYPES, { required: true })
   type!: BlockType;
 
-  /** A client id, an API key's id, or an address or CIDR range. */
+  /** A client id, an API key's id, or an address or CIDR range (checked for the `type` given). */
   @IsDefined({ message: 'is required' })
   @AccessValue(BLOCK_TYPES)
-  @ApiProperty({ example: '203.0.113.0/24' })
+  @Documented(
+    { type: 'string' },
+    { required: true },
+    { description: "A client id, an API key's id, or an address or CIDR range", example: '203.0.113.0/24' },
+  )
   value!: string;
 
-  @IsDefined({ message: 'is required' })
-  @IsInt({ message: DURATION })
-  @Min(MIN_BLOCK_MS, { message: DURATION })
-  @Max(MAX_BLOCK_MS, { message: DURATION })
-  @ApiProperty({ type: 'integer', minimum: MIN_BLOCK_MS, maximum: MAX_BLOCK_MS, example: 3_600_000 })
+  @IntegerField(MIN_BLOCK_MS, MAX_BLOCK_MS, { required: true, unit: 'ms', example: 3_600_000 })
   durationMs!: number;
 
   /** For operators: why (kept in the block and the audit log). */
-  @PlainText(1, 500, { required: true })
-  @ApiProperty({ maxLength: 500, example: 'scraping, ticket 4411' })
+  @PlainText(1, 500, { required: true, example: 'scraping, ticket 4411' })
   reason!: string;
 
   /** Told to the blocked caller; without it the caller reads a generic message. */
-  @PlainText(1, 200)
-  @ApiProperty({ maxLength: 200, required: false, example: 'Too many requests from your network' })
+  @PlainText(1, 200, { example: 'Too many requests from your network' })
   publicReason?: string;
 }

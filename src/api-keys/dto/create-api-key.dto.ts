@@ -1,5 +1,3 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { MAX_TIER_LENGTH } from '../../check/check-request.js';
 import { ApiKeyFieldsDto, Tier } from './api-key-fields.js';
 
 /**
@@ -10,7 +8,6 @@ import { ApiKeyFieldsDto, Tier } from './api-key-fields.js';
  */
 export class CreateApiKeyDto extends ApiKeyFieldsDto {
   /** What rules select with `match.tier`. */
-  @Tier(true)
-  @ApiProperty({ minLength: 1, maxLength: MAX_TIER_LENGTH, example: 'pro' })
+  @Tier(true, { example: 'pro' })
   tier!: string;
 }

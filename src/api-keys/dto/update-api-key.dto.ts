@@ -1,5 +1,3 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { MAX_TIER_LENGTH } from '../../check/check-request.js';
 import { ApiKeyFieldsDto, Tier } from './api-key-fields.js';
 
 /**
@@ -7,7 +5,6 @@ import { ApiKeyFieldsDto, Tier } from './api-key-fields.js';
  * (null clears owner, description and expiresAt). A revoked key takes no changes.
  */
 export class UpdateApiKeyDto extends ApiKeyFieldsDto {
-  @Tier(false)
-  @ApiProperty({ minLength: 1, maxLength: MAX_TIER_LENGTH, example: 'enterprise', required: false })
+  @Tier(false, { example: 'enterprise' })
   tier?: string;
 }

@@ -1,5 +1,3 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { MAX_PENALTY_MS } from '../../limiter/policy/penalty.js';
 import type { CountOnly } from '../../limiter/rate-limit.options.js';
 import {
   BlockDurationField,
@@ -16,6 +14,21 @@ import { RuleOptionsDto } from './rule-options.dto.js';
 import { RulePenaltyDto } from './rule-penalty.dto.js';
 import { RuleStateLimitsDto } from './rule-state-limits.dto.js';
 
+/** What the document says of the fields create and update share (their checks differ in presence only). */
+export const RULE_FIELD_DOCS = {
+  limits: { description: 'Enforced atomically; distinct windows' },
+  blockDurationMs: {
+    description: 'Once over a limit, stay refused this long (ms); shorthand for penalty.blockDurationMs',
+  },
+  penalty: { description: 'A progressive penalty; not with blockDurationMs, nor with the concurrency algorithm' },
+  stateLimits: {
+    description: 'Limits per load state (NORMAL, DEGRADED), replacing limits while the fleet is in that state',
+  },
+  countOnly: {
+    description: 'Count only failed (status >= 400) or only succeeded responses, where the guard sees them',
+  },
+} as const;
+
 /**
  * The body of `POST /v1/admin/rules`, validated by `validateRuleBody(body, 'create')`.
  *
@@ -25,47 +38,27 @@ import { RuleStateLimitsDto } from './rule-state-limits.dto.js';
  */
 export class CreateRuleDto extends RuleOptionsDto {
   @RuleName(true)
-  @ApiProperty({ pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' })
   name!: string;
 
   @MatchField(true, RuleMatchDto)
-  @ApiProperty({ type: () => RuleMatchDto })
   match!: RuleMatchDto;
 
-  @LimitsField(true, RuleLimitDto)
-  @ApiProperty({
-    type: () => [RuleLimitDto],
-    minItems: 1,
-    maxItems: 5,
-    description: 'Enforced atomically; distinct windows',
-  })
+  @LimitsField(true, RuleLimitDto, RULE_FIELD_DOCS.limits)
   limits!: RuleLimitDto[];
 
   /** Once over a limit, stay refused this long (ms): `penalty: { blockDurationMs }` in short. */
-  @BlockDurationField(false)
-  @ApiProperty({
-    type: 'integer',
-    minimum: 1,
-    maximum: MAX_PENALTY_MS,
-    required: false,
-    description: 'Once over a limit, stay refused this long (ms); shorthand for penalty.blockDurationMs',
-  })
+  @BlockDurationField(false, RULE_FIELD_DOCS.blockDurationMs)
   blockDurationMs?: number;
 
   /** A progressive penalty; not with `blockDurationMs`, nor with the concurrency algorithm. */
-  @PenaltyField(false, RulePenaltyDto)
-  @ApiProperty({ type: () => RulePenaltyDto, required: false })
+  @PenaltyField(false, RulePenaltyDto, RULE_FIELD_DOCS.penalty)
   penalty?: RulePenaltyDto;
 
-  /**
-   * Limits per load state (NORMAL, DEGRADED), replacing `limits` while the fleet is in that state.
-   */
-  @StateLimitsField(false, RuleStateLimitsDto)
-  @ApiProperty({ type: () => RuleStateLimitsDto, required: false })
+  /** Limits per load state (NORMAL, DEGRADED), replacing `limits` while the fleet is in that state. */
+  @StateLimitsField(false, RuleStateLimitsDto, RULE_FIELD_DOCS.stateLimits)
   stateLimits?: RuleStateLimitsDto;
 
   /** Count only failed (status >= 400) or only succeeded responses, where the guard sees them. */
-  @CountOnlyField(false)
-  @ApiProperty({ enum: ['failed', 'succeeded'], required: false })
+  @CountOnlyField(false, RULE_FIELD_DOCS.countOnly)
   countOnly?: CountOnly;
 }

@@ -1,4 +1,3 @@
-import { ApiProperty } from '@nestjs/swagger';
 import { MAX_RULE_LIMIT, MAX_RULE_WINDOW_MS } from '../rule.js';
 import { Integer } from './rule-fields.js';
 
@@ -10,15 +9,14 @@ import { Integer } from './rule-fields.js';
  */
 export class RuleLimitDto {
   @Integer(true, 0, MAX_RULE_LIMIT)
-  @ApiProperty({ type: 'integer', minimum: 0, maximum: MAX_RULE_LIMIT })
   limit!: number;
 
   @Integer(true, 1, MAX_RULE_WINDOW_MS)
-  @ApiProperty({ type: 'integer', minimum: 1, maximum: MAX_RULE_WINDOW_MS })
   windowMs!: number;
 
   /** Bucket capacity (`token_bucket`) or tolerance (`gcra`); unset means `limit`. */
-  @Integer(false, 0, MAX_RULE_LIMIT)
-  @ApiProperty({ type: 'integer', minimum: 0, maximum: MAX_RULE_LIMIT, required: false })
+  @Integer(false, 0, MAX_RULE_LIMIT, {
+    description: 'Bucket capacity (token_bucket) or tolerance (gcra); unset means limit',
+  })
   burst?: number;
 }

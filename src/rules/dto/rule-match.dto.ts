@@ -1,7 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
 import {
   MAX_CLIENT_ID_LENGTH,
-  MAX_DESCRIPTOR_ENTRIES,
   MAX_DESCRIPTOR_KEY_LENGTH,
   MAX_DESCRIPTOR_VALUE_LENGTH,
   MAX_DOMAIN_LENGTH,
@@ -17,13 +15,13 @@ import { BoundedString, DescriptorsField } from './rule-fields.js';
  * { "key": "path", "value": "/search" }
  */
 export class RuleDescriptorEntryDto {
-  @BoundedString(true, 1, MAX_DESCRIPTOR_KEY_LENGTH)
-  @ApiProperty({ minLength: 1, maxLength: MAX_DESCRIPTOR_KEY_LENGTH, example: 'remote_address' })
+  @BoundedString(true, 1, MAX_DESCRIPTOR_KEY_LENGTH, { example: 'remote_address' })
   key!: string;
 
   /** Unset: any value of the key, each value counted apart. */
-  @BoundedString(false, 1, MAX_DESCRIPTOR_VALUE_LENGTH)
-  @ApiProperty({ minLength: 1, maxLength: MAX_DESCRIPTOR_VALUE_LENGTH, required: false })
+  @BoundedString(false, 1, MAX_DESCRIPTOR_VALUE_LENGTH, {
+    description: 'Unset: any value of the key, each value counted apart',
+  })
   value?: string;
 }
 
@@ -37,30 +35,26 @@ export class RuleDescriptorEntryDto {
  */
 export class RuleMatchDto {
   /** A resource (route name or `/v1/check` resource); `*` matches any run of characters. */
-  @BoundedString(false, 1, MAX_RESOURCE_LENGTH)
-  @ApiProperty({ minLength: 1, maxLength: MAX_RESOURCE_LENGTH, required: false, example: 'GET /v1/*' })
+  @BoundedString(false, 1, MAX_RESOURCE_LENGTH, {
+    description: 'A resource (route name or /v1/check resource); * matches any run of characters',
+    example: 'GET /v1/*',
+  })
   resource?: string;
 
   @BoundedString(false, 1, MAX_TIER_LENGTH)
-  @ApiProperty({ minLength: 1, maxLength: MAX_TIER_LENGTH, required: false })
   tier?: string;
 
   @BoundedString(false, 1, MAX_CLIENT_ID_LENGTH)
-  @ApiProperty({ minLength: 1, maxLength: MAX_CLIENT_ID_LENGTH, required: false })
   clientId?: string;
 
   /** The Envoy rate limit domain (`RateLimitRequest.domain`) whose descriptors the rule applies to. */
-  @BoundedString(false, 1, MAX_DOMAIN_LENGTH)
-  @ApiProperty({ minLength: 1, maxLength: MAX_DOMAIN_LENGTH, required: false, example: 'shop' })
+  @BoundedString(false, 1, MAX_DOMAIN_LENGTH, {
+    description: 'The Envoy rate limit domain whose descriptors the rule applies to',
+    example: 'shop',
+  })
   domain?: string;
 
   /** The entries of the descriptor, in order; needs `domain`. */
-  @DescriptorsField(RuleDescriptorEntryDto)
-  @ApiProperty({
-    type: () => [RuleDescriptorEntryDto],
-    minItems: 1,
-    maxItems: MAX_DESCRIPTOR_ENTRIES,
-    required: false,
-  })
+  @DescriptorsField(RuleDescriptorEntryDto, { description: 'The entries of the descriptor, in order; needs domain' })
   descriptors?: RuleDescriptorEntryDto[];
 }

@@ -1,7 +1,15 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { ALGORITHMS, type Algorithm } from '../../limiter/algorithms.js';
+import { type Algorithm, DEFAULT_ALGORITHM } from '../../limiter/algorithms.js';
 import { MAX_DESCRIPTION_LENGTH } from '../rule.js';
 import { AlgorithmField, BooleanField, BoundedString, Priority } from './rule-fields.js';
+
+/** What a rule created without these fields gets: applied by `validateRuleBody`, shown by the document. */
+export const RULE_DEFAULTS = {
+  algorithm: DEFAULT_ALGORITHM,
+  enabled: true,
+  shadow: false,
+  priority: 0,
+  perResource: false,
+} as const;
 
 /**
  * The rule fields that are optional both on create and on update, with the same checks; the DTOs
@@ -9,34 +17,22 @@ import { AlgorithmField, BooleanField, BoundedString, Priority } from './rule-fi
  */
 export abstract class RuleOptionsDto {
   @BoundedString(false, 0, MAX_DESCRIPTION_LENGTH)
-  @ApiProperty({ maxLength: MAX_DESCRIPTION_LENGTH, required: false })
   description?: string;
 
-  @AlgorithmField()
-  @ApiProperty({ enum: [...ALGORITHMS], default: 'sliding_window', required: false })
+  @AlgorithmField({ default: RULE_DEFAULTS.algorithm })
   algorithm?: Algorithm;
 
-  @BooleanField()
-  @ApiProperty({ default: true, required: false })
+  @BooleanField({ default: RULE_DEFAULTS.enabled })
   enabled?: boolean;
 
-  @BooleanField()
-  @ApiProperty({ default: false, required: false, description: 'Decide and count, never deny' })
+  @BooleanField({ default: RULE_DEFAULTS.shadow, description: 'Decide and count, never deny' })
   shadow?: boolean;
 
-  @Priority()
-  @ApiProperty({
-    type: 'integer',
-    default: 0,
-    required: false,
-    description: 'Breaks ties between equally specific rules',
-  })
+  @Priority({ default: RULE_DEFAULTS.priority, description: 'Breaks ties between equally specific rules' })
   priority?: number;
 
-  @BooleanField()
-  @ApiProperty({
-    default: false,
-    required: false,
+  @BooleanField({
+    default: RULE_DEFAULTS.perResource,
     description: 'One budget per matched resource instead of one per rule',
   })
   perResource?: boolean;

@@ -1,4 +1,3 @@
-import { ApiProperty } from '@nestjs/swagger';
 import { MAX_PENALTY_MS, MAX_PENALTY_MULTIPLIER } from '../../limiter/policy/penalty.js';
 import { Integer } from './rule-fields.js';
 
@@ -11,37 +10,21 @@ import { Integer } from './rule-fields.js';
  * { "blockDurationMs": 60000, "multiplier": 2, "maxBlockMs": 3600000 }
  */
 export class RulePenaltyDto {
-  @Integer(true, 1, MAX_PENALTY_MS)
-  @ApiProperty({ type: 'integer', minimum: 1, maximum: MAX_PENALTY_MS, description: 'The first block, ms' })
+  @Integer(true, 1, MAX_PENALTY_MS, { description: 'The first block, ms' })
   blockDurationMs!: number;
 
-  @Integer(false, 1, MAX_PENALTY_MULTIPLIER)
-  @ApiProperty({
-    type: 'integer',
-    minimum: 1,
-    maximum: MAX_PENALTY_MULTIPLIER,
+  @Integer(false, 1, MAX_PENALTY_MULTIPLIER, {
     default: 1,
-    required: false,
     description: 'Each repeat offence multiplies the block by this (1: a fixed block)',
   })
   multiplier?: number;
 
-  @Integer(false, 1, MAX_PENALTY_MS)
-  @ApiProperty({
-    type: 'integer',
-    minimum: 1,
-    maximum: MAX_PENALTY_MS,
-    required: false,
+  @Integer(false, 1, MAX_PENALTY_MS, {
     description: 'Offences are forgotten this long after the last block ends; default 10 x blockDurationMs',
   })
   decayMs?: number;
 
-  @Integer(false, 1, MAX_PENALTY_MS)
-  @ApiProperty({
-    type: 'integer',
-    minimum: 1,
-    maximum: MAX_PENALTY_MS,
-    required: false,
+  @Integer(false, 1, MAX_PENALTY_MS, {
     description: 'The longest block, >= blockDurationMs; default 24 h (or blockDurationMs if longer)',
   })
   maxBlockMs?: number;

@@ -1,4 +1,3 @@
-import { ApiProperty } from '@nestjs/swagger';
 import { LimitsField } from './rule-fields.js';
 import { RuleLimitDto } from './rule-limit.dto.js';
 
@@ -9,11 +8,9 @@ import { RuleLimitDto } from './rule-limit.dto.js';
  * { "NORMAL": [{ "limit": 10, "windowMs": 60000, "burst": 20 }], "DEGRADED": [{ "limit": 2, "windowMs": 60000 }] }
  */
 export class RuleStateLimitsDto {
-  @LimitsField(false, RuleLimitDto)
-  @ApiProperty({ type: () => [RuleLimitDto], required: false, description: 'While the fleet is NORMAL' })
+  @LimitsField(false, RuleLimitDto, { description: 'While the fleet is NORMAL' })
   NORMAL?: RuleLimitDto[];
 
-  @LimitsField(false, RuleLimitDto)
-  @ApiProperty({ type: () => [RuleLimitDto], required: false, description: 'While the fleet is DEGRADED' })
+  @LimitsField(false, RuleLimitDto, { description: 'While the fleet is DEGRADED' })
   DEGRADED?: RuleLimitDto[];
 }

@@ -1,6 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsDefined, IsIn } from 'class-validator';
-import { PlainText } from '../../http/dto-fields.js';
+import { OneOf, PlainText } from '../../http/dto-fields.js';
 import { LOAD_STATES, type LoadState } from '../system-state.js';
 
 /**
@@ -10,12 +8,9 @@ import { LOAD_STATES, type LoadState } from '../system-state.js';
  * { "state": "DEGRADED", "reason": "database failover in progress" }
  */
 export class PutSystemStateDto {
-  @IsDefined({ message: 'is required' })
-  @IsIn(LOAD_STATES, { message: `must be one of ${LOAD_STATES.join(', ')}` })
-  @ApiProperty({ enum: LOAD_STATES })
+  @OneOf(LOAD_STATES, { required: true })
   state!: LoadState;
 
   @PlainText(1, 500)
-  @ApiProperty({ maxLength: 500, required: false })
   reason?: string;
 }
