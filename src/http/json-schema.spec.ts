@@ -1,4 +1,6 @@
-import { type BodySchema, compileBodySchema, reasonOf } from './json-schema.js';
+import { Ajv } from 'ajv';
+import { CHECK_REQUEST_SCHEMA, RELEASE_REQUEST_SCHEMA } from '../check/check-request.js';
+import { BODY_SCHEMA_OPTIONS, type BodySchema, compileBodySchema, reasonOf } from './json-schema.js';
 
 const SCHEMA = {
   type: 'object',
@@ -45,6 +47,24 @@ describe('compileBodySchema', () => {
     for (const at of ['203.0.113.7', '2001:db8::1', '::1']) expect(check({ name: 'a', at }).errors).toBeUndefined();
     for (const at of ['203.0.113', 'localhost', '2001:db8::/64', ''])
       expect(check({ name: 'a', at }).errors).toHaveLength(1);
+  });
+});
+
+describe('the body schemas', () => {
+  // The service compiles them without the meta-schema check (it costs every start): here it runs.
+  it.each([
+    ['CHECK_REQUEST_SCHEMA', CHECK_REQUEST_SCHEMA],
+    ['RELEASE_REQUEST_SCHEMA', RELEASE_REQUEST_SCHEMA],
+  ])('%s is a valid JSON schema', (_name, schema) => {
+    const ajv = new Ajv({ ...BODY_SCHEMA_OPTIONS, validateSchema: true });
+    expect(ajv.validateSchema(schema)).toBe(true);
+    expect(ajv.errors ?? null).toBeNull();
+    expect(() => ajv.compile(schema)).not.toThrow();
+  });
+
+  it('catches a schema that breaks the meta-schema', () => {
+    const ajv = new Ajv({ ...BODY_SCHEMA_OPTIONS, validateSchema: true });
+    expect(ajv.validateSchema({ type: 'object', properties: { a: { type: 'strin' } } })).toBe(false);
   });
 });
 

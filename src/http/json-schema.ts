@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
 import type { FieldError } from './error-body.js';
 
 /**
@@ -35,10 +35,10 @@ export type BodyCheck<T> = (
 
 /**
  * One Ajv for every body schema: no type coercion (`"5"` is not a number), every error reported
- * (a caller fixes them all at once), defaults applied. Strict, so a typo in a schema fails at
- * startup rather than letting anything through.
+ * (a caller fixes them all at once), defaults applied. Strict, so an unknown keyword in a schema
+ * fails at startup rather than letting anything through.
  */
-const ajv = new Ajv({
+export const BODY_SCHEMA_OPTIONS: Options = {
   allErrors: true,
   coerceTypes: false,
   useDefaults: true,
@@ -46,7 +46,14 @@ const ajv = new Ajv({
   strict: true,
   keywords: ['example'],
   formats: { ip: (value: string) => isIP(value) !== 0 },
-});
+};
+
+/**
+ * Checking a schema against the JSON Schema meta-schema first compiles the meta-schema: 45 ms of
+ * every start (measured on the build), for schemas that `BodySchema` already types and that
+ * json-schema.spec.ts checks against the meta-schema.
+ */
+const ajv = new Ajv({ ...BODY_SCHEMA_OPTIONS, validateSchema: false });
 
 /**
  * Compiles `schema` once; the returned check runs on every request. Reasons are said the way the
