@@ -39,6 +39,12 @@ export class AllowlistController {
     return this.allowlist.list(parsed);
   }
 
+  @Get(':id')
+  @AdminRoute('read')
+  get(@Param('id') id: string): Promise<AllowEntryResponse> {
+    return this.allowlist.find(uuidParam(id));
+  }
+
   @Delete(':id')
   @AdminRoute('write')
   @HttpCode(204)

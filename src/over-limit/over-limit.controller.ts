@@ -1,9 +1,26 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
+import { API_KEY_FAILURE_POLICY_NAME, CALLER_KEY_FAILURE_POLICY_NAME } from '../access/index.js';
+import { ADMIN_FAILURE_POLICY_NAME } from '../admin/admin.constants.js';
 import { AdminRoute } from '../admin/index.js';
 import { orBadRequest, parseListQuery } from '../http/list-query.js';
 import { storageError } from '../rules/index.js';
-import { OverLimitBoard, type OverLimitPage } from './over-limit-board.js';
+import { OverLimitBoard, type OverLimitEntry } from './over-limit-board.js';
 import { OverLimitTracker } from './over-limit.tracker.js';
+
+/**
+ * The policies Floodgate counts for itself (invalid API keys per address and per caller, failed
+ * admin logins): on the board beside the rules' callers, but no rule of an admin's.
+ */
+const INTERNAL_POLICIES: ReadonlySet<string> = new Set([
+  API_KEY_FAILURE_POLICY_NAME,
+  CALLER_KEY_FAILURE_POLICY_NAME,
+  ADMIN_FAILURE_POLICY_NAME,
+]);
+
+/** An entry as the view shows it: `internal` for Floodgate's own policies (`INTERNAL_POLICIES`). */
+export interface OverLimitItem extends OverLimitEntry {
+  readonly internal: boolean;
+}
 
 /**
  * `GET /v1/admin/over-limit`: who is at or over a limit right now, across the fleet (`limit`,
@@ -19,14 +36,19 @@ export class OverLimitController {
 
   @Get()
   @AdminRoute('read')
-  async list(@Query() query: unknown): Promise<OverLimitPage> {
+  async list(@Query() query: unknown): Promise<{ items: OverLimitItem[]; total: number }> {
     const parsed = orBadRequest(parseListQuery(query, {}));
     // This node's own latest notes first, so what it just saw is in the answer.
     await this.tracker.post();
+    let page;
     try {
-      return await this.board.page(Date.now(), parsed.offset, parsed.limit);
+      page = await this.board.page(Date.now(), parsed.offset, parsed.limit);
     } catch (error) {
       throw storageError(error);
     }
+    return {
+      items: page.items.map((entry) => ({ ...entry, internal: INTERNAL_POLICIES.has(entry.rule) })),
+      total: page.total,
+    };
   }
 }

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsDefined, IsIn, IsInt, Max, Min } from 'class-validator';
+import { IsBoolean, IsDefined, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { PlainText } from '../../http/dto-fields.js';
 import { BLOCK_TYPES, type BlockType } from '../access-lists.js';
 import { AccessValue } from './access-value.decorator.js';
@@ -43,4 +43,13 @@ export class CreateBlockDto {
   @PlainText(1, 200)
   @ApiProperty({ maxLength: 200, required: false, example: 'Too many requests from your network' })
   publicReason?: string;
+
+  /**
+   * Needed to block an address range wider than BLOCK_MIN_IPV4_PREFIX / BLOCK_MIN_IPV6_PREFIX
+   * (`0.0.0.0/0` refuses everyone); such a block's audit entry says it was forced.
+   */
+  @IsOptional()
+  @IsBoolean({ message: 'must be a boolean' })
+  @ApiProperty({ required: false, description: 'Required to block a range wider than the configured prefix' })
+  force?: boolean;
 }
