@@ -61,7 +61,7 @@ describe('Floodgate service: safer operations', () => {
   });
   afterAll(() => service.close());
 
-  it("refuses a counters resource that a per-resource rule does not match, and any resource for a rule that is not per-resource", async () => {
+  it('refuses a counters resource that a per-resource rule does not match, and any resource for a rule that is not per-resource', async () => {
     for (const method of ['GET', 'DELETE']) {
       const matched = await counters(service, method, { rule: 'items', clientId: 'c1', resource: 'GET /items/1' });
       expect({ method, status: matched.status }).toEqual({ method, status: method === 'GET' ? 200 : 204 });
@@ -92,7 +92,9 @@ describe('Floodgate service: safer operations', () => {
   });
 
   it('counts invalid keys per calling service without a body ip: past its count, even its valid keys are refused unchecked', async () => {
-    const created = await json<{ key: string }>(await adminFetch(service, 'POST', '/v1/admin/api-keys', { tier: 'free' }));
+    const created = await json<{ key: string }>(
+      await adminFetch(service, 'POST', '/v1/admin/api-keys', { tier: 'free' }),
+    );
     const guess = (n: number) => postCheck(service, { clientId: 'guesser', apiKey: `fgk_guess-${n}` }, CALLER_HEADERS);
     // Within the caller's count (10): each guess is looked up and answered 401.
     for (let n = 0; n < 10; n++) expect((await guess(n)).status).toBe(401);
@@ -119,20 +121,35 @@ describe('Floodgate service: safer operations', () => {
     expect((await postCheck(service, { clientId: 'no-key' }, CALLER_HEADERS)).status).toBe(200);
 
     // The board shows the caller over Floodgate's own policy, marked internal; a rule's caller is not.
-    expect((await postCheck(service, { clientId: 'reader', resource: 'GET /items/7' }, CALLER_HEADERS)).status).toBe(200);
-    expect((await postCheck(service, { clientId: 'reader', resource: 'GET /items/7' }, CALLER_HEADERS)).status).toBe(429);
+    expect((await postCheck(service, { clientId: 'reader', resource: 'GET /items/7' }, CALLER_HEADERS)).status).toBe(
+      200,
+    );
+    expect((await postCheck(service, { clientId: 'reader', resource: 'GET /items/7' }, CALLER_HEADERS)).status).toBe(
+      429,
+    );
     const board = await json<{ items: Json[] }>(await adminFetch(service, 'GET', '/v1/admin/over-limit?limit=100'));
     expect(board.items).toContainEqual(
       expect.objectContaining({ rule: 'api-key-failures-caller', identity: 'caller:tests', internal: true }),
     );
     expect(board.items).toContainEqual(
-      expect.objectContaining({ rule: 'items', policy: 'items|GET /items/7', identity: 'client:reader', internal: false }),
+      expect.objectContaining({
+        rule: 'items',
+        policy: 'items|GET /items/7',
+        identity: 'client:reader',
+        internal: false,
+      }),
     );
   });
 
   it('refuses an address block wider than the configured prefix unless forced, and audits a forced one as forced', async () => {
     const block = (value: string, extra: Json = {}) =>
-      adminFetch(service, 'POST', '/v1/admin/blocks', { type: 'ip', value, durationMs: 60_000, reason: 'test', ...extra });
+      adminFetch(service, 'POST', '/v1/admin/blocks', {
+        type: 'ip',
+        value,
+        durationMs: 60_000,
+        reason: 'test',
+        ...extra,
+      });
     for (const value of ['0.0.0.0/0', '::/0', '10.0.0.0/12', '2001:db8::/31']) {
       const res = await block(value);
       expect({ value, status: res.status }).toEqual({ value, status: 400 });
@@ -154,7 +171,10 @@ describe('Floodgate service: safer operations', () => {
         )
       ).items;
     expect(await auditOf(id)).toEqual([
-      expect.objectContaining({ action: 'block.create', after: expect.objectContaining({ value: '4000::/16', forced: true }) }),
+      expect.objectContaining({
+        action: 'block.create',
+        after: expect.objectContaining({ value: '4000::/16', forced: true }),
+      }),
     ]);
     const [narrowEntry] = await auditOf(narrow.id);
     expect(narrowEntry!.after).not.toHaveProperty('forced');
