@@ -258,6 +258,21 @@ describe('Floodgate service: safer operations', () => {
     });
     expect(differ.status).toBe(400);
     expect(await json(differ)).toMatchObject({ field: 'penalty' });
+    // The answered copy is no part of the rule: a patch changes or removes the penalty freely.
+    const progressed = await adminFetch(service, 'PATCH', `/v1/admin/rules/${rule.id}`, {
+      penalty: { blockDurationMs: 2_000, multiplier: 2 },
+    });
+    expect(progressed.status).toBe(200);
+    expect(await json(progressed)).not.toHaveProperty('blockDurationMs');
+    const fixedAgain = await json(
+      await adminFetch(service, 'PATCH', `/v1/admin/rules/${rule.id}`, { blockDurationMs: 3_000 }),
+    );
+    expect(fixedAgain).toMatchObject({ blockDurationMs: 3_000, penalty: { blockDurationMs: 3_000 } });
+    const removed = await adminFetch(service, 'PATCH', `/v1/admin/rules/${rule.id}`, { penalty: null });
+    expect(removed.status).toBe(200);
+    const plain = await json(removed);
+    expect(plain).not.toHaveProperty('blockDurationMs');
+    expect(plain).not.toHaveProperty('penalty');
     // A progressive penalty has no short spelling.
     const progressive = await adminFetch(service, 'POST', '/v1/admin/rules', {
       name: 'progressive',
