@@ -80,6 +80,8 @@ export class AppModule {
     const adminModule = AdminModule.forRoot({
       token: config.adminToken,
       ...(config.adminReadonlyToken !== undefined ? { readonlyToken: config.adminReadonlyToken } : {}),
+      maxFailures: config.adminAuthFailureLimit,
+      windowMs: config.adminAuthFailureWindowMs,
     });
     const limiterOptions = rateLimitOptions(config);
     const rulesModule = RulesModule.forRootAsync({
@@ -101,6 +103,7 @@ export class AppModule {
       apiKeyFailureLimit: config.apiKeyFailureLimit,
       apiKeyFailureWindowMs: config.apiKeyFailureWindowMs,
       apiKeyBlockMs: config.apiKeyBlockMs,
+      blockMinPrefix: config.blockMinPrefix,
       ipv6Subnet: config.ipv6Subnet,
     });
     const systemModule = SystemModule.forRoot({

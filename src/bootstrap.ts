@@ -10,6 +10,7 @@ import { type AppConfig, describeDatabaseUrl } from './config/index.js';
 import { applyMigrations, type EmbeddedPostgres } from './db/index.js';
 import { ConnectionDrain } from './http/connection-drain.js';
 import { answerFrameworkError } from './http/framework-errors.js';
+import { acceptBodilessDeletes } from './http/json-body.js';
 import { setupOpenApi } from './http/openapi.js';
 import { correlationIdOf, echoCorrelationId, logRequests } from './logging/index.js';
 import { echoTraceId } from './telemetry/index.js';
@@ -119,6 +120,7 @@ export async function createApp(
   // JSON only: Fastify's text/plain parser would hand strings to handlers that expect objects;
   // without it any other content type is refused (and answered as a 400 on `body`).
   adapter.getInstance().removeContentTypeParser('text/plain');
+  acceptBodilessDeletes(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ ...options, config }), adapter, {
     bufferLogs: true,
     bodyParser: false,

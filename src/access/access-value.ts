@@ -1,4 +1,5 @@
 import { MAX_CLIENT_ID_LENGTH, MAX_RESOURCE_LENGTH } from '../check/check-request.js';
+import { isApiKeyPrefix } from '../api-keys/api-key-secret.js';
 import type { AllowType } from './access-lists.js';
 import { formatIpRange, parseIpRange } from './ip-ranges.js';
 
@@ -8,7 +9,9 @@ const CONTROL_CHARACTERS = /\p{Cc}/u;
 /**
  * Checks a block's or an allow-list entry's `value` for its `type` and gives it in the form it is
  * stored and matched in: a client id as is, an API key's id lowercased, an address or a range in
- * canonical form (`203.0.113.7/24` is `203.0.113.0/24`), a route name as is.
+ * canonical form (`203.0.113.7/24` is `203.0.113.0/24`), a route name as is. An API key may also
+ * be named by the prefix lists show (`fgk_AbCdEfGh`), given as is: the repositories turn it into
+ * the key's id (see `apiKeyIdOf`) before anything is stored.
  */
 export function accessValue(type: AllowType, value: unknown): { value: string } | { reason: string } {
   if (typeof value !== 'string') return { reason: 'must be a string' };
@@ -18,7 +21,10 @@ export function accessValue(type: AllowType, value: unknown): { value: string } 
         ? { value }
         : { reason: `must be a client id of 1 to ${MAX_CLIENT_ID_LENGTH} characters` };
     case 'apiKey':
-      return UUID.test(value) ? { value: value.toLowerCase() } : { reason: "must be an API key's id (a UUID)" };
+      if (UUID.test(value)) return { value: value.toLowerCase() };
+      return isApiKeyPrefix(value)
+        ? { value }
+        : { reason: "must be an API key's id (a UUID) or its prefix (fgk_ and 8 characters)" };
     case 'ip': {
       const range = parseIpRange(value);
       return range === undefined

@@ -29,6 +29,13 @@ export class AllowEntryExistsException extends ConflictException {
 /** 400: an `apiKey` entry names no API key. */
 export class UnknownApiKeyException extends BadRequestException {
   constructor() {
-    super(invalidInputBody([{ field: 'value', reason: "is not an API key's id" }]));
+    super(invalidInputBody([{ field: 'value', reason: "is not an API key's id or prefix" }]));
+  }
+}
+
+/** 400: an `apiKey` entry names a prefix that more than one API key has. */
+export class AmbiguousApiKeyPrefixException extends BadRequestException {
+  constructor() {
+    super(invalidInputBody([{ field: 'value', reason: "is the prefix of more than one API key: give the key's id" }]));
   }
 }

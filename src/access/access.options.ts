@@ -8,6 +8,11 @@ export interface AccessModuleOptions {
   readonly apiKeyFailureWindowMs?: number;
   /** How long such an address stays blocked (API_KEY_BLOCK_MS, 15 min). */
   readonly apiKeyBlockMs?: number;
+  /**
+   * Address blocks wider than these prefixes (BLOCK_MIN_IPV4_PREFIX, 8; BLOCK_MIN_IPV6_PREFIX, 32)
+   * are written only with `force: true`: one such block refuses a large part of the internet.
+   */
+  readonly blockMinPrefix?: { readonly ipv4: number; readonly ipv6: number };
   /** IPv6 addresses are blocked by this prefix length, as the limiter groups them (64). */
   readonly ipv6Subnet?: number;
 }
@@ -16,3 +21,4 @@ export const ACCESS_OPTIONS = Symbol('AccessModuleOptions');
 export const DEFAULT_API_KEY_FAILURE_LIMIT = 10;
 export const DEFAULT_API_KEY_FAILURE_WINDOW_MS = 60_000;
 export const DEFAULT_API_KEY_BLOCK_MS = 15 * 60_000;
+export const DEFAULT_BLOCK_MIN_PREFIX = Object.freeze({ ipv4: 8, ipv6: 32 });

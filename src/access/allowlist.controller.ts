@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Re
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { AdminActor, AdminRoute } from '../admin/index.js';
 import { uuidParam } from '../http/path-id.js';
-import { AllowEntryList, CreatedAllowEntryResponse } from './access-responses.js';
+import { AllowEntryList, AllowEntryResponse, CreatedAllowEntryResponse } from './access-responses.js';
 import { AllowlistRepository } from './allowlist.repository.js';
 // Value imports on purpose: the validation pipe reads the DTO classes from the emitted parameter types.
 // eslint-disable-next-line @typescript-eslint/consistent-type-imports
@@ -41,6 +41,14 @@ export class AllowlistController {
   @ApiOkResponse({ type: AllowEntryList })
   list(@Query() query: AllowListQuery): Promise<AllowEntryList> {
     return this.allowlist.list(query);
+  }
+
+  @Get(':id')
+  @AdminRoute('read')
+  @ApiOperation({ summary: 'One entry of the allow list' })
+  @ApiOkResponse({ type: AllowEntryResponse })
+  get(@Param('id') id: string): Promise<AllowEntryResponse> {
+    return this.allowlist.find(uuidParam(id));
   }
 
   @Delete(':id')

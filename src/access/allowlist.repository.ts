@@ -4,9 +4,15 @@ import { Prisma, PrismaService } from '../db/index.js';
 import type { AllowListQuery } from './dto/list-access.query.js';
 import { SnapshotWrites, storageError } from '../rules/index.js';
 import type { AllowType } from './access-lists.js';
-import { type AllowEntryList, type CreatedAllowEntryResponse, toAllowEntryResponse } from './access-responses.js';
+import {
+  type AllowEntryList,
+  type AllowEntryResponse,
+  type CreatedAllowEntryResponse,
+  toAllowEntryResponse,
+} from './access-responses.js';
 import { accessValue } from './access-value.js';
-import { AllowEntryExistsException, AllowEntryNotFoundException, UnknownApiKeyException } from './access.exceptions.js';
+import { AllowEntryExistsException, AllowEntryNotFoundException } from './access.exceptions.js';
+import { apiKeyIdOf } from './api-key-reference.js';
 
 export interface NewAllowEntry {
   readonly type: AllowType;
@@ -31,11 +37,9 @@ export class AllowlistRepository {
     if ('reason' in checked) throw new Error(`an allow-list ${entry.type} "${entry.value}": value ${checked.reason}`);
     return this.writes.write(
       async (tx, rulesVersion) => {
-        if (entry.type === 'apiKey' && (await tx.apiKey.count({ where: { id: checked.value } })) === 0) {
-          throw new UnknownApiKeyException();
-        }
+        const value = entry.type === 'apiKey' ? await apiKeyIdOf(tx, checked.value) : checked.value;
         const row = await tx.allowlistEntry.create({
-          data: { type: entry.type, value: checked.value, description: entry.description ?? null, createdBy: actor },
+          data: { type: entry.type, value, description: entry.description ?? null, createdBy: actor },
         });
         const after = toAllowEntryResponse(row);
         await this.audit.record(
@@ -72,6 +76,17 @@ export class AllowlistRepository {
       );
       return { result: Number(rulesVersion), change: { target: 'allowlist', id, action: 'delete' } };
     });
+  }
+
+  async find(id: string): Promise<AllowEntryResponse> {
+    let row;
+    try {
+      row = await this.prisma.allowlistEntry.findUnique({ where: { id } });
+    } catch (error) {
+      throw storageError(error);
+    }
+    if (row === null) throw new AllowEntryNotFoundException(id);
+    return toAllowEntryResponse(row);
   }
 
   /** Oldest first. */

@@ -29,11 +29,15 @@ const ORIGIN: DecisionOrigin = Object.freeze({ entry: 'api_key_auth' });
  * as a block written by `system` (audited, enforced by every node like an admin's block).
  * Off the response path: the 401 does not wait for any of it.
  *
- * Two bounds keep it from being turned against others. Blocks decided within `BLOCK_BATCH_MS` are
- * written in one snapshot write, so a flood of them costs the fleet one reload per second, not one
- * each. And an authenticated `/v1/check` caller, which names the addresses itself, has its own
- * count (`CALLER_FAILURE_FACTOR` times an address's): past it, the addresses it names are no
- * longer blocked on its word, and that is logged.
+ * An authenticated `/v1/check` caller (a CHECK_TOKENS name) has its own count too, whether or not
+ * its bodies name an `ip`: `CALLER_FAILURE_FACTOR` times an address's. Past it, the keys it passes
+ * on are refused without being looked up (`callerRefusalMs`) until its window frees a unit, so it
+ * cannot guess keys without limit by naming a new address each time, or none; and the addresses it
+ * names are no longer blocked on its word (it may be relaying an attack, or be the attacker). That
+ * is logged. An anonymous caller stands for its own address, which is what gets blocked.
+ *
+ * Blocks decided within `BLOCK_BATCH_MS` are written in one snapshot write, so a flood of them
+ * costs the fleet one reload per second, not one each.
  */
 @Injectable()
 export class ApiKeyFailures implements OnModuleDestroy {
@@ -47,6 +51,8 @@ export class ApiKeyFailures implements OnModuleDestroy {
   private readonly writing = new Set<string>();
   private flush: { timer: NodeJS.Timeout; written: Promise<void>; resolve: () => void } | undefined;
   private readonly overCallers = new FoldedLog(60_000);
+  /** Callers past their count, until when (epoch ms). Bounded by the CHECK_TOKENS names. */
+  private readonly refusedCallers = new Map<string, number>();
 
   constructor(
     @Inject(RateLimiter) private readonly limiter: RateLimiter,
@@ -69,29 +75,46 @@ export class ApiKeyFailures implements OnModuleDestroy {
   }
 
   /**
-   * Counts one invalid key from `address` (passed on by `caller`, when an authenticated service
-   * named the address); resolves once any block it caused is written. Never rejects.
+   * How long (ms) the keys `caller` passes on are still refused unchecked on this node; undefined
+   * when they are looked up as usual. Synchronous: the caller gate asks it on every keyed request.
+   */
+  callerRefusalMs(caller: string | undefined, now = Date.now()): number | undefined {
+    if (caller === undefined) return undefined;
+    const until = this.refusedCallers.get(caller);
+    if (until === undefined) return undefined;
+    if (until > now) return until - now;
+    this.refusedCallers.delete(caller);
+    return undefined;
+  }
+
+  /**
+   * Counts one invalid key from `address` (the client's, if known) passed on by `caller`, when an
+   * authenticated service asked; resolves once any block it caused is written. Never rejects.
    */
   async record(address: string | undefined, caller?: string): Promise<void> {
+    const callerOver = caller !== undefined && (await this.countCaller(caller));
     // One host owns its whole IPv6 /64: it is counted, and blocked, as one.
     const ip = clientIp(address, this.ipv6Subnet);
     if (address === undefined || ip === 'unknown') return;
-    const callerOver =
-      caller !== undefined &&
-      (await this.limiter.consume(this.callerPolicy, `caller:${caller}`, 1, ORIGIN)).outcome === 'limited';
     const decision = await this.limiter.consume(this.policy, `ip:${ip}`, 1, ORIGIN);
-    if (decision.outcome !== 'limited') return;
-    if (callerOver) {
-      this.overCallers.report(caller!, (more) =>
-        this.logger.warn(
-          `Caller "${caller}" passes on more than ${this.callerPolicy.limits[0]!.limit} invalid API keys per window: the addresses it names are not blocked on its word${more > 0 ? `; ${more} more since the last report` : ''}`,
-        ),
-      );
-      return;
-    }
+    if (decision.outcome !== 'limited' || callerOver) return;
     if (this.pending.has(ip) || this.writing.has(ip)) return this.flush?.written;
     this.pending.add(ip);
     return this.scheduled();
+  }
+
+  /** Counts one invalid key against `caller`; true (and its keys refused for a while) once it is past its count. */
+  private async countCaller(caller: string): Promise<boolean> {
+    const decision = await this.limiter.consume(this.callerPolicy, `caller:${caller}`, 1, ORIGIN);
+    if (decision.outcome !== 'limited') return false;
+    const waitMs = Math.max(1, decision.retryAfterMs);
+    this.refusedCallers.set(caller, Date.now() + waitMs);
+    this.overCallers.report(caller, (more) =>
+      this.logger.warn(
+        `Caller "${caller}" passes on more than ${this.callerPolicy.limits[0]!.limit} invalid API keys per window: its keys are refused unchecked for ${Math.ceil(waitMs / 1000)} s and the addresses it names are not blocked on its word${more > 0 ? `; ${more} more since the last report` : ''}`,
+      ),
+    );
+    return true;
   }
 
   /** Writes what is pending now (at shutdown nothing decided is dropped). */

@@ -1,9 +1,24 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { AdminActor, AdminRoute } from '../admin/index.js';
+import { invalidInputBody } from '../http/error-body.js';
 import { uuidParam } from '../http/path-id.js';
+import { ACCESS_OPTIONS, type AccessModuleOptions, DEFAULT_BLOCK_MIN_PREFIX } from './access.options.js';
 import { BlockList, BlockResponse, CreatedBlockResponse } from './access-responses.js';
 import { BlocksRepository } from './blocks.repository.js';
+import { type BlockMinPrefix, wideBlockReason } from './wide-blocks.js';
 // Value imports on purpose: the validation pipe reads the DTO classes from the emitted parameter types.
 // eslint-disable-next-line @typescript-eslint/consistent-type-imports
 import { CreateBlockDto } from './dto/create-block.dto.js';
@@ -19,7 +34,14 @@ export const BLOCKS_PATH = '/v1/admin/blocks';
  */
 @Controller(BLOCKS_PATH.slice(1))
 export class BlocksController {
-  constructor(@Inject(BlocksRepository) private readonly blocks: BlocksRepository) {}
+  private readonly minPrefix: BlockMinPrefix;
+
+  constructor(
+    @Inject(BlocksRepository) private readonly blocks: BlocksRepository,
+    @Inject(ACCESS_OPTIONS) options: AccessModuleOptions,
+  ) {
+    this.minPrefix = options.blockMinPrefix ?? DEFAULT_BLOCK_MIN_PREFIX;
+  }
 
   @Post()
   @AdminRoute('write')
@@ -30,9 +52,14 @@ export class BlocksController {
     @AdminActor() actor: string,
     @Res({ passthrough: true }) reply: { header(name: string, value: string): unknown },
   ): Promise<CreatedBlockResponse> {
-    const block = await this.blocks.create(body, actor);
-    reply.header('Location', `${BLOCKS_PATH}/${block.id}`);
-    return block;
+    const { force, ...block } = body;
+    const wide = wideBlockReason(block.type, block.value, this.minPrefix);
+    if (wide !== undefined && force !== true) {
+      throw new BadRequestException(invalidInputBody([{ field: 'value', reason: wide }]));
+    }
+    const created = await this.blocks.create(block, actor, { forced: wide !== undefined });
+    reply.header('Location', `${BLOCKS_PATH}/${created.id}`);
+    return created;
   }
 
   /** The blocks in force, newest first (`type`, `limit`, `offset`). */

@@ -6,7 +6,8 @@ import { SnapshotWrites, storageError } from '../rules/index.js';
 import type { BlockType } from './access-lists.js';
 import { type BlockList, type CreatedBlockResponse, type BlockResponse, toBlockResponse } from './access-responses.js';
 import { accessValue } from './access-value.js';
-import { BlockNotFoundException, UnknownApiKeyException } from './access.exceptions.js';
+import { BlockNotFoundException } from './access.exceptions.js';
+import { apiKeyIdOf } from './api-key-reference.js';
 
 /** A block to write: what the admin API validated, or what Floodgate decided itself. */
 export interface NewBlock {
@@ -29,14 +30,16 @@ export class BlocksRepository {
     @Inject(AdminAuditLog) private readonly audit: AdminAuditLog,
   ) {}
 
-  create(block: NewBlock, actor: string): Promise<CreatedBlockResponse> {
+  /**
+   * `forced`: the admin sent `force: true` for a range wider than the configured prefix; the audit
+   * entry says so (`after.forced`).
+   */
+  create(block: NewBlock, actor: string, { forced = false }: { forced?: boolean } = {}): Promise<CreatedBlockResponse> {
     const checked = accessValue(block.type, block.value);
     if ('reason' in checked) throw new Error(`a ${block.type} block of "${block.value}": value ${checked.reason}`);
     return this.writes.write(async (tx, rulesVersion) => {
-      if (block.type === 'apiKey' && (await tx.apiKey.count({ where: { id: checked.value } })) === 0) {
-        throw new UnknownApiKeyException();
-      }
-      const after = await this.insert(tx, { ...block, value: checked.value }, actor, rulesVersion);
+      const value = block.type === 'apiKey' ? await apiKeyIdOf(tx, checked.value) : checked.value;
+      const after = await this.insert(tx, { ...block, value }, actor, rulesVersion, forced);
       return {
         result: { ...after, rulesVersion: Number(rulesVersion) },
         change: { target: 'block', id: after.id, action: 'create' },
@@ -70,6 +73,7 @@ export class BlocksRepository {
     block: NewBlock,
     actor: string,
     rulesVersion: bigint,
+    forced = false,
   ): Promise<BlockResponse> {
     const row = await tx.block.create({
       data: {
@@ -83,7 +87,14 @@ export class BlocksRepository {
     });
     const after = toBlockResponse(row);
     await this.audit.record(
-      { actor, action: 'block.create', targetType: 'block', targetId: row.id, after, rulesVersion },
+      {
+        actor,
+        action: 'block.create',
+        targetType: 'block',
+        targetId: row.id,
+        after: forced ? { ...after, forced: true } : after,
+        rulesVersion,
+      },
       tx,
     );
     return after;

@@ -23,7 +23,7 @@ export {
 } from './access.options.js';
 export { ALLOWLIST_PATH, AllowlistController } from './allowlist.controller.js';
 export { AllowlistRepository } from './allowlist.repository.js';
-export { API_KEY_FAILURE_POLICY_NAME, ApiKeyFailures } from './api-key-failures.js';
+export { API_KEY_FAILURE_POLICY_NAME, ApiKeyFailures, CALLER_KEY_FAILURE_POLICY_NAME } from './api-key-failures.js';
 export { BLOCKS_PATH, BlocksController } from './blocks.controller.js';
 export { BlocksRepository, type NewBlock } from './blocks.repository.js';
 export { CallerAccessLists } from './caller-access-lists.js';

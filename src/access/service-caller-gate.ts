@@ -8,7 +8,8 @@ import { CallerAccessLists } from './caller-access-lists.js';
 /**
  * The service's `CallerGate`: `AccessGate` over this node's blocks and allow list
  * (`CallerAccessLists`) and API keys (`ApiKeyDirectory`), an invalid key counted against the
- * address and against the service that passed it on, when one authenticated (`ApiKeyFailures`).
+ * address and against the service that passed it on, when one authenticated; past that service's
+ * count, the keys it passes on are refused unchecked for a while (`ApiKeyFailures`).
  */
 @Injectable()
 export class ServiceCallerGate extends AccessGate {
@@ -23,6 +24,7 @@ export class ServiceCallerGate extends AccessGate {
       {
         blockedStatus: options.blockedStatus,
         onInvalidKey: (query) => void failures.record(query.ip, query.caller),
+        keyRefusalMs: (query) => failures.callerRefusalMs(query.caller),
       },
     );
   }

@@ -62,7 +62,13 @@ export function adminFailurePolicy(options: AdminModuleOptions): RateLimitPolicy
  * Brute-force protection for the admin token, with Floodgate's own limiter (so it is shared by
  * every node on the same store): each failed attempt consumes one unit of `admin-auth-failures`
  * for the client IP; once an IP has used them all, every admin request from it is refused (429),
- * a valid token included, until the window frees a unit.
+ * a valid token included, until the window frees a unit. The service sets both bounds from
+ * ADMIN_AUTH_FAILURE_LIMIT and ADMIN_AUTH_FAILURE_WINDOW_MS.
+ *
+ * Why a valid token is refused too: a locked-out address that still got a 200 for the right token
+ * would be told which guess was right, so the lockout would slow guessing not at all (wrong: 429,
+ * right: 200). Refusing every token alike is what makes the failures count. An admin locked out by
+ * someone sharing the address comes from another one, or waits the window.
  *
  * A store failure never locks admins out: only a real `limited` decision refuses, whatever the
  * limiter's fail mode, and the token is still checked.

@@ -17,6 +17,14 @@ export function apiKeyHash(secret: string): string {
   return hash('sha256', secret, 'hex');
 }
 
+/** A key's `prefix` as lists show it: `fgk_` and 8 base64url characters. */
+const SHOWN_PREFIX = new RegExp(`^${API_KEY_PREFIX}[A-Za-z0-9_-]{${SHOWN_LENGTH - API_KEY_PREFIX.length}}$`);
+
+/** Whether `text` has the shape of a key's shown prefix (`fgk_AbCdEfGh`), not of a key or an id. */
+export function isApiKeyPrefix(text: string): boolean {
+  return SHOWN_PREFIX.test(text);
+}
+
 /** The part of a secret shown in lists: `fgk_AbCdEfGh`. */
 export function apiKeyPrefix(secret: string): string {
   return secret.slice(0, SHOWN_LENGTH);

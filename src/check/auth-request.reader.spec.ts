@@ -65,7 +65,7 @@ describe('AuthRequestReader', () => {
     expect(refusal(() => reader().read(request({})))).toEqual({
       statusCode: 400,
       error: 'Bad Request',
-      message: 'X-Real-IP is required (or X-Forwarded-For): the address of the client ($remote_addr)',
+      message: 'X-Real-IP: is required (or X-Forwarded-For): the address of the client ($remote_addr)',
       field: 'X-Real-IP',
       reason: 'is required (or X-Forwarded-For): the address of the client ($remote_addr)',
       errors: [

@@ -83,6 +83,11 @@ export interface AppConfig {
   readonly apiKeyFailureWindowMs: number;
   /** How long such a block lasts (API_KEY_BLOCK_MS). */
   readonly apiKeyBlockMs: number;
+  /** The widest address blocks written without `force: true` (BLOCK_MIN_IPV4_PREFIX, BLOCK_MIN_IPV6_PREFIX). */
+  readonly blockMinPrefix: { readonly ipv4: number; readonly ipv6: number };
+  /** Failed admin authentications per address and window before it is locked out (ADMIN_AUTH_FAILURE_*). */
+  readonly adminAuthFailureLimit: number;
+  readonly adminAuthFailureWindowMs: number;
   /** Automatic NORMAL/DEGRADED switching from the load signal (LOAD_SHEDDING_*). */
   readonly loadShedding: {
     readonly mode: 'off' | 'auto';

@@ -177,6 +177,13 @@ export class EnvironmentVariables {
   @Matches(ADMIN_TOKEN, { message: ADMIN_TOKEN_MESSAGE })
   ADMIN_READONLY_TOKEN?: string;
 
+  /** Failed admin authentications one address may make per window before it is locked out. */
+  @IntegerVariable(1, 1_000_000)
+  ADMIN_AUTH_FAILURE_LIMIT = 10;
+
+  @IntegerVariable(1_000, 24 * 3_600_000)
+  ADMIN_AUTH_FAILURE_WINDOW_MS = 60_000;
+
   @IntegerVariable(100, 3_600_000)
   RULES_REFRESH_INTERVAL_MS = 5_000;
 
@@ -195,6 +202,14 @@ export class EnvironmentVariables {
 
   @IntegerVariable(1_000, 365 * 24 * 3_600_000)
   API_KEY_BLOCK_MS = 15 * 60_000;
+
+  /** An IPv4 block wider than this prefix (e.g. 0.0.0.0/0) needs `force: true`. */
+  @IntegerVariable(0, 32)
+  BLOCK_MIN_IPV4_PREFIX = 8;
+
+  /** An IPv6 block wider than this prefix (e.g. ::/0) needs `force: true`. */
+  @IntegerVariable(0, 128)
+  BLOCK_MIN_IPV6_PREFIX = 32;
 
   @Expose()
   @IsIn(['off', 'auto'], { message: 'must be "off" or "auto"' })

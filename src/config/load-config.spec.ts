@@ -43,6 +43,9 @@ describe('loadConfig', () => {
       rulesStaleAfterMs: 15_000,
       requestTimeoutMs: 30_000,
       connectionTimeoutMs: 10_000,
+      blockMinPrefix: { ipv4: 8, ipv6: 32 },
+      adminAuthFailureLimit: 10,
+      adminAuthFailureWindowMs: 60_000,
     });
     expect(config.nodeId).toMatch(/^[A-Za-z0-9._-]+:3000$/);
     expect(Object.isFrozen(config)).toBe(true);
@@ -103,6 +106,10 @@ describe('loadConfig', () => {
       API_KEY_FAILURE_LIMIT: '5',
       API_KEY_FAILURE_WINDOW_MS: '30000',
       API_KEY_BLOCK_MS: '120000',
+      BLOCK_MIN_IPV4_PREFIX: '16',
+      BLOCK_MIN_IPV6_PREFIX: '48',
+      ADMIN_AUTH_FAILURE_LIMIT: '3',
+      ADMIN_AUTH_FAILURE_WINDOW_MS: '300000',
       LOAD_SHEDDING: 'auto',
       LOAD_SHEDDING_EVENT_LOOP_P99_MS: '150',
       LOAD_SHEDDING_STORE_LATENCY_MS: '30',
@@ -147,6 +154,9 @@ describe('loadConfig', () => {
       apiKeyFailureLimit: 5,
       apiKeyFailureWindowMs: 30_000,
       apiKeyBlockMs: 120_000,
+      blockMinPrefix: { ipv4: 16, ipv6: 48 },
+      adminAuthFailureLimit: 3,
+      adminAuthFailureWindowMs: 300_000,
       loadShedding: {
         mode: 'auto',
         eventLoopP99Ms: 150,
@@ -256,6 +266,13 @@ describe('loadConfig', () => {
     [{ BLOCK_RESPONSE_STATUS: '401' }, 'BLOCK_RESPONSE_STATUS="401" must be 429 or 403'],
     [{ API_KEY_FAILURE_LIMIT: '0' }, 'API_KEY_FAILURE_LIMIT="0" must be an integer from 1 to 1000000'],
     [{ API_KEY_BLOCK_MS: '999' }, 'API_KEY_BLOCK_MS="999" must be an integer from 1000 to 31536000000'],
+    [{ BLOCK_MIN_IPV4_PREFIX: '33' }, 'BLOCK_MIN_IPV4_PREFIX="33" must be an integer from 0 to 32'],
+    [{ BLOCK_MIN_IPV6_PREFIX: '129' }, 'BLOCK_MIN_IPV6_PREFIX="129" must be an integer from 0 to 128'],
+    [{ ADMIN_AUTH_FAILURE_LIMIT: '0' }, 'ADMIN_AUTH_FAILURE_LIMIT="0" must be an integer from 1 to 1000000'],
+    [
+      { ADMIN_AUTH_FAILURE_WINDOW_MS: '999' },
+      'ADMIN_AUTH_FAILURE_WINDOW_MS="999" must be an integer from 1000 to 86400000',
+    ],
     [{ LOAD_SHEDDING: 'on' }, 'LOAD_SHEDDING="on" must be "off" or "auto"'],
     [{ ENVOY_RLS_PORT: 'grpc' }, 'ENVOY_RLS_PORT="grpc" must be an integer from 0 to 65535'],
     [{ ENVOY_RLS_PORT: '65536' }, 'ENVOY_RLS_PORT="65536" must be an integer from 0 to 65535'],

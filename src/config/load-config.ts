@@ -85,6 +85,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     apiKeyFailureLimit: vars.API_KEY_FAILURE_LIMIT,
     apiKeyFailureWindowMs: vars.API_KEY_FAILURE_WINDOW_MS,
     apiKeyBlockMs: vars.API_KEY_BLOCK_MS,
+    blockMinPrefix: Object.freeze({ ipv4: vars.BLOCK_MIN_IPV4_PREFIX, ipv6: vars.BLOCK_MIN_IPV6_PREFIX }),
+    adminAuthFailureLimit: vars.ADMIN_AUTH_FAILURE_LIMIT,
+    adminAuthFailureWindowMs: vars.ADMIN_AUTH_FAILURE_WINDOW_MS,
     loadShedding: Object.freeze({
       mode: vars.LOAD_SHEDDING,
       eventLoopP99Ms: vars.LOAD_SHEDDING_EVENT_LOOP_P99_MS,

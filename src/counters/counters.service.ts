@@ -93,22 +93,37 @@ export class CountersService implements OnModuleInit {
     );
   }
 
-  /** The policy a rule enforces now and the caller's limiter identity; 404 / 400 when there is none. */
+  /**
+   * The policy a rule enforces now and the caller's limiter identity; 404 when there is none, 400
+   * when `resource` does not fit the rule: missing or unmatched for a per-resource rule, given for
+   * a rule that keeps one budget for every resource (it would be ignored, and read as if it counted).
+   */
   private target(query: CountersQuery): { policy: RateLimitPolicy; identity: string } {
     const snapshot = this.resolver.current;
-    const policy = snapshot.policyNamed(query.rule, query.resource, this.resolver.loadState);
-    if (policy === undefined) {
-      if (snapshot.isPerResource(query.rule)) {
-        throw new BadRequestException(
-          invalidInputBody([{ field: 'resource', reason: 'is required: the rule keeps a budget per resource' }]),
-        );
+    const perResource = snapshot.isPerResource(query.rule);
+    const { resource } = query;
+    if (perResource && resource !== undefined) {
+      const pattern = snapshot.unmatchedResourcePattern(query.rule, resource);
+      if (pattern !== undefined) {
+        throw resourceRefused(`does not match the rule's match.resource "${pattern}", so it has no budget there`);
       }
+    }
+    const policy = snapshot.policyNamed(query.rule, perResource ? resource : undefined, this.resolver.loadState);
+    if (policy === undefined) {
+      if (perResource) throw resourceRefused('is required: the rule keeps a budget per resource');
       throw new NotFoundException(errorBody(404, `no enabled rule is named "${query.rule}"`));
+    }
+    if (!perResource && resource !== undefined) {
+      throw resourceRefused('is not allowed: the rule keeps one budget for every resource (it is not perResource)');
     }
     const identity =
       query.clientId !== undefined ? `client:${query.clientId}` : `ip:${clientIp(query.ip, this.ipv6Subnet)}`;
     return { policy, identity };
   }
+}
+
+function resourceRefused(reason: string): BadRequestException {
+  return new BadRequestException(invalidInputBody([{ field: 'resource', reason }]));
 }
 
 /** Every failure of the store here is an outage to the caller: the read or reset was not done. */

@@ -15,7 +15,7 @@ export class FieldError {
  * top (`field`, `reason`) and all of them in `errors`.
  *
  * @example
- * { "statusCode": 400, "error": "Bad Request", "message": "cost must be an integer from 0 to 1000000",
+ * { "statusCode": 400, "error": "Bad Request", "message": "cost: must be an integer from 0 to 1000000",
  *   "field": "cost", "reason": "must be an integer from 0 to 1000000",
  *   "errors": [{ "field": "cost", "reason": "must be an integer from 0 to 1000000" }] }
  */
@@ -54,10 +54,19 @@ export function errorBody(status: number, message: string, fieldErrors: readonly
 export const MAX_LISTED_ERRORS = 20;
 
 /**
+ * One field error as a sentence, the field set apart from its reason (`clientId: give exactly one
+ * of clientId and ip`): reasons are written to follow their field, and some ("give ...", "is ...")
+ * read wrong glued to it.
+ */
+export function fieldErrorMessage({ field, reason }: FieldError): string {
+  return `${field}: ${reason}`;
+}
+
+/**
  * A 400 (or `status`) naming the offending fields (the first `MAX_LISTED_ERRORS`); the message is
- * the first field and its reason.
+ * the first field and its reason (`fieldErrorMessage`).
  */
 export function invalidInputBody(fieldErrors: readonly FieldError[], status = 400): ErrorBody {
   const first = fieldErrors[0]!;
-  return errorBody(status, `${first.field} ${first.reason}`, fieldErrors.slice(0, MAX_LISTED_ERRORS));
+  return errorBody(status, fieldErrorMessage(first), fieldErrors.slice(0, MAX_LISTED_ERRORS));
 }

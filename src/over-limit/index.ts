@@ -4,7 +4,7 @@ export {
   MemoryOverLimitBoard,
   OverLimitBoard,
   type OverLimitEntry,
-  type OverLimitPage,
+  type OverLimitBoardPage,
   RedisOverLimitBoard,
 } from './over-limit-board.js';
 export { OverLimitController } from './over-limit.controller.js';

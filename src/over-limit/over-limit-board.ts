@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { OverLimitEntry, OverLimitPage } from './over-limit-entry.js';
+import type { OverLimitBoardPage, OverLimitEntry } from './over-limit-entry.js';
 
-export type { OverLimitEntry, OverLimitPage };
+export type { OverLimitBoardPage, OverLimitEntry };
 
 /** How many callers the board keeps: the ones that stay at their limit longest win. */
 export const MAX_OVER_LIMIT_ENTRIES = 10_000;
@@ -14,7 +14,7 @@ export abstract class OverLimitBoard {
   /** Adds or extends entries, and drops the ones that ended before `now`. */
   abstract post(entries: readonly OverLimitEntry[], now: number): Promise<void>;
   /** Entries still in force at `now`, the longest lasting first. */
-  abstract page(now: number, offset: number, limit: number): Promise<OverLimitPage>;
+  abstract page(now: number, offset: number, limit: number): Promise<OverLimitBoardPage>;
   abstract close(): Promise<void>;
 }
 
@@ -43,7 +43,7 @@ export class MemoryOverLimitBoard extends OverLimitBoard {
     for (const [member] of sorted.slice(0, this.entries.size - MAX_OVER_LIMIT_ENTRIES)) this.entries.delete(member);
   }
 
-  async page(now: number, offset: number, limit: number): Promise<OverLimitPage> {
+  async page(now: number, offset: number, limit: number): Promise<OverLimitBoardPage> {
     const live = [...this.entries.values()].filter((entry) => entry.until > now).sort((a, b) => b.until - a.until);
     return { items: live.slice(offset, offset + limit), total: live.length };
   }
@@ -77,7 +77,7 @@ export class RedisOverLimitBoard extends OverLimitBoard {
     await pipeline.exec();
   }
 
-  async page(now: number, offset: number, limit: number): Promise<OverLimitPage> {
+  async page(now: number, offset: number, limit: number): Promise<OverLimitBoardPage> {
     const [range, total] = await Promise.all([
       this.client.zrevrangebyscore(this.key, '+inf', `(${now}`, 'WITHSCORES', 'LIMIT', offset, limit),
       this.client.zcount(this.key, `(${now}`, '+inf'),

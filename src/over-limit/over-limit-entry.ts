@@ -21,11 +21,25 @@ export class OverLimitEntry {
   readonly until!: number;
 }
 
+/** An entry as the view shows it: `internal` for the policies Floodgate counts for itself. */
+export class OverLimitItem extends OverLimitEntry {
+  @ApiProperty({
+    description: "A policy Floodgate counts for itself (invalid API keys, failed admin logins), not an admin's rule",
+  })
+  readonly internal!: boolean;
+}
+
 /** A page of the board, the longest lasting first, and how many entries are in force in all. */
 export class OverLimitPage {
-  @ApiProperty({ type: () => [OverLimitEntry] })
-  readonly items!: readonly OverLimitEntry[];
+  @ApiProperty({ type: () => [OverLimitItem] })
+  readonly items!: readonly OverLimitItem[];
 
   @ApiProperty({ type: 'integer' })
   readonly total!: number;
+}
+
+/** A page as the board keeps it, before the view marks the internal policies. */
+export interface OverLimitBoardPage {
+  readonly items: readonly OverLimitEntry[];
+  readonly total: number;
 }

@@ -45,6 +45,17 @@ export class RuleResponse {
   @ApiProperty()
   readonly perResource!: boolean;
 
+  /**
+   * Present when the penalty is a fixed block (`penalty` has only `blockDurationMs`): where a body
+   * sends the short spelling, the answer has it too. Sending it back beside an equal `penalty` is
+   * accepted.
+   */
+  @ApiPropertyOptional({
+    type: 'integer',
+    description: 'Present when the penalty is a fixed block: penalty.blockDurationMs',
+  })
+  readonly blockDurationMs?: number;
+
   /** Present when the rule has one. */
   @ApiPropertyOptional({ type: () => RulePenaltyDto, description: 'Present when the rule has one' })
   readonly penalty?: RulePenalty;
@@ -160,11 +171,18 @@ export function toRuleResponse(row: Rule): RuleResponse {
     shadow: row.shadow,
     priority: row.priority,
     perResource: row.perResource,
-    ...(row.penalty === null ? {} : { penalty: row.penalty as RulePenalty }),
+    ...penaltyFields(row.penalty as RulePenalty | null),
     ...(row.stateLimits === null ? {} : { stateLimits: row.stateLimits as RuleStateLimits }),
     ...(row.countOnly === null ? {} : { countOnly: row.countOnly as CountOnly }),
     version: row.version,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
+}
+
+/** The penalty as shown: `penalty`, and `blockDurationMs` beside it when that is all it has. */
+function penaltyFields(penalty: RulePenalty | null): Pick<RuleResponse, 'blockDurationMs' | 'penalty'> {
+  if (penalty === null) return {};
+  const fixed = Object.keys(penalty).every((field) => field === 'blockDurationMs');
+  return fixed ? { blockDurationMs: penalty.blockDurationMs, penalty } : { penalty };
 }

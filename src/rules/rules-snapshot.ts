@@ -214,6 +214,16 @@ export class RulesSnapshot implements PolicyResolver {
     return this.byName.get(name)?.byResource !== undefined;
   }
 
+  /**
+   * The `match.resource` of the enabled rule named `name` when it has one and `resource` is not one
+   * it applies to; undefined otherwise. For the counters view: a per-resource rule has no budget
+   * for a resource it never matches, so a typo there would read as a fresh budget.
+   */
+  unmatchedResourcePattern(name: string, resource: string): string | undefined {
+    const pattern = this.byName.get(name)?.resource;
+    return pattern === undefined || pattern.matches(resource) ? undefined : pattern.source;
+  }
+
   /** The rule that applies to `query`, if any (for explaining a decision; `resolve` is the hot path). */
   ruleFor(query: PolicyQuery): StoredRule | undefined {
     return this.find(query)?.stored;

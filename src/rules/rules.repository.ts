@@ -299,9 +299,22 @@ function mergedBody(current: Rule, patch: RulePatch): Record<string, unknown> {
   return bodyOf({ ...toRuleResponse(current), ...patch });
 }
 
-/** A rule's answer as the body that would create it: what the store adds taken out, `null` fields left out. */
-function bodyOf(rule: Pick<RuleResponse, 'id' | 'version' | 'createdAt' | 'updatedAt'>): Record<string, unknown> {
-  const { id: _id, version: _version, createdAt: _created, updatedAt: _updated, ...fields } = rule;
+/**
+ * A rule's answer as the body that would create it: what the store adds taken out, `null` fields
+ * left out, and the answer's `blockDurationMs` (a copy of `penalty`'s, which a patch of `penalty`
+ * must be free to change or remove).
+ */
+function bodyOf(
+  rule: Pick<RuleResponse, 'id' | 'version' | 'createdAt' | 'updatedAt'> & { blockDurationMs?: unknown },
+): Record<string, unknown> {
+  const {
+    id: _id,
+    version: _version,
+    createdAt: _created,
+    updatedAt: _updated,
+    blockDurationMs: _shown,
+    ...fields
+  } = rule;
   const body: Record<string, unknown> = { ...fields };
   for (const [field, value] of Object.entries(body)) if (value === null) delete body[field];
   return body;

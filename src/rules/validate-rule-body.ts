@@ -182,7 +182,8 @@ function repeatedWindows(limits: unknown, field: string): FieldError[] {
  * `PATCH`, only among the fields it gives: the rule it makes must be checked whole as well.
  */
 function penaltyConflicts({ blockDurationMs, penalty }: CreateRuleDto | UpdateRuleDto): FieldError[] {
-  if (blockDurationMs !== undefined && penalty !== undefined) {
+  // Both, when they say the same: a rule as the API shows it (see `RuleResponse`) can be sent back.
+  if (blockDurationMs !== undefined && penalty !== undefined && !sameFixedBlock(blockDurationMs, penalty)) {
     return [{ field: 'penalty', reason: 'give either blockDurationMs or penalty, not both' }];
   }
   if (penalty?.maxBlockMs !== undefined && penalty.maxBlockMs < penalty.blockDurationMs) {
@@ -191,6 +192,18 @@ function penaltyConflicts({ blockDurationMs, penalty }: CreateRuleDto | UpdateRu
     ];
   }
   return [];
+}
+
+/** `blockDurationMs` beside a `penalty` of that block alone: one penalty in both spellings. */
+function sameFixedBlock(blockDurationMs: number | null, penalty: RulePenaltyDto | null): boolean {
+  if (blockDurationMs === null || penalty === null) return blockDurationMs === penalty;
+  const { multiplier, decayMs, maxBlockMs } = penalty;
+  return (
+    penalty.blockDurationMs === blockDurationMs &&
+    multiplier === undefined &&
+    decayMs === undefined &&
+    maxBlockMs === undefined
+  );
 }
 
 /**

@@ -35,6 +35,7 @@ export interface Fixtures {
   readonly apiKeyToRevoke: string;
   readonly block: string;
   readonly blockToDelete: string;
+  readonly allow: string;
   readonly allowToDelete: string;
 }
 
@@ -208,6 +209,11 @@ export const CALLS: Readonly<Record<string, CallSpec>> = {
     request: (f) => ({ path: '/v1/admin/allowlist', body: { type: 'clientId', value: f.tag } }),
   },
   'GET /v1/admin/allowlist': { kind: 'read', needs: ['postgres'], request: () => ({ path: '/v1/admin/allowlist' }) },
+  'GET /v1/admin/allowlist/{id}': {
+    kind: 'read',
+    needs: ['postgres'],
+    request: (f) => ({ path: `/v1/admin/allowlist/${f.allow}` }),
+  },
   'DELETE /v1/admin/allowlist/{id}': {
     kind: 'write',
     needs: ['postgres'],

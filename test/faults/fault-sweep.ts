@@ -297,6 +297,11 @@ export async function seedFixtures(node: FaultNode, tag: string): Promise<Fixtur
         )
       ).id,
     );
+  const allow = async (value: string) =>
+    String(
+      (await created(await adminFetch(s, 'POST', '/v1/admin/allowlist', { type: 'clientId', value }), 'allow entry'))
+        .id,
+    );
   return {
     tag,
     rule: await rule(`${tag}-r`),
@@ -306,14 +311,8 @@ export async function seedFixtures(node: FaultNode, tag: string): Promise<Fixtur
     apiKeyToRevoke: await apiKey(),
     block: await block(`${tag}-b`),
     blockToDelete: await block(`${tag}-bd`),
-    allowToDelete: String(
-      (
-        await created(
-          await adminFetch(s, 'POST', '/v1/admin/allowlist', { type: 'clientId', value: `${tag}-a` }),
-          'allow entry',
-        )
-      ).id,
-    ),
+    allow: await allow(`${tag}-al`),
+    allowToDelete: await allow(`${tag}-a`),
   };
 }
 

@@ -59,6 +59,7 @@ export const ROUTES = [
   route('DELETE /v1/admin/blocks/:id', 'write', { weight: 0.5 }),
   route('POST /v1/admin/allowlist', 'write', { body: allowBody }),
   route('GET /v1/admin/allowlist', 'read', { query: pageQuery(['type']) }),
+  route('GET /v1/admin/allowlist/:id', 'read', { weight: 0.5 }),
   route('DELETE /v1/admin/allowlist/:id', 'write', { weight: 0.5 }),
   route('GET /v1/admin/system/state', 'read', { weight: 0.5 }),
   route('PUT /v1/admin/system/state', 'write', { body: stateBody, weight: 0.5 }),

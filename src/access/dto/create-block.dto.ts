@@ -1,4 +1,4 @@
-import { IsDefined } from 'class-validator';
+import { IsBoolean, IsDefined, IsOptional } from 'class-validator';
 import { Documented, IntegerField, OneOf, PlainText } from '../../http/dto-fields.js';
 import { BLOCK_TYPES, type BlockType } from '../access-lists.js';
 import { AccessValue } from './access-value.decorator.js';
@@ -37,4 +37,13 @@ export class CreateBlockDto {
   /** Told to the blocked caller; without it the caller reads a generic message. */
   @PlainText(1, 200, { example: 'Too many requests from your network' })
   publicReason?: string;
+
+  /**
+   * Needed to block an address range wider than BLOCK_MIN_IPV4_PREFIX / BLOCK_MIN_IPV6_PREFIX
+   * (`0.0.0.0/0` refuses everyone); such a block's audit entry says it was forced.
+   */
+  @IsOptional()
+  @IsBoolean({ message: 'must be a boolean' })
+  @Documented({ type: 'boolean' }, {}, { description: 'Required to block a range wider than the configured prefix' })
+  force?: boolean;
 }

@@ -161,7 +161,7 @@ describe('Floodgate service: GET /v1/check/auth-request from a trusted proxy wit
     expect(await json(missing)).toEqual({
       statusCode: 400,
       error: 'Bad Request',
-      message: 'X-Original-URI is required: the URI of the request ($request_uri)',
+      message: 'X-Original-URI: is required: the URI of the request ($request_uri)',
       field: 'X-Original-URI',
       reason: 'is required: the URI of the request ($request_uri)',
       errors: [{ field: 'X-Original-URI', reason: 'is required: the URI of the request ($request_uri)' }],

@@ -117,7 +117,7 @@ describe('Floodgate service: POST /v1/check (memory store)', () => {
     expect(await res.json()).toEqual({
       statusCode: 400,
       error: 'Bad Request',
-      message: `${field} ${reason}`,
+      message: `${field}: ${reason}`,
       field,
       reason,
       errors: expect.arrayContaining([{ field, reason }]),
@@ -175,7 +175,7 @@ describe('Floodgate service: POST /v1/check (memory store)', () => {
     expect(await res.json()).toEqual({
       statusCode: 413,
       error: 'Payload Too Large',
-      message: 'body is too large',
+      message: 'body: is too large',
       field: 'body',
       reason: 'is too large',
       errors: [{ field: 'body', reason: 'is too large' }],
@@ -197,7 +197,7 @@ describe('Floodgate service: POST /v1/check (memory store)', () => {
     expect(await res.json()).toEqual({
       statusCode: 400,
       error: 'Bad Request',
-      message: `path ${reason}`,
+      message: `path: ${reason}`,
       field: 'path',
       reason,
       errors: [{ field: 'path', reason }],
