@@ -7,7 +7,7 @@
  * series: the metrics checks add up what was asked of both.
  */
 import { Controller, Get, Module } from '@nestjs/common';
-import { query } from '../db/support/test-database.js';
+import { createMigratedDatabase, query, type TestDatabase } from '../db/support/test-database.js';
 import {
   adminFetch,
   json,
@@ -17,7 +17,8 @@ import {
   uniquePrefix,
 } from '../e2e/service/service-harness.js';
 import { parseExposition, type Sample } from '../support/prometheus.js';
-import { waitFor } from '../support/redis-server.mjs';
+import { type RedisServerHandle, startRedisServer, waitFor } from '../support/redis-server.mjs';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.mjs';
 import { type Fixtures, GUARDED_PATH, type Route, routesOf, type Storage } from './fault-routes.js';
 
 /**
@@ -101,6 +102,49 @@ export async function tearDown(steps: Record<string, () => Promise<unknown> | un
     if (outcome === 'late') hung.push(name);
   }
   if (hung.length > 0) throw new Error(`teardown steps did not finish within ${ms} ms: ${hung.join(', ')}`);
+}
+
+/** A fault test file's storage and nodes, set up before its first test and torn down after its last. */
+export interface FaultBench {
+  readonly db: TestDatabase;
+  readonly redis: RedisServerHandle;
+  /** In front of the storage the file breaks (`useFaultBench`'s `proxied`). */
+  readonly proxy: TcpProxy;
+  readonly nodes: FaultNode[];
+  readonly routes: Route[];
+}
+
+const SETUP_TIMEOUT_MS = 60_000;
+
+/**
+ * Call once at the top of a fault test file: a fresh migrated database, a redis-server of the
+ * file's own on `redisPort`, a TCP proxy in front of the `proxied` storage, the two fault nodes on
+ * them, and the document's routes. The returned object is filled in before the first test.
+ */
+export function useFaultBench(proxied: 'postgres' | 'redis', redisPort: number): FaultBench {
+  const bench = {} as { -readonly [K in keyof FaultBench]: FaultBench[K] };
+  beforeAll(async () => {
+    bench.db = await createMigratedDatabase();
+    bench.redis = await startRedisServer(redisPort);
+    const target = proxied === 'postgres' ? new URL(bench.db.url) : new URL(bench.redis.url);
+    bench.proxy = await startTcpProxy({ port: Number(target.port) });
+    target.port = String(bench.proxy.port);
+    bench.nodes =
+      proxied === 'postgres'
+        ? await startFaultNodes(target.toString(), bench.redis.url)
+        : await startFaultNodes(bench.db.url, target.toString());
+    bench.routes = await documentedRoutes(bench.nodes[0]!);
+  }, SETUP_TIMEOUT_MS);
+  afterAll(async () => {
+    await tearDown({
+      'the fail-open node': () => bench.nodes?.[0]?.service.close(),
+      'the fail-closed node': () => bench.nodes?.[1]?.service.close(),
+      'the proxy': () => bench.proxy?.close(),
+      'the redis-server': () => bench.redis?.stop(),
+      'the database': () => bench.db?.drop(),
+    });
+  }, SETUP_TIMEOUT_MS);
+  return bench;
 }
 
 /** The document's routes, read from a running node. */
