@@ -26,7 +26,7 @@ export class ErrorBody {
   @ApiProperty({ example: 'Bad Request' })
   readonly error!: string;
 
-  @ApiProperty({ example: 'cost must be an integer from 0 to 1000000' })
+  @ApiProperty({ example: 'cost: must be an integer from 0 to 1000000' })
   readonly message!: string;
 
   @ApiPropertyOptional({ description: 'Invalid input: the first offending field' })
