@@ -6,7 +6,12 @@
  */
 import fc from 'fast-check';
 import { useTestDatabase } from '../../db/support/test-database.js';
-import { createFields, ruleFields } from '../../rules/rule-body.arbitrary.js';
+import {
+  acceptedCreateFields,
+  acceptedPatchFields,
+  createFields,
+  ruleFields,
+} from '../../rules/rule-body.arbitrary.js';
 import { type RulesNode, startRulesNode } from './rules-app.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -14,6 +19,17 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 const SETUP_TIMEOUT_MS = 60_000;
 const RULES = '/v1/admin/rules';
 const RUNS = 150;
+/**
+ * One body in four is drawn from the ones the validator accepts: of the raw draws only 7-9% pass,
+ * so with raw draws alone the acceptance floor was within a few seeds' luck (6 accepted patches
+ * against a floor of 7.5 failed a CI run). About 30% are now accepted, 45 of 150 on average, the
+ * floor of 15 more than five standard deviations below; three raw in four keep the hostile shapes
+ * coming.
+ */
+const createBodies = fc.oneof({ weight: 3, arbitrary: createFields }, { weight: 1, arbitrary: acceptedCreateFields });
+const patchBodies = fc.oneof({ weight: 3, arbitrary: ruleFields }, { weight: 1, arbitrary: acceptedPatchFields });
+/** Each accepted write is a write, a reload and a snapshot check: room for a loaded CI box. */
+const PROPERTY_TIMEOUT_MS = 60_000;
 
 /** This file's database: made before the first test, dropped after the last. */
 const db = useTestDatabase();
@@ -44,44 +60,56 @@ describe('Rules API: whatever it accepts, every node can load', () => {
     return response;
   }
 
-  it('creates: an accepted rule never fails a reload', async () => {
-    await fc.assert(
-      fc.asyncProperty(createFields, async (fields) => {
-        const response = await send('POST', RULES, { name: `p${++made}`, ...fields });
-        if (response.status === 201) {
-          accepted.create++;
-          ruleIds.push(((await response.json()) as Json).id);
-        }
-      }),
-      { numRuns: RUNS },
-    );
-    expect(accepted.create).toBeGreaterThan(RUNS / 20);
-  });
+  it(
+    'creates: an accepted rule never fails a reload',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(createBodies, async (fields) => {
+          const response = await send('POST', RULES, { name: `p${++made}`, ...fields });
+          if (response.status === 201) {
+            accepted.create++;
+            ruleIds.push(((await response.json()) as Json).id);
+          }
+        }),
+        { numRuns: RUNS },
+      );
+      expect(accepted.create).toBeGreaterThan(RUNS / 10);
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
-  it('patches: an accepted change never fails a reload', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.nat(), ruleFields, async (pick, fields) => {
-        const id = ruleIds[pick % ruleIds.length];
-        if ((await send('PATCH', `${RULES}/${id}`, fields)).ok) accepted.patch++;
-      }),
-      { numRuns: RUNS },
-    );
-    expect(accepted.patch).toBeGreaterThan(RUNS / 20);
-  });
+  it(
+    'patches: an accepted change never fails a reload',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.nat(), patchBodies, async (pick, fields) => {
+          const id = ruleIds[pick % ruleIds.length];
+          if ((await send('PATCH', `${RULES}/${id}`, fields)).ok) accepted.patch++;
+        }),
+        { numRuns: RUNS },
+      );
+      expect(accepted.patch).toBeGreaterThan(RUNS / 10);
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
-  it('rolls back: an accepted rollback never fails a reload', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.nat(), fc.nat(), async (pickRule, pickVersion) => {
-        const id = ruleIds[pickRule % ruleIds.length]!;
-        const { items } = (await (await node.admin('GET', `${RULES}/${id}/history`)).json()) as { items: Json[] };
-        const versions = items.flatMap((entry) => (entry.after === null ? [] : [entry.after.version as number]));
-        const version = versions[pickVersion % versions.length];
-        if ((await send('POST', `${RULES}/${id}/rollback`, { version })).ok) accepted.rollback++;
-      }),
-      { numRuns: RUNS / 3 },
-    );
-    expect(accepted.rollback).toBeGreaterThan(0);
-  });
+  it(
+    'rolls back: an accepted rollback never fails a reload',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.nat(), fc.nat(), async (pickRule, pickVersion) => {
+          const id = ruleIds[pickRule % ruleIds.length]!;
+          const { items } = (await (await node.admin('GET', `${RULES}/${id}/history`)).json()) as { items: Json[] };
+          const versions = items.flatMap((entry) => (entry.after === null ? [] : [entry.after.version as number]));
+          const version = versions[pickVersion % versions.length];
+          if ((await send('POST', `${RULES}/${id}/rollback`, { version })).ok) accepted.rollback++;
+        }),
+        { numRuns: RUNS / 3 },
+      );
+      expect(accepted.rollback).toBeGreaterThan(0);
+    },
+    PROPERTY_TIMEOUT_MS,
+  );
 
   it('a node started afterwards loads every stored rule', async () => {
     const late = await startRulesNode(db.url, 60_000);
