@@ -1,4 +1,5 @@
-// The service as one file, dist/server.bundle.js, which dist/main.js runs when tracing is off.
+// The service as one file, dist/server.bundle.cjs, which dist/main.js runs when tracing is off,
+// and its V8 code cache, dist/server.bundle.cjs.cache (src/startup/bundled-service.ts).
 // Starting the service imported about 2,600 files (Nest, swagger, class-validator, rxjs,
 // es-toolkit's 428 alone): resolving, reading and compiling them was most of its cold start
 // (BENCHMARKS.md, "Cold start"). One file is read and compiled once.
@@ -7,20 +8,38 @@
 // and `__filename` is rewritten to the file's own place (the Lua scripts, the .proto files, the
 // Prisma engine's WASM, swagger-ui's assets, the package root are read where they are today), so
 // the bundle runs from dist/ beside node_modules/ exactly as the files it was made of. Packages the
-// frameworks load only when installed (`@nestjs/microservices`, `@fastify/view`, ...) stay imports
-// and fail at run time as they would unbundled.
+// frameworks load only when installed (`@nestjs/microservices`, `@fastify/view`, ...) stay
+// requires and fail at run time as they would unbundled.
+//
+// The bundle is CommonJS, the form a code cache can be given to on Node 20, though most of what it
+// holds is ES modules: the bundler converts them (it refuses a top-level await, which the service
+// has none of), and every `import()` becomes a `require()`, since a script compiled with a code
+// cache loses the dynamic-import hook Node gives it ("A dynamic import callback was not specified").
+// Those requires go through `__fgRequire`, the bundle's own: Emscripten's glue (PGlite's) declares
+// a `var require` of its own in the very function that imported `node:module` to make it.
+import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 
 /** What runs first in the bundle: the helpers the rewritten files call. */
 const BANNER = [
-  "import { createRequire as __fgCreateRequire } from 'node:module';",
-  "import { fileURLToPath as __fgFileURLToPath } from 'node:url';",
-  // CommonJS packages inside an ES module bundle still call require() for Node's built-ins.
-  'const require = __fgCreateRequire(import.meta.url);',
-  'const __fgUrl = (path) => new URL(path, import.meta.url).href;',
-  'const __fgPath = (path) => __fgFileURLToPath(new URL(path, import.meta.url));',
+  // Strict, as the ES module bundle was, packages of either kind inside it: first, or it is no directive.
+  "'use strict';",
+  'const __fgRequire = require;',
+  "const { fileURLToPath: __fgFileURLToPath, pathToFileURL: __fgPathToFileURL } = require('node:url');",
+  'const __fgBase = __fgPathToFileURL(__filename);',
+  'const __fgUrl = (path) => new URL(path, __fgBase).href;',
+  'const __fgPath = (path) => __fgFileURLToPath(new URL(path, __fgBase));',
 ].join('\n');
+
+/** What an ES module reads of `import.meta` (beside `url`), as CommonJS has it. */
+const IMPORT_META = [
+  // @nestjs/terminus checks that optional packages are installed.
+  [/\bimport\.meta\.resolve\(/g, 'require.resolve('],
+  [/\bimport\.meta\.dirname\b/g, '__dirname'],
+];
 
 /**
  * An ES module that makes itself a `require` (`createRequire(import.meta.url)`) to load optional
@@ -49,6 +68,7 @@ function keepFileLocations(outDir) {
       build.onLoad({ filter: /\.(m?js|cjs)$/ }, async (args) => {
         const original = await readFile(args.path, 'utf8');
         let text = original.replace(OWN_REQUIRE, '');
+        for (const [pattern, replacement] of IMPORT_META) text = text.replace(pattern, replacement);
         if (text.includes('import.meta.url')) {
           text = text.replaceAll('import.meta.url', `__fgUrl(${JSON.stringify(fromBundle(args.path))})`);
         }
@@ -73,23 +93,40 @@ function keepFileLocations(outDir) {
  */
 const SAME_NAME = /^[ \t]*__name\(([A-Za-z_$][\w$]*), "\1"\);\n/gm;
 
-/** Bundles `<outDir>/server.js` (already compiled) into `<outDir>/server.bundle.js`. */
+/**
+ * Every character outside ASCII as a `\\uXXXX` escape: the same text to JavaScript (the few there
+ * are sit in strings, regular expressions and comments), and a source V8 keeps one byte a character.
+ */
+const toAscii = (text) => text.replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/**
+ * Bundles `<outDir>/server.js` (already compiled) into `<outDir>/server.bundle.cjs`, then writes
+ * its code cache with the Node running this.
+ */
 export async function bundleService(outDir) {
   const esbuild = await import('esbuild');
-  const outfile = join(outDir, 'server.bundle.js');
+  const outfile = join(outDir, 'server.bundle.cjs');
   const { outputFiles } = await esbuild.build({
     entryPoints: [join(outDir, 'server.js')],
     outfile,
     write: false,
     bundle: true,
     platform: 'node',
-    format: 'esm',
+    format: 'cjs',
     target: 'node20',
+    supported: { 'dynamic-import': false },
     // Nest names providers and errors by their class names.
     keepNames: true,
     logLevel: 'warning',
     banner: { js: BANNER },
     plugins: [keepFileLocations(outDir)],
   });
-  await writeFile(outfile, outputFiles[0].text.replace(SAME_NAME, ''));
+  const text = outputFiles[0].text.replace(SAME_NAME, '').replaceAll('__toESM(require(', '__toESM(__fgRequire(');
+  await writeFile(outfile, toAscii(text));
+  const loader = pathToFileURL(join(outDir, 'startup', 'bundled-service.js')).href;
+  await promisify(execFile)(process.execPath, [
+    '--input-type=module',
+    '--eval',
+    `(await import(${JSON.stringify(loader)})).writeCodeCache(${JSON.stringify(outfile)}); process.exit(0);`,
+  ]);
 }

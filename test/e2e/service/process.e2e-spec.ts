@@ -7,13 +7,14 @@
  * DATABASE_URL each run uses the embedded Postgres in a temp DATA_DIR of its own.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { bundleService } from '../../../scripts/bundle-service.mjs';
+import { codeCacheFile, compileBundle } from '../../../src/startup/bundled-service.js';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from '../../support/otlp-receiver.js';
 import { createMigratedDatabase, type TestDatabase } from '../../db/support/test-database.js';
 import { freePort, TEST_ADMIN_TOKEN, uniquePrefix } from './service-harness.js';
@@ -162,9 +163,25 @@ describe('Floodgate service process', () => {
     expect(code).toBe(0);
     const loaded = [...stderr.matchAll(/(?:load "|Storing file:\/\/)(\S*?\/node_modules\/(?:@[^/]+\/)?[^/"\s]+)/g)];
     const packages = new Set(loaded.map((match) => match[1].replace(/.*\/node_modules\//, '')));
-    expect(stderr).toContain('server.bundle.js');
+    // The bundle is compiled by its loader (not Node's), which is the one service file Node loads.
+    expect(stderr).toContain('dist/startup/bundled-service.js');
+    expect(stderr).not.toMatch(/Storing file:\/\/\S*\/dist\/server\.js/);
     expect([...packages]).toEqual(['@opentelemetry/api']);
   }, 60_000);
+
+  it('compiles its bundle from the code cache the build wrote, and without it once the bundle changed', () => {
+    const bundle = join(buildDir, 'dist', 'server.bundle.cjs');
+    expect(compileBundle(bundle).fromCache).toBe(true);
+    // One character changed, the length kept: V8's own check (the length) would take the stale cache.
+    const copy = join(mkdtempSync(join(tmpdir(), 'fg-bundle-')), 'server.bundle.cjs');
+    const source = readFileSync(bundle, 'latin1');
+    const at = source.indexOf('"use strict"');
+    expect(at).toBeGreaterThanOrEqual(0);
+    writeFileSync(copy, `${source.slice(0, at)}'use strict'${source.slice(at + "'use strict'".length)}`, 'latin1');
+    cpSync(codeCacheFile(bundle), codeCacheFile(copy));
+    expect(compileBundle(copy).fromCache).toBe(false);
+    rmSync(dirname(copy), { recursive: true, force: true });
+  });
 
   it('drains an in-flight request on SIGTERM, then exits 0', async () => {
     const port = await freePort();
