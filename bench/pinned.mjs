@@ -10,6 +10,7 @@
 // variants (A B C ..., A B C ...); tables show the median of the rounds and their min-max. Prints a
 // markdown section on stdout, with the goals of issue 16 and whether each is met.
 import { spawn } from 'node:child_process';
+import { rename } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -151,20 +152,41 @@ async function measure(context, variant, keys, rateOf = () => undefined) {
 }
 
 /**
- * How the service is started for a cold start: `node dist/main.js` (the bundle, tracing off), and
- * the same service from its files (what main.js runs with tracing on), to show what the bundle saves.
+ * How the service is started for a cold start: `node dist/main.js` (the bundle from its code
+ * cache, tracing off); the same with the cache moved aside for the start (the bundle compiled as
+ * V8 compiles a script it has no cache for); and the service from its files (what main.js runs
+ * with tracing on), to show what the bundle and its cache save.
  */
 const COLD_STARTS = {
-  bundle: ['dist/main.js'],
-  files: ['--input-type=module', '-e', "(await import('./dist/server.js')).runService()"],
+  bundle: { args: ['dist/main.js'], what: '`dist/main.js` (bundle, code cache)' },
+  'bundle, no cache': {
+    args: ['dist/main.js'],
+    withoutCache: true,
+    what: '`dist/main.js`, its code cache moved aside',
+  },
+  files: {
+    args: ['--input-type=module', '-e', "(await import('./dist/server.js')).runService()"],
+    what: 'from its files',
+  },
 };
+const CODE_CACHE = fileURLToPath(new URL('../dist/server.bundle.cjs.cache', import.meta.url));
 
 /** The time from starting the service (`COLD_STARTS[variant]`) to its first `/health` 200, with Redis and Postgres up: ms. */
-async function coldStart({ redis, databaseUrl }, variant) {
+async function coldStart(context, variant) {
+  if (!COLD_STARTS[variant].withoutCache) return startOnce(context, variant);
+  await rename(CODE_CACHE, `${CODE_CACHE}.aside`);
+  try {
+    return await startOnce(context, variant);
+  } finally {
+    await rename(`${CODE_CACHE}.aside`, CODE_CACHE);
+  }
+}
+
+async function startOnce({ redis, databaseUrl }, variant) {
   const port = await freePort(4900, 4999);
   const started = performance.now();
   // On both cores: this script runs pinned to CPU 0, and a child would inherit that.
-  const proc = spawn('taskset', ['-c', `${LOAD_CPU},${TARGET_CPU}`, process.execPath, ...COLD_STARTS[variant]], {
+  const proc = spawn('taskset', ['-c', `${LOAD_CPU},${TARGET_CPU}`, process.execPath, ...COLD_STARTS[variant].args], {
     cwd: fileURLToPath(new URL('..', import.meta.url)),
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
@@ -410,12 +432,12 @@ function report(results, meta) {
     '',
     '### Cold start',
     '',
-    `\`node dist/main.js\` (Redis and Postgres up, migrations applied) to its first \`/health\` 200, polled every 5 ms, on both cores, interleaved with the same service started from its files (\`node -e "(await import('./dist/server.js')).runService()"\`, what main.js runs when tracing is on):`,
+    `\`node dist/main.js\` (Redis and Postgres up, migrations applied) to its first \`/health\` 200, polled every 5 ms, on both cores, interleaved with the same start with the bundle's code cache moved aside, and with the service started from its files (\`node -e "(await import('./dist/server.js')).runService()"\`, what main.js runs when tracing is on):`,
     '',
     table(
       ['start', 'runs, ms', 'median, ms'],
       Object.entries(results.coldStarts).map(([variant, runs]) => [
-        variant === 'bundle' ? '`dist/main.js` (bundle)' : 'from its files',
+        COLD_STARTS[variant].what,
         runs.map((ms) => fmt(ms)).join(', '),
         fmt(median(runs)),
       ]),
@@ -438,7 +460,12 @@ await runScript(async () => {
   await pinProcess(process.pid, LOAD_CPU);
   await pinRedis(redis.port, LOAD_CPU);
   const context = { redis, databaseUrl: await createDatabase() };
-  const results = { closed: {}, open: {}, rates: {}, coldStarts: { bundle: [], files: [] } };
+  const results = {
+    closed: {},
+    open: {},
+    rates: {},
+    coldStarts: Object.fromEntries(Object.keys(COLD_STARTS).map((variant) => [variant, []])),
+  };
   if (!coldOnly) for (let n = 1; n <= settings.rounds; n++) await round(context, results, n);
   for (let n = 1; n <= settings.coldStarts; n++) {
     for (const variant of Object.keys(COLD_STARTS)) {

@@ -9,7 +9,6 @@ import type { AppConfig } from './config/index.js';
 import { ConfigModule } from './config/index.js';
 import { CountersModule } from './counters/index.js';
 import { DbModule } from './db/index.js';
-import { EnvoyModule } from './envoy/index.js';
 import { ExplainModule } from './explain/index.js';
 import { HealthModule } from './health/index.js';
 import { HttpModule } from './http/index.js';
@@ -55,6 +54,20 @@ export function rateLimitOptions(config: AppConfig): RateLimitModuleOptions {
  */
 function envoyDrainTimeoutMs(shutdownTimeoutMs: number): number {
   return shutdownTimeoutMs > 0 ? Math.floor(shutdownTimeoutMs / 4) : 5_000;
+}
+
+/**
+ * The Envoy module on `port`, imported only when it is asked for: gRPC and protobuf.js are loaded
+ * then, not on every node's start.
+ */
+async function envoyModule(config: AppConfig, port: number, rulesModule: DynamicModule): Promise<DynamicModule> {
+  const { EnvoyModule } = await import('./envoy/envoy.module.js');
+  return EnvoyModule.forRoot({
+    imports: [rulesModule],
+    host: config.host,
+    port,
+    drainTimeoutMs: envoyDrainTimeoutMs(config.shutdownTimeoutMs),
+  });
 }
 
 /**
@@ -152,16 +165,7 @@ export class AppModule {
         }),
         MetricsModule.forRoot({ imports: [rulesModule, nodesModule, systemModule] }),
         // The Envoy rate limit service only where ENVOY_RLS_PORT asks for it.
-        ...(config.envoyRlsPort === undefined
-          ? []
-          : [
-              EnvoyModule.forRoot({
-                imports: [rulesModule],
-                host: config.host,
-                port: config.envoyRlsPort,
-                drainTimeoutMs: envoyDrainTimeoutMs(config.shutdownTimeoutMs),
-              }),
-            ]),
+        ...(config.envoyRlsPort === undefined ? [] : [envoyModule(config, config.envoyRlsPort, rulesModule)]),
         ...imports,
       ],
     };
