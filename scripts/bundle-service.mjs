@@ -25,7 +25,7 @@ import { promisify } from 'node:util';
 
 /** What runs first in the bundle: the helpers the rewritten files call. */
 const BANNER = [
-  // Strict, as the ES module bundle was, packages of either kind inside it: first, or it is no directive.
+  // All of it strict, as in an ES module; a directive counts only as the first statement.
   "'use strict';",
   'const __fgRequire = require;',
   "const { fileURLToPath: __fgFileURLToPath, pathToFileURL: __fgPathToFileURL } = require('node:url');",
