@@ -13,7 +13,13 @@ import {
   limitKeyOf,
 } from '../rate-limit.store.js';
 import { penaltyKey } from '../store-key.js';
-import { parseConsumeReply, parseRefundReply, parseReleaseReply } from './consume-reply.js';
+import {
+  consumeReplyLength,
+  parseConsumeReply,
+  parseRefundReply,
+  parseReleaseReply,
+  splitBatchReply,
+} from './consume-reply.js';
 import { ConsumeBatcher } from './consume-batcher.js';
 import { withDeadline } from './deadline.js';
 import {
@@ -44,6 +50,8 @@ interface Consume {
   /** How many of `args` are keys. */
   readonly keys: number;
   readonly args: (string | number)[];
+  /** How many integers its script answers: its part of a batch's reply. */
+  readonly replyLength: number;
 }
 
 /**
@@ -128,7 +136,8 @@ export class RedisRateLimitStore implements RateLimitStore {
     args[keys] = cost;
     // Every key of a caller carries its hash tag: the first names the slot of them all.
     const group = this.cluster ? `${algorithm}:${calculateSlot(args[0] as string)}` : algorithm;
-    const reply = await this.batcher.submit(group, { algorithm, keys, args });
+    const replyLength = consumeReplyLength(n, penalty !== undefined);
+    const reply = await this.batcher.submit(group, { algorithm, keys, args, replyLength });
     return parseConsumeReply(reply, limits, penalty !== undefined);
   }
 
@@ -167,8 +176,11 @@ export class RedisRateLimitStore implements RateLimitStore {
     await this.client.ping();
   }
 
-  /** Several consumes of one algorithm (and slot) in one call of its batch script: see batch.lua. */
-  private sendBatch(consumes: readonly Consume[]): Promise<unknown> {
+  /**
+   * Several consumes of one algorithm (and slot) in one call of its batch script (see batch.lua):
+   * one reply per consume, split out of the script's one array.
+   */
+  private async sendBatch(consumes: readonly Consume[]): Promise<unknown[][]> {
     let keyCount = 0;
     for (const consume of consumes) keyCount += consume.keys;
     const padded = batchKeyCount(keyCount);
@@ -181,7 +193,11 @@ export class RedisRateLimitStore implements RateLimitStore {
       args.push(keys, own.length - keys);
       for (let i = keys; i < own.length; i++) args.push(own[i]!);
     }
-    return this.batchScripts[consumes[0]!.algorithm][padded]!.apply(this.client, args);
+    const reply = await this.batchScripts[consumes[0]!.algorithm][padded]!.apply(this.client, args);
+    return splitBatchReply(
+      reply,
+      consumes.map((consume) => consume.replyLength),
+    );
   }
 
   private timed<T>(call: Promise<T>): Promise<T> {

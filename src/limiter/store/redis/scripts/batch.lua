@@ -11,11 +11,18 @@
     ARGV[1]      the number of consumes, c
     then per consume, in order: its number of keys, its number of arguments, then its arguments
     (as its consume script takes them: the cost first)
-  Output: one consume reply per consume, in order.
+  Output: one flat array, every consume's reply (as its consume script answers it alone) one after
+  another, in order; each consume's length follows from its counts (includes/reply.lua), which is
+  how consume-reply.ts splits it. (A reply per consume, nested, cost Redis a table per consume and
+  an array more to write.)
 
   `--- @consume` is replaced by the algorithm's consume script, its includes expanded but for the
-  clock. Inside `consume(KEYS, ARGV)` those two names are the function's parameters, so the script
-  reads one consume's keys and arguments exactly as when it runs alone.
+  clock and includes/request.lua: the names that one defines are this file's, set for each consume
+  before `consume()` runs, so the script reads its keys and arguments in place and writes its reply
+  into the batch's.
+
+  Every distinct argument string is parsed once for the batch (`arg`): the consumes of a batch mostly
+  carry the same costs, limits and windows.
 
   One clock for the batch: TIME is read once, here (the consume script's own clock include is left
   out), and every consume decides at that instant, which atomically they did.
@@ -62,20 +69,38 @@ local redis = {
   end,
 }
 
-local function consume(KEYS, ARGV)
+local keyAt, argAt, keyCount, argCount, reply, replyAt, state = 0, 0, 0, 0, {}, 0, {}
+local parsed = {}
+
+local function arg(j)
+  local text = ARGV[argAt + j]
+  local value = parsed[text]
+  if value == nil then
+    value = tonumber(text)
+    -- Only what parses: an absent argument (nil) is no table key.
+    if value ~= nil then parsed[text] = value end
+  end
+  return value
+end
+
+local function consume()
 --- @consume
 end
 
-local replies = {}
-local nextKey, nextArg = 1, 2
-for c = 1, tonumber(ARGV[1]) do
-  local keyCount, argCount = tonumber(ARGV[nextArg]), tonumber(ARGV[nextArg + 1])
-  nextArg = nextArg + 2
-  local keys, args = {}, {}
-  for i = 1, keyCount do keys[i] = KEYS[nextKey + i - 1] end
-  for i = 1, argCount do args[i] = ARGV[nextArg + i - 1] end
-  nextKey, nextArg = nextKey + keyCount, nextArg + argCount
-  replies[c] = consume(keys, args)
+-- ARGV[at] and ARGV[at + 1]: the next consume's counts, its arguments after them.
+local at = 2
+for _ = 1, arg(1) do
+  argAt = at - 1
+  keyCount, argCount = arg(1), arg(2)
+  argAt = at + 1
+  consume()
+  keyAt, at = keyAt + keyCount, at + 2 + argCount
+  -- 3 integers, 2 per limit and, with a penalty (its key is one of keyCount), 1 more.
+  if argCount == 3 * keyCount + 2 then
+    replyAt = replyAt + 2 + 2 * keyCount
+  else
+    replyAt = replyAt + 3 + 2 * keyCount
+  end
 end
 for _, key in ipairs(written) do writePending(key) end
-return replies
+return reply

@@ -3,7 +3,7 @@
   limit). Stored as the bucket's used level (a leaky bucket draining at limit / windowMs per ms),
   not as tokens left, so a changed limit keeps what was already used.
 
-  Input:
+  Input (where includes/request.lua says):
     KEYS[i]      the bucket of limit i, 1 <= i <= n <= 5 (one hash tag for all: cluster-safe)
     ARGV[1]      cost: units to take, an integer >= 0 (0 reports and takes nothing)
     ARGV[3i-1]   limit i: tokens refilled per window
@@ -21,19 +21,19 @@
 local levels = {}
 
 local function capacityOf(i)
-  local burst = tonumber(ARGV[3 * i + 1])
-  if burst == nil or burst < 0 then return tonumber(ARGV[3 * i - 1]) end
+  local burst = arg(3 * i + 1)
+  if burst == nil or burst < 0 then return arg(3 * i - 1) end
   return burst
 end
 
 -- Pass 1: decide on every limit before touching any of them.
 for i = 1, n do
-  local limit = tonumber(ARGV[3 * i - 1])
-  local window = tonumber(ARGV[3 * i])
+  local limit = arg(3 * i - 1)
+  local window = arg(3 * i)
   local capacity = capacityOf(i)
   if window > longestWindow then longestWindow = window end
   local level = 0
-  local stored = redis.call('GET', KEYS[i])
+  local stored = redis.call('GET', KEYS[keyAt + i])
   if stored then
     local at, l = string.match(stored, '^(%d+):(%d+)$')
     local elapsed = now - tonumber(at)
@@ -60,12 +60,12 @@ end
 
 --- @include "includes/reply"
 for i = 1, n do
-  local limit = tonumber(ARGV[3 * i - 1])
-  local window = tonumber(ARGV[3 * i])
+  local limit = arg(3 * i - 1)
+  local window = arg(3 * i)
   local level = levels[i]
   if allowed == 1 and cost > 0 then
     level = level + cost * window
-    redis.call('SET', KEYS[i], string.format('%d:%d', now, level), 'PX', math.ceil(level / limit))
+    redis.call('SET', KEYS[keyAt + i], string.format('%d:%d', now, level), 'PX', math.ceil(level / limit))
   end
   report(i, math.floor((capacityOf(i) * window - level) / window), math.ceil(level / limit))
 end
