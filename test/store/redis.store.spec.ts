@@ -449,6 +449,45 @@ describe('command counts (a redis-server of its own)', () => {
     expect(third!.blockedUntil).toBeUndefined();
   });
 
+  it.each(['sliding_window', 'token_bucket', 'gcra'] as const)(
+    '%s: answers consumes of interleaved rules and shapes in one call as it answers them one at a time',
+    async (algorithm) => {
+      const one: LimitSpec[] = [{ limit: 4, windowMs: HOUR }];
+      const two: LimitSpec[] = [
+        { limit: 6, windowMs: HOUR },
+        { limit: 3, windowMs: 2 * HOUR, burst: 2 },
+      ];
+      const penalty: Penalty = { blockDurationMs: HOUR, multiplier: 2, decayMs: HOUR, maxBlockMs: 2 * HOUR };
+      // Argument lists A, B, A, C, B, A, C...: shared ones neither first nor next to each other.
+      const shapes = [
+        { limits: one, cost: 1 },
+        { limits: two, cost: 1 },
+        { limits: one, cost: 1 },
+        { limits: one, cost: 2, penalty },
+        { limits: two, cost: 1 },
+        { limits: one, cost: 1 },
+        { limits: one, cost: 2, penalty },
+        { limits: two, cost: 0 },
+      ];
+      const run = (key: string, shape: (typeof shapes)[number]) => store.consume({ key, algorithm, ...shape });
+      const outcome = (r: Awaited<ReturnType<typeof run>>) => [
+        r.allowed,
+        r.limits.map((l) => l.remaining),
+        r.blockedUntil !== undefined,
+      ];
+      const [batchedKey, aloneKey] = [freshKey(), freshKey()];
+      await admin.config('RESETSTAT');
+      const batched = await Promise.all(shapes.map((shape) => run(batchedKey, shape)));
+      expect(await scriptCalls()).toBe(1);
+      const alone = [];
+      for (const shape of shapes) alone.push(await run(aloneKey, shape));
+      expect(batched.map(outcome)).toEqual(alone.map(outcome));
+      // Not a trivial sequence: some allowed, some refused, one blocked.
+      expect(new Set(alone.map((r) => r.allowed))).toEqual(new Set([true, false]));
+      expect(alone.some((r) => r.blockedUntil !== undefined)).toBe(true);
+    },
+  );
+
   it('with a penalty, reads one key more (and writes nothing more while allowed)', async () => {
     const key = freshKey();
     const penalty: Penalty = { blockDurationMs: 1_000, multiplier: 1, decayMs: 1_000, maxBlockMs: 1_000 };

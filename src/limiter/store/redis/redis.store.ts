@@ -188,10 +188,24 @@ export class RedisRateLimitStore implements RateLimitStore {
     const args: (string | number)[] = new Array<string | number>(padded).fill(consumes[0]!.args[0]!);
     let nextKey = 0;
     args.push(consumes.length);
-    for (const { keys, args: own } of consumes) {
+    // Where each consume's argument list is, in ARGV (1-based): filled in below.
+    const listOf = args.length;
+    for (let c = 0; c < consumes.length; c++) args.push(0);
+    // One list per distinct argument list, the first consume's with it (few: mostly one rule's).
+    const lists: Consume[] = [];
+    const listAt: number[] = [];
+    for (let c = 0; c < consumes.length; c++) {
+      const consume = consumes[c]!;
+      const { keys, args: own } = consume;
       for (let i = 0; i < keys; i++) args[nextKey++] = own[i]!;
-      args.push(keys, own.length - keys);
-      for (let i = keys; i < own.length; i++) args.push(own[i]!);
+      let list = lists.findIndex((listed) => sameArguments(listed, consume));
+      if (list < 0) {
+        list = lists.push(consume) - 1;
+        listAt.push(args.length - padded + 1);
+        args.push(keys, own.length - keys);
+        for (let i = keys; i < own.length; i++) args.push(own[i]!);
+      }
+      args[listOf + c] = listAt[list]!;
     }
     const reply = await this.batchScripts[consumes[0]!.algorithm][padded]!.apply(this.client, args);
     return splitBatchReply(
@@ -237,6 +251,13 @@ export class RedisRateLimitStore implements RateLimitStore {
     const result = parseConsumeReply(reply, limits);
     return result.allowed && cost > 0 ? { ...result, leaseId } : result;
   }
+}
+
+/** Whether two consumes pass their scripts the same arguments (their keys aside). */
+function sameArguments(a: Consume, b: Consume): boolean {
+  if (a.keys !== b.keys || a.args.length !== b.args.length) return false;
+  for (let i = a.keys; i < a.args.length; i++) if (a.args[i] !== b.args[i]) return false;
+  return true;
 }
 
 function hasEnded(client: Redis | Cluster): boolean {

@@ -9,8 +9,11 @@
                  the keys after the last consume's are padding (the command takes a fixed number of
                  keys, a power of two), ignored
     ARGV[1]      the number of consumes, c
-    then per consume, in order: its number of keys, its number of arguments, then its arguments
-    (as its consume script takes them: the cost first)
+    ARGV[1 + i]  for consume i (1 <= i <= c, in order): the index in ARGV of its argument list
+    then the argument lists, each: a number of keys, a number of arguments, then the arguments (as
+    the consume script takes them: the cost first). Consumes with the same arguments (the same
+    cost, limits and penalty: mostly, one rule's) share one list, which Redis then receives and
+    parses once instead of once per consume.
   Output: one flat array, every consume's reply (as its consume script answers it alone) one after
   another, in order; each consume's length follows from its counts (includes/reply.lua), which is
   how consume-reply.ts splits it. (A reply per consume, nested, cost Redis a table per consume and
@@ -21,8 +24,8 @@
   before `consume()` runs, so the script reads its keys and arguments in place and writes its reply
   into the batch's.
 
-  Every distinct argument string is parsed once for the batch (`arg`): the consumes of a batch mostly
-  carry the same costs, limits and windows.
+  Every distinct number string is parsed once for the batch (`number`, `arg`): the consumes of a
+  batch mostly carry the same costs, limits and windows, and read the same window starts.
 
   One clock for the batch: TIME is read once, here (the consume script's own clock include is left
   out), and every consume decides at that instant, which atomically they did.
@@ -72,8 +75,7 @@ local redis = {
 local keyAt, argAt, keyCount, argCount, reply, replyAt, state = 0, 0, 0, 0, {}, 0, {}
 local parsed = {}
 
-local function arg(j)
-  local text = ARGV[argAt + j]
+local function number(text)
   local value = parsed[text]
   if value == nil then
     value = tonumber(text)
@@ -83,18 +85,37 @@ local function arg(j)
   return value
 end
 
+-- number(ARGV[argAt + j]), written out: a Lua call costs Redis about as much as the lookup.
+local function arg(j)
+  local text = ARGV[argAt + j]
+  local value = parsed[text]
+  if value == nil then
+    value = tonumber(text)
+    if value ~= nil then parsed[text] = value end
+  end
+  return value
+end
+
+local function report(i, remaining, reset)
+  if remaining < 0 then remaining = 0 end
+  reply[replyAt + 2 * i + 2] = remaining
+  reply[replyAt + 2 * i + 3] = reset
+end
+
 local function consume()
 --- @consume
 end
 
--- ARGV[at] and ARGV[at + 1]: the next consume's counts, its arguments after them.
-local at = 2
-for _ = 1, arg(1) do
-  argAt = at - 1
-  keyCount, argCount = arg(1), arg(2)
+-- `parsed[text] or number(text)`: number() without a call when it has parsed the text already (a
+-- Lua call costs Redis about what the lookup does).
+for c = 1, number(ARGV[1]) do
+  -- ARGV[at] and ARGV[at + 1]: the consume's counts, its arguments after them.
+  local at = parsed[ARGV[1 + c]] or number(ARGV[1 + c])
+  keyCount = parsed[ARGV[at]] or number(ARGV[at])
+  argCount = parsed[ARGV[at + 1]] or number(ARGV[at + 1])
   argAt = at + 1
   consume()
-  keyAt, at = keyAt + keyCount, at + 2 + argCount
+  keyAt = keyAt + keyCount
   -- 3 integers, 2 per limit and, with a penalty (its key is one of keyCount), 1 more.
   if argCount == 3 * keyCount + 2 then
     replyAt = replyAt + 2 + 2 * keyCount

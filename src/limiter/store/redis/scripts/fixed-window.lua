@@ -16,7 +16,6 @@
   and, only with a penalty, blockedUntilMs.
 ]]
 --- @include "includes/prelude"
-local starts, counts = {}, {}
 
 -- Pass 1: decide on every limit before touching any of them.
 for i = 1, n do
@@ -28,9 +27,9 @@ for i = 1, n do
   local stored = redis.call('GET', KEYS[keyAt + i])
   if stored then
     local s, c = string.match(stored, '^(%d+):(%d+)$')
-    if tonumber(s) == start then count = tonumber(c) end
+    if number(s) == start then count = number(c) end
   end
-  starts[i], counts[i] = start, count
+  state[3 * i - 2], state[3 * i - 1], state[3 * i] = limit, window, count
 
   if cost > limit then
     neverFits = true
@@ -45,9 +44,8 @@ end
 
 --- @include "includes/reply"
 for i = 1, n do
-  local limit = arg(3 * i - 1)
-  local window = arg(3 * i)
-  local start, count = starts[i], counts[i]
+  local limit, window, count = state[3 * i - 2], state[3 * i - 1], state[3 * i]
+  local start = now - now % window
   if allowed == 1 and cost > 0 then
     count = count + cost
     redis.call('SET', KEYS[keyAt + i], string.format('%d:%d', start, count), 'PX', start + window - now)

@@ -20,7 +20,6 @@
 ]]
 --- @include "includes/prelude"
 local nowUs = tonumber(time[1]) * 1000000 + tonumber(time[2])
-local debts, intervals, tolerances = {}, {}, {}
 
 -- Pass 1: decide on every limit before touching any of them.
 for i = 1, n do
@@ -35,7 +34,7 @@ for i = 1, n do
   local debt = 0
   local tat = tonumber(redis.call('GET', KEYS[keyAt + i]))
   if tat and tat > nowUs then debt = tat - nowUs end
-  debts[i], intervals[i], tolerances[i] = debt, interval, tolerance
+  state[3 * i - 2], state[3 * i - 1], state[3 * i] = debt, interval, tolerance
 
   if cost > capacity then
     neverFits = true
@@ -54,11 +53,11 @@ end
 
 --- @include "includes/reply"
 for i = 1, n do
-  local debt, interval = debts[i], intervals[i]
+  local debt, interval, tolerance = state[3 * i - 2], state[3 * i - 1], state[3 * i]
   if allowed == 1 and cost > 0 then
     debt = debt + cost * interval
     redis.call('SET', KEYS[keyAt + i], string.format('%d', nowUs + debt), 'PX', math.ceil(debt / 1000))
   end
-  report(i, math.floor((tolerances[i] - debt) / interval), math.ceil(debt / 1000))
+  report(i, math.floor((tolerance - debt) / interval), math.ceil(debt / 1000))
 end
 return reply

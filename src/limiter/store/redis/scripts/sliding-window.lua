@@ -27,11 +27,11 @@ for i = 1, n do
   local stored = redis.call('GET', KEYS[keyAt + i])
   if stored then
     local s, p, c = string.match(stored, '^(%d+):(%d+):(%d+)$')
-    s = tonumber(s)
+    s = number(s)
     if s == start then
-      prev, cur = tonumber(p), tonumber(c)
+      prev, cur = number(p), number(c)
     elseif s == start - window then
-      prev = tonumber(c)
+      prev = number(c)
     end
   end
   state[4 * i - 3], state[4 * i - 2], state[4 * i - 1], state[4 * i] = limit, window, prev, cur

@@ -18,30 +18,24 @@
   and, only with a penalty, blockedUntilMs.
 ]]
 --- @include "includes/prelude"
-local levels = {}
-
-local function capacityOf(i)
-  local burst = arg(3 * i + 1)
-  if burst == nil or burst < 0 then return arg(3 * i - 1) end
-  return burst
-end
 
 -- Pass 1: decide on every limit before touching any of them.
 for i = 1, n do
   local limit = arg(3 * i - 1)
   local window = arg(3 * i)
-  local capacity = capacityOf(i)
+  local capacity = arg(3 * i + 1)
+  if capacity == nil or capacity < 0 then capacity = limit end
   if window > longestWindow then longestWindow = window end
   local level = 0
   local stored = redis.call('GET', KEYS[keyAt + i])
   if stored then
     local at, l = string.match(stored, '^(%d+):(%d+)$')
-    local elapsed = now - tonumber(at)
+    local elapsed = now - number(at)
     if elapsed < 0 then elapsed = 0 end
     level = tonumber(l) - limit * elapsed
     if level < 0 then level = 0 end
   end
-  levels[i] = level
+  state[4 * i - 3], state[4 * i - 2], state[4 * i - 1], state[4 * i] = limit, window, capacity, level
 
   if cost > capacity then
     neverFits = true
@@ -60,13 +54,11 @@ end
 
 --- @include "includes/reply"
 for i = 1, n do
-  local limit = arg(3 * i - 1)
-  local window = arg(3 * i)
-  local level = levels[i]
+  local limit, window, capacity, level = state[4 * i - 3], state[4 * i - 2], state[4 * i - 1], state[4 * i]
   if allowed == 1 and cost > 0 then
     level = level + cost * window
     redis.call('SET', KEYS[keyAt + i], string.format('%d:%d', now, level), 'PX', math.ceil(level / limit))
   end
-  report(i, math.floor((capacityOf(i) * window - level) / window), math.ceil(level / limit))
+  report(i, math.floor((capacity * window - level) / window), math.ceil(level / limit))
 end
 return reply

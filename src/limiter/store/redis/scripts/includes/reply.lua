@@ -7,15 +7,8 @@
 
   Expects: allowed and retryAfter final (include after never-fits and penalty), now, n, penalized
   and blockedUntil (from the prelude), reply and replyAt (request.lua).
-  Defines:
-    report(i, remaining, reset)  sets limit i's pair; a remaining below 0 is reported as 0
+  Defines: nothing; each limit's pair is then set with report(i, remaining, reset) (request.lua).
 ]]
 reply[replyAt + 1], reply[replyAt + 2], reply[replyAt + 3] = allowed, now, retryAfter
 -- Set ahead of the pairs: Redis reads the table in index order only when it is returned.
 if penalized then reply[replyAt + 2 * n + 4] = blockedUntil end
-
-local function report(i, remaining, reset)
-  if remaining < 0 then remaining = 0 end
-  reply[replyAt + 2 * i + 2] = remaining
-  reply[replyAt + 2 * i + 3] = reset
-end

@@ -9,15 +9,25 @@
                         arguments ARGV[argAt + 1 .. argAt + argCount] (in every layout below,
                         KEYS[i] reads KEYS[keyAt + i] and ARGV[j] reads ARGV[argAt + j])
     keyCount, argCount  how many keys and arguments the consume has
-    arg(j)              ARGV[j] of the consume as a number (tonumber; a batch parses each distinct
-                        string once)
+    number(text)        tonumber(text); a batch parses each distinct string once
+    arg(j)              ARGV[j] of the consume as a number (number())
     reply, replyAt      the table the reply goes in, from reply[replyAt + 1] on (reply.lua)
+    report(i, remaining, reset)  sets limit i's pair of the reply; a remaining below 0 is reported as 0
     state               per-limit state of the script between its two passes; every consume of a
                         batch gets the same table, so each writes a limit's entries before reading them
 ]]
--- Alone, the reply starts at 1 and is at least 5 integers (one limit), all of them written.
-local keyAt, argAt, keyCount, argCount, reply, replyAt, state = 0, 0, #KEYS, #ARGV, {0, 0, 0, 0, 0}, 0, {}
+-- Alone, the reply starts at 1 and is at least 5 integers (one limit), all of them written; the
+-- state has room for one limit's (so it never grows for the usual one).
+local keyAt, argAt, keyCount, argCount = 0, 0, #KEYS, #ARGV
+local reply, replyAt, state = {0, 0, 0, 0, 0}, 0, {0, 0, 0, 0}
+local number = tonumber
 
 local function arg(j)
   return tonumber(ARGV[j])
+end
+
+local function report(i, remaining, reset)
+  if remaining < 0 then remaining = 0 end
+  reply[replyAt + 2 * i + 2] = remaining
+  reply[replyAt + 2 * i + 3] = reset
 end
