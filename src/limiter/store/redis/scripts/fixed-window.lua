@@ -12,7 +12,8 @@
   Stored in KEYS[i]: "windowStart:count", expiring at the window's end. The start is kept because
   Redis only drops a key 1 ms after its expiry time, when the next window has already begun.
 
-  Output: {allowed (0|1), nowMs, retryAfterMs, remaining_1, resetMs_1, ..., remaining_n, resetMs_n}
+  Output (where includes/request.lua says):
+    {allowed (0|1), nowMs, retryAfterMs, remaining_1, resetMs_1, ..., remaining_n, resetMs_n}
   and, only with a penalty, blockedUntilMs.
 ]]
 --- @include "includes/prelude"

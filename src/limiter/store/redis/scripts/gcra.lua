@@ -15,7 +15,8 @@
   Stored in KEYS[i]: the TAT in epoch microseconds (an integer: Redis keeps it in the object
   itself), expiring when the TAT is reached.
 
-  Output: {allowed (0|1), nowMs, retryAfterMs, remaining_1, resetMs_1, ..., remaining_n, resetMs_n}
+  Output (where includes/request.lua says):
+    {allowed (0|1), nowMs, retryAfterMs, remaining_1, resetMs_1, ..., remaining_n, resetMs_n}
   and, only with a penalty, blockedUntilMs.
 ]]
 --- @include "includes/prelude"

@@ -15,12 +15,12 @@
   all digits so that a small set (listpack) stores it as an integer, not as a string.
   Entries that slid out are trimmed on every call; the key expires with its newest entry.
 
-  Output: {allowed (0|1), nowMs, retryAfterMs, remaining_1, resetMs_1, ..., remaining_n, resetMs_n}
+  Output (where includes/request.lua says):
+    {allowed (0|1), nowMs, retryAfterMs, remaining_1, resetMs_1, ..., remaining_n, resetMs_n}
   and, only with a penalty, blockedUntilMs.
 ]]
 --- @include "includes/prelude"
 local micros = time[1] .. string.format('%06d', tonumber(time[2]))
-local counts = {}
 
 -- Pass 1: decide on every limit before touching any of them (trimming takes nothing).
 for i = 1, n do
@@ -29,7 +29,7 @@ for i = 1, n do
   if window > longestWindow then longestWindow = window end
   redis.call('ZREMRANGEBYSCORE', KEYS[keyAt + i], '-inf', now - window)
   local count = redis.call('ZCARD', KEYS[keyAt + i])
-  counts[i] = count
+  state[i] = count
 
   if cost > limit then
     neverFits = true
@@ -53,7 +53,7 @@ local BATCH = 500
 for i = 1, n do
   local limit = arg(3 * i - 1)
   local window = arg(3 * i)
-  local count = counts[i]
+  local count = state[i]
   local reset = 0
   if allowed == 1 and cost > 0 then
     local j = 1

@@ -12,7 +12,8 @@
 
   Stored in KEYS[i]: "windowStart:previousCount:currentCount", expiring when both have slid out.
 
-  Output: {allowed (0|1), nowMs, retryAfterMs, remaining_1, resetMs_1, ..., remaining_n, resetMs_n}
+  Output (where includes/request.lua says):
+    {allowed (0|1), nowMs, retryAfterMs, remaining_1, resetMs_1, ..., remaining_n, resetMs_n}
   and, only with a penalty, blockedUntilMs.
 ]]
 --- @include "includes/prelude"

@@ -14,7 +14,8 @@
   Stored in KEYS[i]: "updatedAtMs:level", the level scaled by windowMs so that draining
   (limit per ms in that scale) stays in exact integers. Expires when the bucket is empty.
 
-  Output: {allowed (0|1), nowMs, retryAfterMs, remaining_1, resetMs_1, ..., remaining_n, resetMs_n}
+  Output (where includes/request.lua says):
+    {allowed (0|1), nowMs, retryAfterMs, remaining_1, resetMs_1, ..., remaining_n, resetMs_n}
   and, only with a penalty, blockedUntilMs.
 ]]
 --- @include "includes/prelude"

@@ -7,7 +7,7 @@
   3 * keyCount + 1 without. (No flag in ARGV: a consume without a penalty sends exactly what it
   sent before penalties existed.)
   Defines (locals of the including script):
-    keyAt, argAt, keyCount, argCount, reply, replyAt, state  where the input and reply are (request.lua)
+    keyAt, argAt, keyCount, argCount, number, arg, reply, replyAt, report, state  (request.lua)
     cost           units to take, ARGV[1]
     time, now      the server's clock (clock.lua)
     penalized      whether this consume carries a penalty
