@@ -29,7 +29,7 @@ for i = 1, n do
   if window > longestWindow then longestWindow = window end
   redis.call('ZREMRANGEBYSCORE', KEYS[keyAt + i], '-inf', now - window)
   local count = redis.call('ZCARD', KEYS[keyAt + i])
-  state[i] = count
+  state[3 * i - 2], state[3 * i - 1], state[3 * i] = limit, window, count
 
   if cost > limit then
     neverFits = true
@@ -51,9 +51,7 @@ local BATCH = 500
 
 --- @include "includes/reply"
 for i = 1, n do
-  local limit = arg(3 * i - 1)
-  local window = arg(3 * i)
-  local count = state[i]
+  local limit, window, count = state[3 * i - 2], state[3 * i - 1], state[3 * i]
   local reset = 0
   if allowed == 1 and cost > 0 then
     local j = 1
