@@ -36,17 +36,24 @@
   the end, with the PX that SET gave (relative to the same instant: Redis runs a script at one
   time). So a hot key's consumes cost one GET and one SET for the whole batch. Any other command on
   a key (the sliding log's sorted sets) first writes the key's pending SET and forgets its value,
-  so it acts on what it would have alone.
+  so it acts on what it would have alone. Each distinct PX goes as text made once for the batch
+  (the same digits Redis would make of the number for every SET): the keys of one batch mostly
+  expire alike, at one window's end seen from one instant.
 ]]
 --- @include "includes/clock"
 
-local values, expiries, written = {}, {}, {}
+local values, expiries, written, expiryTexts = {}, {}, {}, {}
 local server = redis
 
 local function writePending(key)
   local px = expiries[key]
   if px ~= nil then
-    server.call('SET', key, values[key], 'PX', px)
+    local text = expiryTexts[px]
+    if text == nil then
+      text = string.format('%d', px)
+      expiryTexts[px] = text
+    end
+    server.call('SET', key, values[key], 'PX', text)
     expiries[key] = nil
   end
 end
