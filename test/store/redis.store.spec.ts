@@ -115,6 +115,40 @@ describe('RedisRateLimitStore on a single server', () => {
     });
   });
 
+  // Nodes of two releases share keys during a rolling upgrade: each must read what the other writes.
+  it('keeps every counter in the format the previous release reads and writes', async () => {
+    const limits: LimitSpec[] = [{ limit: 10, windowMs: HOUR }];
+    const stored = async (algorithm: Algorithm, cost: number) => {
+      const key = freshKey();
+      const result = await store.consume({ key, algorithm, limits, cost });
+      return { key, nowMs: result.nowMs, value: await admin.get(limitKey(key, algorithm, HOUR)) };
+    };
+    const window = await stored('sliding_window', 3);
+    expect(window.value).toBe(`${window.nowMs - (window.nowMs % HOUR)}:0:3`);
+    const fixed = await stored('fixed_window', 3);
+    expect(fixed.value).toBe(`${fixed.nowMs - (fixed.nowMs % HOUR)}:3`);
+    const bucket = await stored('token_bucket', 3);
+    expect(bucket.value).toBe(`${bucket.nowMs}:${3 * HOUR}`);
+    const gcra = await stored('gcra', 3);
+    // The TAT in microseconds: now (to the microsecond) plus 3 intervals of windowMs / limit.
+    const tat = Number(gcra.value) - 3 * ((HOUR * 1000) / 10);
+    expect(gcra.value).toMatch(/^\d+$/);
+    expect(tat).toBeGreaterThanOrEqual(gcra.nowMs * 1000);
+    expect(tat).toBeLessThan((gcra.nowMs + 1) * 1000);
+
+    // What the other release wrote is read as its own: 4 of the previous window, 2 of this one.
+    const key = freshKey();
+    const now = Number((await admin.time())[0]) * 1000;
+    const start = now - (now % HOUR);
+    await admin.set(limitKey(key, 'sliding_window', HOUR), `${start}:4:2`, 'PX', HOUR);
+    const report = await store.consume({ key, algorithm: 'sliding_window', limits, cost: 0 });
+    // (Unless the hour turned in between: the 2 are then the previous window's.)
+    const current = report.nowMs - (report.nowMs % HOUR);
+    const [previous, counted] = current === start ? [4, 2] : [2, 0];
+    const used = previous * (HOUR - (report.nowMs - current)) + counted * HOUR;
+    expect(report.limits[0]!.remaining).toBe(Math.floor((10 * HOUR - used) / HOUR));
+  });
+
   /** Every key written under a caller's base key. */
   const written = async (key: string) => (await admin.scan('0', 'MATCH', `${key}*`, 'COUNT', 1_000_000))[1].sort();
 
@@ -448,6 +482,45 @@ describe('command counts (a redis-server of its own)', () => {
     expect(third!.allowed).toBe(false);
     expect(third!.blockedUntil).toBeUndefined();
   });
+
+  it.each(['sliding_window', 'token_bucket', 'gcra'] as const)(
+    '%s: answers consumes of interleaved rules and shapes in one call as it answers them one at a time',
+    async (algorithm) => {
+      const one: LimitSpec[] = [{ limit: 4, windowMs: HOUR }];
+      const two: LimitSpec[] = [
+        { limit: 6, windowMs: HOUR },
+        { limit: 3, windowMs: 2 * HOUR, burst: 2 },
+      ];
+      const penalty: Penalty = { blockDurationMs: HOUR, multiplier: 2, decayMs: HOUR, maxBlockMs: 2 * HOUR };
+      // Argument lists A, B, A, C, B, A, C...: shared ones neither first nor next to each other.
+      const shapes = [
+        { limits: one, cost: 1 },
+        { limits: two, cost: 1 },
+        { limits: one, cost: 1 },
+        { limits: one, cost: 2, penalty },
+        { limits: two, cost: 1 },
+        { limits: one, cost: 1 },
+        { limits: one, cost: 2, penalty },
+        { limits: two, cost: 0 },
+      ];
+      const run = (key: string, shape: (typeof shapes)[number]) => store.consume({ key, algorithm, ...shape });
+      const outcome = (r: Awaited<ReturnType<typeof run>>) => [
+        r.allowed,
+        r.limits.map((l) => l.remaining),
+        r.blockedUntil !== undefined,
+      ];
+      const [batchedKey, aloneKey] = [freshKey(), freshKey()];
+      await admin.config('RESETSTAT');
+      const batched = await Promise.all(shapes.map((shape) => run(batchedKey, shape)));
+      expect(await scriptCalls()).toBe(1);
+      const alone = [];
+      for (const shape of shapes) alone.push(await run(aloneKey, shape));
+      expect(batched.map(outcome)).toEqual(alone.map(outcome));
+      // Not a trivial sequence: some allowed, some refused, one blocked.
+      expect(new Set(alone.map((r) => r.allowed))).toEqual(new Set([true, false]));
+      expect(alone.some((r) => r.blockedUntil !== undefined)).toBe(true);
+    },
+  );
 
   it('with a penalty, reads one key more (and writes nothing more while allowed)', async () => {
     const key = freshKey();

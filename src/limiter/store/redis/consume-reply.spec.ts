@@ -1,4 +1,10 @@
-import { parseConsumeReply, parseRefundReply, parseReleaseReply } from './consume-reply.js';
+import {
+  consumeReplyLength,
+  parseConsumeReply,
+  parseRefundReply,
+  parseReleaseReply,
+  splitBatchReply,
+} from './consume-reply.js';
 
 const limits = [
   { limit: 10, windowMs: 1_000 },
@@ -50,6 +56,39 @@ describe('parseConsumeReply with a penalty', () => {
   it('refuses a reply without the block (a script from before penalties)', () => {
     expect(() => parseConsumeReply([1, 1_000, 0, 3, 50], limits.slice(0, 1), true)).toThrow(
       'Unexpected rate-limit script reply: expected an array of 6 integers, got an array of length 5',
+    );
+  });
+});
+
+describe('splitBatchReply', () => {
+  it('cuts a batch reply into each consume reply, in order, of the lengths their limits and penalties give', () => {
+    const lengths = [consumeReplyLength(1, false), consumeReplyLength(2, false), consumeReplyLength(1, true)];
+    expect(lengths).toEqual([5, 7, 6]);
+    const one = [1, 5, 0, 9, 100];
+    const two = [0, 5, 250, 0, 250, 42, 59_000];
+    const penalized = [0, 5, 400, 0, 50, 405];
+    const replies = splitBatchReply([...one, ...two, ...penalized], lengths);
+    expect(replies).toEqual([one, two, penalized]);
+    expect(parseConsumeReply(replies[1], limits)).toEqual(parseConsumeReply(two, limits));
+    expect(parseConsumeReply(replies[2], limits.slice(0, 1), true).blockedUntil).toBe(405);
+  });
+
+  it.each([
+    ['one integer short', [1, 5, 0, 9, 100, 1, 5, 0, 9], 'got an array of length 9'],
+    ['one integer more', [1, 5, 0, 9, 100, 1, 5, 0, 9, 100, 7], 'got an array of length 11'],
+    // What batch.lua answered before its reply was flat.
+    [
+      'nested replies',
+      [
+        [1, 5, 0, 9, 100],
+        [1, 5, 0, 9, 100],
+      ],
+      'got an array of length 2',
+    ],
+    ['not an array', 'OK', 'got the string "OK"'],
+  ])('refuses %s with a clear error', (_case, reply, got) => {
+    expect(() => splitBatchReply(reply, [5, 5])).toThrow(
+      `Unexpected batch script reply: expected an array of 10 integers for 2 consumes, ${got}`,
     );
   });
 });

@@ -16,7 +16,7 @@ const HEAD = 3;
  * failure, never a silently wrong decision.
  */
 export function parseConsumeReply(reply: unknown, limits: readonly LimitSpec[], penalized = false): ConsumeResult {
-  const expected = HEAD + 2 * limits.length + (penalized ? 1 : 0);
+  const expected = consumeReplyLength(limits.length, penalized);
   checkIntegers(reply, expected, 'rate-limit script');
   const values = reply as number[];
   const allowed = values[0]!;
@@ -37,6 +37,33 @@ export function parseConsumeReply(reply: unknown, limits: readonly LimitSpec[], 
   // Only a penalized consume has the field, and only a blocked caller gets it set.
   const blockedUntil = penalized ? values[expected - 1]! : 0;
   return blockedUntil > 0 ? { ...result, blockedUntil } : result;
+}
+
+/** The length of a consume script's reply over `limits` limits (see parseConsumeReply). */
+export function consumeReplyLength(limits: number, penalized: boolean): number {
+  return HEAD + 2 * limits + (penalized ? 1 : 0);
+}
+
+/**
+ * Splits a batch script's reply (every consume's reply one after another in one array, see
+ * batch.lua) into one reply per consume, of the given `lengths`, for parseConsumeReply to check
+ * each. A reply of another length than their sum (the wrong script, a mangled reply) throws.
+ */
+export function splitBatchReply(reply: unknown, lengths: readonly number[]): unknown[][] {
+  let total = 0;
+  for (const length of lengths) total += length;
+  if (!Array.isArray(reply) || reply.length !== total) {
+    throw new ScriptReplyError(
+      `Unexpected batch script reply: expected an array of ${total} integers for ${lengths.length} consumes, got ${describe(reply)}`,
+    );
+  }
+  const replies: unknown[][] = new Array(lengths.length);
+  let at = 0;
+  for (let i = 0; i < lengths.length; i++) {
+    replies[i] = reply.slice(at, at + lengths[i]!);
+    at += lengths[i]!;
+  }
+  return replies;
 }
 
 /** Checks a refund script's reply: how many of `limits` limits got units back. */

@@ -16,7 +16,7 @@ import {
 
 const SCRIPTS = new URL('./scripts/', import.meta.url);
 const INCLUDES = new URL('./scripts/includes/', import.meta.url);
-/** An include as it appears in a script: its own includes expanded (the prelude has the clock). */
+/** An include as it appears in a script: its own includes expanded (the prelude has the clock and the request). */
 const include = (name: string) => expandIncludes(new URL(name, INCLUDES)).trimEnd();
 
 describe('scriptSources', () => {
@@ -33,19 +33,28 @@ describe('scriptSources', () => {
 
   it('gives every consume script with its includes expanded, in the order they depend on each other', () => {
     const includes = readdirSync(INCLUDES).filter((name) => name.endsWith('.lua'));
-    expect(includes.sort()).toEqual(['clock.lua', 'never-fits.lua', 'penalty.lua', 'prelude.lua', 'reply.lua']);
+    expect(includes.sort()).toEqual([
+      'clock.lua',
+      'never-fits.lua',
+      'penalty.lua',
+      'prelude.lua',
+      'reply.lua',
+      'request.lua',
+    ]);
     for (const [algorithm, lua] of Object.entries(scriptSources())) {
       expect(lua).not.toMatch(/@include/);
       // Concurrency has no penalty: it does not carry the code.
       const expected = algorithm === 'concurrency' ? includes.filter((n) => n !== 'penalty.lua') : includes;
       for (const name of expected) expect(lua.split(include(name))).toHaveLength(2);
       const at = (line: string) => lua.indexOf(line);
-      expect(at('local now =')).toBeGreaterThan(0);
+      expect(at('local keyAt, argAt')).toBeGreaterThan(0);
+      expect(at('local now =')).toBeGreaterThan(at('local keyAt, argAt'));
       expect(at('local neverFits = false')).toBeGreaterThan(at('local now ='));
       expect(at('if neverFits then')).toBeGreaterThan(at('local neverFits = false'));
       if (algorithm !== 'concurrency') expect(at('if penalized then\n')).toBeGreaterThan(at('if neverFits then'));
-      expect(at('local reply = {allowed, now, retryAfter}')).toBeGreaterThan(at('if neverFits then'));
-      expect(at('local reply = {allowed, now, retryAfter}')).toBeGreaterThan(at('if penalized then\n'));
+      const head = 'reply[replyAt + 1], reply[replyAt + 2], reply[replyAt + 3] = allowed, now, retryAfter';
+      expect(at(head)).toBeGreaterThan(at('if neverFits then'));
+      expect(at(head)).toBeGreaterThan(at('if penalized then\n'));
       expect(lua.trimEnd().endsWith('return reply')).toBe(true);
     }
   });
@@ -58,7 +67,7 @@ describe('scriptSources', () => {
     for (const algorithm of RATE_ALGORITHMS) {
       const lua = scriptSources()[algorithm];
       // Outside the penalty piece, nothing names its key.
-      expect(lua.replace(penalty, '')).not.toMatch(/KEYS\[n \+ 1\]/);
+      expect(lua.replace(penalty, '')).not.toMatch(/KEYS\[(keyAt \+ )?n \+ 1\]/);
     }
   });
 
@@ -73,18 +82,22 @@ describe('scriptSources', () => {
 
 describe('batchScriptSource', () => {
   it.each(RATE_ALGORITHMS)(
-    "wraps the whole %s consume script in a function of one consume's keys and arguments",
+    "wraps the whole %s consume script in a function reading one consume's keys and arguments in place",
     (algorithm) => {
       const batch = batchScriptSource(algorithm);
-      // The consume script whole but for its clock: the batch reads TIME once, before every consume.
+      // The consume script whole but for its clock (the batch reads TIME once, before every consume)
+      // and its request: the batch sets where each consume's keys, arguments and reply are.
       const clock = include('clock.lua');
-      const consume = scriptSources()[algorithm].replace(clock, '');
+      const request = include('request.lua');
+      const consume = scriptSources()[algorithm].replace(clock, '').replace(request, '');
       expect(consume).not.toContain("redis.call('TIME')");
-      expect(batch).toContain(`local function consume(KEYS, ARGV)\n${consume}\nend`);
+      expect(batch).toContain(`local function consume()\n${consume}\nend`);
+      // Every consume reads its part of the batch's KEYS and ARGV, never all of them.
+      expect(batch).not.toMatch(/#KEYS|#ARGV/);
       expect(batch.indexOf(clock)).toBeLessThan(batch.indexOf('local function consume'));
       expect(batch.match(/redis\.call\('TIME'\)/g)).toHaveLength(1);
       expect(batch).not.toMatch(/^--- @(include|consume)/m);
-      expect(batch.trimEnd().endsWith('return replies')).toBe(true);
+      expect(batch.trimEnd().endsWith('return reply')).toBe(true);
     },
   );
 });

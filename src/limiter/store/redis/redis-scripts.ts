@@ -118,8 +118,11 @@ export function expandIncludes(file: URL, provided: readonly URL[] = []): string
 
 const expanded = new Map<string, string>();
 
-/** The clock batch.lua reads once for all the consumes it runs. */
-const BATCH_CLOCK = 'includes/clock.lua';
+/**
+ * What batch.lua defines for the consumes it runs, left out of their scripts: the clock, read once
+ * for all of them, and where each one's input and reply are.
+ */
+const BATCH_PROVIDED = ['includes/clock.lua', 'includes/request.lua'];
 
 function scriptUrl(file: string): URL {
   return new URL(`./scripts/${file}`, import.meta.url);
@@ -145,8 +148,8 @@ export function batchScriptSource(algorithm: RateAlgorithm): string {
   if (source === undefined) {
     const wrapper = scriptSource(BATCH_FILE);
     if (!BATCH_SLOT.test(wrapper)) throw new Error(`Lua script ${BATCH_FILE} has no --- @consume line`);
-    // The clock is batch.lua's, once for the batch; a function as the replacement: `$` in a script must stay as it is.
-    const consume = expandIncludes(scriptUrl(file), [scriptUrl(BATCH_CLOCK)]);
+    // A function as the replacement: `$` in a script must stay as it is.
+    const consume = expandIncludes(scriptUrl(file), BATCH_PROVIDED.map(scriptUrl));
     source = wrapper.replace(BATCH_SLOT, () => `${consume}\n`);
     expanded.set(`batch:${file}`, source);
   }

@@ -13,7 +13,13 @@ import {
   limitKeyOf,
 } from '../rate-limit.store.js';
 import { penaltyKey } from '../store-key.js';
-import { parseConsumeReply, parseRefundReply, parseReleaseReply } from './consume-reply.js';
+import {
+  consumeReplyLength,
+  parseConsumeReply,
+  parseRefundReply,
+  parseReleaseReply,
+  splitBatchReply,
+} from './consume-reply.js';
 import { ConsumeBatcher } from './consume-batcher.js';
 import { withDeadline } from './deadline.js';
 import {
@@ -44,6 +50,8 @@ interface Consume {
   /** How many of `args` are keys. */
   readonly keys: number;
   readonly args: (string | number)[];
+  /** How many integers its script answers: its part of a batch's reply. */
+  readonly replyLength: number;
 }
 
 /**
@@ -128,7 +136,8 @@ export class RedisRateLimitStore implements RateLimitStore {
     args[keys] = cost;
     // Every key of a caller carries its hash tag: the first names the slot of them all.
     const group = this.cluster ? `${algorithm}:${calculateSlot(args[0] as string)}` : algorithm;
-    const reply = await this.batcher.submit(group, { algorithm, keys, args });
+    const replyLength = consumeReplyLength(n, penalty !== undefined);
+    const reply = await this.batcher.submit(group, { algorithm, keys, args, replyLength });
     return parseConsumeReply(reply, limits, penalty !== undefined);
   }
 
@@ -167,8 +176,11 @@ export class RedisRateLimitStore implements RateLimitStore {
     await this.client.ping();
   }
 
-  /** Several consumes of one algorithm (and slot) in one call of its batch script: see batch.lua. */
-  private sendBatch(consumes: readonly Consume[]): Promise<unknown> {
+  /**
+   * Several consumes of one algorithm (and slot) in one call of its batch script (see batch.lua):
+   * one reply per consume, split out of the script's one array.
+   */
+  private async sendBatch(consumes: readonly Consume[]): Promise<unknown[][]> {
     let keyCount = 0;
     for (const consume of consumes) keyCount += consume.keys;
     const padded = batchKeyCount(keyCount);
@@ -176,12 +188,30 @@ export class RedisRateLimitStore implements RateLimitStore {
     const args: (string | number)[] = new Array<string | number>(padded).fill(consumes[0]!.args[0]!);
     let nextKey = 0;
     args.push(consumes.length);
-    for (const { keys, args: own } of consumes) {
+    // Where each consume's argument list is, in ARGV (1-based): filled in below.
+    const listOf = args.length;
+    for (let c = 0; c < consumes.length; c++) args.push(0);
+    // One list per distinct argument list, the first consume's with it (few: mostly one rule's).
+    const lists: Consume[] = [];
+    const listAt: number[] = [];
+    for (let c = 0; c < consumes.length; c++) {
+      const consume = consumes[c]!;
+      const { keys, args: own } = consume;
       for (let i = 0; i < keys; i++) args[nextKey++] = own[i]!;
-      args.push(keys, own.length - keys);
-      for (let i = keys; i < own.length; i++) args.push(own[i]!);
+      let list = lists.findIndex((listed) => sameArguments(listed, consume));
+      if (list < 0) {
+        list = lists.push(consume) - 1;
+        listAt.push(args.length - padded + 1);
+        args.push(keys, own.length - keys);
+        for (let i = keys; i < own.length; i++) args.push(own[i]!);
+      }
+      args[listOf + c] = listAt[list]!;
     }
-    return this.batchScripts[consumes[0]!.algorithm][padded]!.apply(this.client, args);
+    const reply = await this.batchScripts[consumes[0]!.algorithm][padded]!.apply(this.client, args);
+    return splitBatchReply(
+      reply,
+      consumes.map((consume) => consume.replyLength),
+    );
   }
 
   private timed<T>(call: Promise<T>): Promise<T> {
@@ -221,6 +251,13 @@ export class RedisRateLimitStore implements RateLimitStore {
     const result = parseConsumeReply(reply, limits);
     return result.allowed && cost > 0 ? { ...result, leaseId } : result;
   }
+}
+
+/** Whether two consumes pass their scripts the same arguments (their keys aside). */
+function sameArguments(a: Consume, b: Consume): boolean {
+  if (a.keys !== b.keys || a.args.length !== b.args.length) return false;
+  for (let i = a.keys; i < a.args.length; i++) if (a.args[i] !== b.args[i]) return false;
+  return true;
 }
 
 function hasEnded(client: Redis | Cluster): boolean {

@@ -4,7 +4,7 @@
   burst (or limit) at once. Times are integer microseconds, T rounded up, so rounding can only
   make the limiter stricter by under 1 us per unit, never looser.
 
-  Input:
+  Input (where includes/request.lua says):
     KEYS[i]      the TAT of limit i, 1 <= i <= n <= 5 (one hash tag for all: cluster-safe)
     ARGV[1]      cost: units to take, an integer >= 0 (0 reports and takes nothing)
     ARGV[3i-1]   limit i
@@ -15,27 +15,27 @@
   Stored in KEYS[i]: the TAT in epoch microseconds (an integer: Redis keeps it in the object
   itself), expiring when the TAT is reached.
 
-  Output: {allowed (0|1), nowMs, retryAfterMs, remaining_1, resetMs_1, ..., remaining_n, resetMs_n}
+  Output (where includes/request.lua says):
+    {allowed (0|1), nowMs, retryAfterMs, remaining_1, resetMs_1, ..., remaining_n, resetMs_n}
   and, only with a penalty, blockedUntilMs.
 ]]
 --- @include "includes/prelude"
 local nowUs = tonumber(time[1]) * 1000000 + tonumber(time[2])
-local debts, intervals, tolerances = {}, {}, {}
 
 -- Pass 1: decide on every limit before touching any of them.
 for i = 1, n do
-  local limit = tonumber(ARGV[3 * i - 1])
-  local window = tonumber(ARGV[3 * i])
-  local capacity = tonumber(ARGV[3 * i + 1])
+  local limit = arg(3 * i - 1)
+  local window = arg(3 * i)
+  local capacity = arg(3 * i + 1)
   if capacity == nil or capacity < 0 then capacity = limit end
   if window > longestWindow then longestWindow = window end
   local interval = math.ceil(window * 1000 / limit)
   local tolerance = capacity * interval
   -- debt: how far the TAT is ahead of now (0 when the key has fully drained)
   local debt = 0
-  local tat = tonumber(redis.call('GET', KEYS[i]))
+  local tat = tonumber(redis.call('GET', KEYS[keyAt + i]))
   if tat and tat > nowUs then debt = tat - nowUs end
-  debts[i], intervals[i], tolerances[i] = debt, interval, tolerance
+  state[3 * i - 2], state[3 * i - 1], state[3 * i] = debt, interval, tolerance
 
   if cost > capacity then
     neverFits = true
@@ -54,11 +54,11 @@ end
 
 --- @include "includes/reply"
 for i = 1, n do
-  local debt, interval = debts[i], intervals[i]
+  local debt, interval, tolerance = state[3 * i - 2], state[3 * i - 1], state[3 * i]
   if allowed == 1 and cost > 0 then
     debt = debt + cost * interval
-    redis.call('SET', KEYS[i], string.format('%d', nowUs + debt), 'PX', math.ceil(debt / 1000))
+    redis.call('SET', KEYS[keyAt + i], string.format('%d', nowUs + debt), 'PX', math.ceil(debt / 1000))
   end
-  report(i, math.floor((tolerances[i] - debt) / interval), math.ceil(debt / 1000))
+  report(i, math.floor((tolerance - debt) / interval), math.ceil(debt / 1000))
 end
 return reply

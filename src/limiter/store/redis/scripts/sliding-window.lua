@@ -2,7 +2,7 @@
   Sliding window (weighted): the current and the previous window's counts, windows aligned to
   epoch multiples of windowMs; usage = previous * (1 - elapsed / windowMs) + current.
 
-  Input:
+  Input (where includes/request.lua says):
     KEYS[i]      the counter of limit i, 1 <= i <= n <= 5 (one hash tag for all: cluster-safe)
     ARGV[1]      cost: units to take, an integer >= 0 (0 reports and takes nothing)
     ARGV[3i-1]   limit i
@@ -12,30 +12,30 @@
 
   Stored in KEYS[i]: "windowStart:previousCount:currentCount", expiring when both have slid out.
 
-  Output: {allowed (0|1), nowMs, retryAfterMs, remaining_1, resetMs_1, ..., remaining_n, resetMs_n}
+  Output (where includes/request.lua says):
+    {allowed (0|1), nowMs, retryAfterMs, remaining_1, resetMs_1, ..., remaining_n, resetMs_n}
   and, only with a penalty, blockedUntilMs.
 ]]
 --- @include "includes/prelude"
-local starts, previous, current = {}, {}, {}
 
 -- Pass 1: decide on every limit before touching any of them.
 for i = 1, n do
-  local limit = tonumber(ARGV[3 * i - 1])
-  local window = tonumber(ARGV[3 * i])
+  local limit = arg(3 * i - 1)
+  local window = arg(3 * i)
   if window > longestWindow then longestWindow = window end
   local start = now - now % window
   local prev, cur = 0, 0
-  local stored = redis.call('GET', KEYS[i])
+  local stored = redis.call('GET', KEYS[keyAt + i])
   if stored then
     local s, p, c = string.match(stored, '^(%d+):(%d+):(%d+)$')
-    s = tonumber(s)
+    s = number(s)
     if s == start then
-      prev, cur = tonumber(p), tonumber(c)
+      prev, cur = number(p), number(c)
     elseif s == start - window then
-      prev = tonumber(c)
+      prev = number(c)
     end
   end
-  starts[i], previous[i], current[i] = start, prev, cur
+  state[4 * i - 3], state[4 * i - 2], state[4 * i - 1], state[4 * i] = limit, window, prev, cur
 
   if cost > limit then
     neverFits = true
@@ -62,12 +62,11 @@ end
 
 --- @include "includes/reply"
 for i = 1, n do
-  local limit = tonumber(ARGV[3 * i - 1])
-  local window = tonumber(ARGV[3 * i])
-  local start, prev, cur = starts[i], previous[i], current[i]
+  local limit, window, prev, cur = state[4 * i - 3], state[4 * i - 2], state[4 * i - 1], state[4 * i]
+  local start = now - now % window
   if allowed == 1 and cost > 0 then
     cur = cur + cost
-    redis.call('SET', KEYS[i], string.format('%d:%d:%d', start, prev, cur), 'PX', start + 2 * window - now)
+    redis.call('SET', KEYS[keyAt + i], string.format('%d:%d:%d', start, prev, cur), 'PX', start + 2 * window - now)
   end
   local usedScaled = prev * (window - (now - start)) + cur * window
   local reset = 0

@@ -3,7 +3,7 @@
   limit). Stored as the bucket's used level (a leaky bucket draining at limit / windowMs per ms),
   not as tokens left, so a changed limit keeps what was already used.
 
-  Input:
+  Input (where includes/request.lua says):
     KEYS[i]      the bucket of limit i, 1 <= i <= n <= 5 (one hash tag for all: cluster-safe)
     ARGV[1]      cost: units to take, an integer >= 0 (0 reports and takes nothing)
     ARGV[3i-1]   limit i: tokens refilled per window
@@ -14,34 +14,29 @@
   Stored in KEYS[i]: "updatedAtMs:level", the level scaled by windowMs so that draining
   (limit per ms in that scale) stays in exact integers. Expires when the bucket is empty.
 
-  Output: {allowed (0|1), nowMs, retryAfterMs, remaining_1, resetMs_1, ..., remaining_n, resetMs_n}
+  Output (where includes/request.lua says):
+    {allowed (0|1), nowMs, retryAfterMs, remaining_1, resetMs_1, ..., remaining_n, resetMs_n}
   and, only with a penalty, blockedUntilMs.
 ]]
 --- @include "includes/prelude"
-local levels = {}
-
-local function capacityOf(i)
-  local burst = tonumber(ARGV[3 * i + 1])
-  if burst == nil or burst < 0 then return tonumber(ARGV[3 * i - 1]) end
-  return burst
-end
 
 -- Pass 1: decide on every limit before touching any of them.
 for i = 1, n do
-  local limit = tonumber(ARGV[3 * i - 1])
-  local window = tonumber(ARGV[3 * i])
-  local capacity = capacityOf(i)
+  local limit = arg(3 * i - 1)
+  local window = arg(3 * i)
+  local capacity = arg(3 * i + 1)
+  if capacity == nil or capacity < 0 then capacity = limit end
   if window > longestWindow then longestWindow = window end
   local level = 0
-  local stored = redis.call('GET', KEYS[i])
+  local stored = redis.call('GET', KEYS[keyAt + i])
   if stored then
     local at, l = string.match(stored, '^(%d+):(%d+)$')
-    local elapsed = now - tonumber(at)
+    local elapsed = now - number(at)
     if elapsed < 0 then elapsed = 0 end
     level = tonumber(l) - limit * elapsed
     if level < 0 then level = 0 end
   end
-  levels[i] = level
+  state[4 * i - 3], state[4 * i - 2], state[4 * i - 1], state[4 * i] = limit, window, capacity, level
 
   if cost > capacity then
     neverFits = true
@@ -60,13 +55,11 @@ end
 
 --- @include "includes/reply"
 for i = 1, n do
-  local limit = tonumber(ARGV[3 * i - 1])
-  local window = tonumber(ARGV[3 * i])
-  local level = levels[i]
+  local limit, window, capacity, level = state[4 * i - 3], state[4 * i - 2], state[4 * i - 1], state[4 * i]
   if allowed == 1 and cost > 0 then
     level = level + cost * window
-    redis.call('SET', KEYS[i], string.format('%d:%d', now, level), 'PX', math.ceil(level / limit))
+    redis.call('SET', KEYS[keyAt + i], string.format('%d:%d', now, level), 'PX', math.ceil(level / limit))
   end
-  report(i, math.floor((capacityOf(i) * window - level) / window), math.ceil(level / limit))
+  report(i, math.floor((capacity * window - level) / window), math.ceil(level / limit))
 end
 return reply

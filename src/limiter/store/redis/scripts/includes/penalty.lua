@@ -5,7 +5,8 @@
   during a block neither extend it nor count as offences; a cost that can never fit is a malformed
   request, not an offence.
 
-  Input, only when penalized (prelude.lua): a consume without a penalty never reads the key.
+  Input, only when penalized (prelude.lua; read where request.lua says): a consume without a
+  penalty never reads the key.
     KEYS[n+1]    the caller's penalty (penaltyKey() in store-key.ts: the limits' hash tag)
     ARGV[3n+2]   blockDurationMs
     ARGV[3n+3]   multiplier (1: every block is as long)
@@ -19,11 +20,11 @@
   Sets: blockedUntil; allowed and retryAfter when the caller is blocked, or this refusal blocks it.
 ]]
 if penalized then
-  local penalty = KEYS[n + 1]
-  local blockMs = tonumber(ARGV[3 * n + 2])
-  local multiplier = tonumber(ARGV[3 * n + 3])
-  local decayMs = tonumber(ARGV[3 * n + 4])
-  local maxBlockMs = tonumber(ARGV[3 * n + 5])
+  local penalty = KEYS[keyAt + n + 1]
+  local blockMs = arg(3 * n + 2)
+  local multiplier = arg(3 * n + 3)
+  local decayMs = arg(3 * n + 4)
+  local maxBlockMs = arg(3 * n + 5)
   local offences = 0
   local stored = redis.call('GET', penalty)
   if stored then
