@@ -15,6 +15,29 @@ const UNSTORABLE = /[\u0000\p{Cs}]/u;
  * named by its path (`match.resource`, `limits[0]`). Undefined when nothing is.
  */
 export function unstorableInput(value: unknown): FieldError | undefined {
+  return isStorable(value, 0) ? undefined : firstUnstorable(value);
+}
+
+/**
+ * Whether `firstUnstorable` finds nothing, decided without the paths it names fields by: every
+ * body and query goes through this, nearly all of them storable, and building a path per field
+ * was most of the walk's cost. Its recursion stops at `MAX_INPUT_DEPTH`.
+ */
+function isStorable(value: unknown, depth: number): boolean {
+  if (typeof value === 'string') return !UNSTORABLE.test(value);
+  if (typeof value !== 'object' || value === null) return true;
+  if (depth >= MAX_INPUT_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (const item of value as unknown[]) if (!isStorable(item, depth + 1)) return false;
+    return true;
+  }
+  for (const key of Object.keys(value)) {
+    if (UNSTORABLE.test(key) || !isStorable((value as Record<string, unknown>)[key], depth + 1)) return false;
+  }
+  return true;
+}
+
+function firstUnstorable(value: unknown): FieldError | undefined {
   const stack: { value: unknown; path: string; depth: number }[] = [{ value, path: '', depth: 0 }];
   while (stack.length > 0) {
     const { value: current, path, depth } = stack.pop()!;

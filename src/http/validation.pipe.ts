@@ -17,6 +17,7 @@ const REASON_PRIORITY = ['isDefined', 'whitelistValidation'];
  * unknown field. (`__proto__` never gets this far: Fastify's JSON parser refuses it.)
  */
 const RESERVED_KEYS = [...new Set(['constructor', 'prototype', '__proto__', ...OBJECT_PROTOTYPE_KEYS])];
+const RESERVED = new Set(RESERVED_KEYS);
 
 /**
  * The global validation pipe: whitelist + forbidNonWhitelisted, no implicit conversion (`"5"` is
@@ -41,18 +42,9 @@ export class RequestValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body' || metadata.type === 'query') {
-      const unstorable = unstorableInput(value);
-      if (unstorable !== undefined) throw new BadRequestException(invalidInputBody([unstorable]));
-    }
+    if (metadata.type === 'body' || metadata.type === 'query') refuseUnfitInput(value);
     if (metadata.type === 'body' && isClass(metadata.metatype) && !isPlainObject(value)) {
       throw new BadRequestException(invalidInputBody([{ field: 'body', reason: 'must be a JSON object' }]));
-    }
-    if ((metadata.type === 'body' || metadata.type === 'query') && isPlainObject(value)) {
-      const reserved = RESERVED_KEYS.filter((key) => Object.hasOwn(value, key));
-      if (reserved.length > 0) {
-        throw new BadRequestException(invalidInputBody(reserved.map((field) => ({ field, reason: 'is not allowed' }))));
-      }
     }
     if (metadata.type === 'query' && isClass(metadata.metatype) && isPlainObject(value)) {
       // A parameter given twice arrives as an array: which one was meant cannot be told.
@@ -63,7 +55,33 @@ export class RequestValidationPipe extends ValidationPipe {
         );
       }
     }
+    // Nothing for class-validator (a body typed by an interface and checked by its schema, a
+    // primitive): what the base pipe answers then, without a second async call per parameter.
+    if (!metadata.metatype || !this.toValidate(metadata)) return this.transformPrimitive(value, metadata);
     return super.transform(value, metadata);
+  }
+}
+
+/**
+ * Whether `value` has an own key of RESERVED_KEYS: its own few keys looked up, rather than each of
+ * the thirty-odd reserved ones in it (this runs for every body and query).
+ */
+function hasReservedKey(value: object): boolean {
+  for (const key of Object.getOwnPropertyNames(value)) if (RESERVED.has(key)) return true;
+  return false;
+}
+
+/**
+ * What this pipe refuses in every body and query before anything else looks at it: a string
+ * Postgres cannot store or too deep a nesting (`unstorableInput`), then a key of RESERVED_KEYS in
+ * an object. A handler that reads its body without a `@Body()` parameter calls it itself.
+ */
+export function refuseUnfitInput(value: unknown): void {
+  const unstorable = unstorableInput(value);
+  if (unstorable !== undefined) throw new BadRequestException(invalidInputBody([unstorable]));
+  if (isPlainObject(value) && hasReservedKey(value)) {
+    const reserved = RESERVED_KEYS.filter((key) => Object.hasOwn(value, key));
+    throw new BadRequestException(invalidInputBody(reserved.map((field) => ({ field, reason: 'is not allowed' }))));
   }
 }
 

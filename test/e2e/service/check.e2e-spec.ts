@@ -25,6 +25,13 @@ class FixtureController {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** `depth` arrays, one inside the other. */
+function nestedArrays(depth: number): unknown {
+  let value: unknown = [];
+  for (let i = 1; i < depth; i++) value = [value];
+  return value;
+}
+
 describe('Floodgate service: POST /v1/check (memory store)', () => {
   const service = useService({
     redis: 'memory',
@@ -108,6 +115,15 @@ describe('Floodgate service: POST /v1/check (memory store)', () => {
     ['unknown field', { clientId: 'a', admin: true }, 'admin', 'is not allowed'],
     ['a "constructor" field', JSON.parse('{"clientId":"a","constructor":"x"}'), 'constructor', 'is not allowed'],
     ['array body', [{ clientId: 'a' }], 'body', 'must be a JSON object'],
+    ['U+0000 in clientId', { clientId: 'a\u0000' }, 'clientId', 'must not contain U+0000 or unpaired surrogates'],
+    [
+      'a lone surrogate in a field',
+      { clientId: 'a', tier: '\ud800' },
+      'tier',
+      'must not contain U+0000 or unpaired surrogates',
+    ],
+    // Before the schema: the unknown field `deep` is not what is named.
+    ['nesting too deep', { clientId: 'a', deep: nestedArrays(40) }, 'body', 'must not nest deeper than 32 levels'],
     ['JSON string body', '"clientId"', 'body', 'must be a JSON object'],
     ['non-JSON body', '{"clientId": "a",', 'body', 'must be valid JSON'],
     ['empty JSON body', '', 'body', 'must not be empty'],
