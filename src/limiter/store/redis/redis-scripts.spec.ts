@@ -39,6 +39,7 @@ describe('scriptSources', () => {
       'penalty.lua',
       'prelude.lua',
       'reply.lua',
+      'report.lua',
       'request.lua',
     ]);
     for (const [algorithm, lua] of Object.entries(scriptSources())) {

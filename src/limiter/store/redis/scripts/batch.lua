@@ -103,11 +103,7 @@ local function arg(j)
   return value
 end
 
-local function report(i, remaining, reset)
-  if remaining < 0 then remaining = 0 end
-  reply[replyAt + 2 * i + 2] = remaining
-  reply[replyAt + 2 * i + 3] = reset
-end
+--- @include "includes/report"
 
 local function consume()
 --- @consume

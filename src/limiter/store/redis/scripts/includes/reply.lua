@@ -7,7 +7,7 @@
 
   Expects: allowed and retryAfter final (include after never-fits and penalty), now, n, penalized
   and blockedUntil (from the prelude), reply and replyAt (request.lua).
-  Defines: nothing; each limit's pair is then set with report(i, remaining, reset) (request.lua).
+  Defines: nothing; each limit's pair is then set with report(i, remaining, reset) (report.lua).
 ]]
 reply[replyAt + 1], reply[replyAt + 2], reply[replyAt + 3] = allowed, now, retryAfter
 -- Set ahead of the pairs: Redis reads the table in index order only when it is returned.

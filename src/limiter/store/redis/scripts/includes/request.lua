@@ -12,7 +12,7 @@
     number(text)        tonumber(text); a batch parses each distinct string once
     arg(j)              ARGV[j] of the consume as a number (number())
     reply, replyAt      the table the reply goes in, from reply[replyAt + 1] on (reply.lua)
-    report(i, remaining, reset)  sets limit i's pair of the reply; a remaining below 0 is reported as 0
+    report(i, remaining, reset)  sets limit i's pair of the reply (report.lua)
     state               per-limit state of the script between its two passes; every consume of a
                         batch gets the same table, so each writes a limit's entries before reading them
 ]]
@@ -26,8 +26,4 @@ local function arg(j)
   return tonumber(ARGV[j])
 end
 
-local function report(i, remaining, reset)
-  if remaining < 0 then remaining = 0 end
-  reply[replyAt + 2 * i + 2] = remaining
-  reply[replyAt + 2 * i + 3] = reset
-end
+--- @include "report"
