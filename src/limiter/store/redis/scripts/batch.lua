@@ -119,12 +119,8 @@ for c = 1, number(ARGV[1]) do
   argAt = at + 1
   consume()
   keyAt = keyAt + keyCount
-  -- 3 integers, 2 per limit and, with a penalty (its key is one of keyCount), 1 more.
-  if argCount == 3 * keyCount + 2 then
-    replyAt = replyAt + 2 + 2 * keyCount
-  else
-    replyAt = replyAt + 3 + 2 * keyCount
-  end
+  -- The next reply starts after this one: every consume fills its part of reply whole.
+  replyAt = #reply
 end
 for _, key in ipairs(written) do writePending(key) end
 return reply
