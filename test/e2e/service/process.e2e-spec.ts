@@ -169,6 +169,11 @@ describe('Floodgate service process', () => {
     expect([...packages]).toEqual(['@opentelemetry/api']);
   }, 60_000);
 
+  it('bundles into ASCII only: the loader reads the bundle as latin1, which would garble any other byte', () => {
+    const bytes = readFileSync(join(buildDir, 'dist', 'server.bundle.cjs'));
+    expect(bytes.findIndex((byte) => byte > 0x7f)).toBe(-1);
+  });
+
   it('compiles its bundle from the code cache the build wrote, and without it once the bundle changed', () => {
     const bundle = join(buildDir, 'dist', 'server.bundle.cjs');
     expect(compileBundle(bundle).fromCache).toBe(true);
