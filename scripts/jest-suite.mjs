@@ -1,0 +1,36 @@
+// `npm run jest:suite` (the last step of `npm test`): every Jest file, in two passes. Jest's own
+// default on a 2-core machine is one worker, and most files spend their time waiting on sockets,
+// child processes and timers, not on a core: three workers ran the suite in 206 s where one took
+// 577 s (at 7eaa593). The files below measure or depend on having the machine to themselves, so
+// they run after the rest, one at a time:
+// - key-space: a node's heap after a full GC; under contention its Redis calls time out and the
+//   bounded insurance store fills between its two readings (+28 MiB against +4 MiB alone);
+// - process: starts the built service and its bundle as `node dist/main.js` does, shutdown with
+//   tracing included, whose 2 s span flush a loaded machine overran;
+// - embedded-postgres: the PGlite server and the service in processes of their own, CPU-bound.
+// Arguments after `--` go to both passes (`npm run jest:suite -- --silent`).
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const SERIAL = [
+  'test/robustness/key-space.e2e-spec.ts',
+  'test/e2e/service/process.e2e-spec.ts',
+  'test/db/embedded-postgres.spec.ts',
+];
+const WORKERS = 3;
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const jest = fileURLToPath(new URL('../node_modules/jest/bin/jest.js', import.meta.url));
+const extra = process.argv.slice(2);
+const escaped = SERIAL.map((file) => file.replaceAll('.', '\\.'));
+
+function pass(args) {
+  const { status, signal } = spawnSync(process.execPath, ['--experimental-vm-modules', jest, ...args, ...extra], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (status !== 0) process.exit(status ?? (signal === null ? 1 : 128));
+}
+
+pass([`--maxWorkers=${WORKERS}`, '--testPathIgnorePatterns', ...escaped]);
+pass(['--runInBand', '--testPathPatterns', ...escaped]);
