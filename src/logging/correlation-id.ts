@@ -30,13 +30,15 @@ export function correlationIdOf(req: IncomingMessage): string {
 }
 
 /**
- * Puts the correlation id on every response, before anything can answer: set on the Node.js
- * response, which Fastify merges into what it sends (404s, body errors, the guard's 429 included)
- * and which a middleware that ends the response itself also carries.
+ * Puts the correlation id on every response, before anything can answer: a reply header set in
+ * the first hook, which every answer Fastify sends carries (404s, body errors, the guard's 429
+ * included; a URL Fastify cannot route sets it itself: framework-errors.ts). Not `setHeader` on
+ * the Node.js response: one header set there sends all of the reply's headers through
+ * `setHeader`'s checks and merge in `writeHead`, 1.7% of the node's CPU on `/v1/check` (profile).
  */
 export function echoCorrelationId(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, reply, done) => {
-    reply.raw.setHeader(CORRELATION_ID_HEADER, request.id);
+    reply.header(CORRELATION_ID_HEADER, request.id);
     done();
   });
 }
