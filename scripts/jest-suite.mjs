@@ -7,7 +7,9 @@
 //   bounded insurance store fills between its two readings (+28 MiB against +4 MiB alone);
 // - process: starts the built service and its bundle as `node dist/main.js` does, shutdown with
 //   tracing included, whose 2 s span flush a loaded machine overran;
-// - embedded-postgres: the PGlite server and the service in processes of their own, CPU-bound.
+// - embedded-postgres: the PGlite server and the service in processes of their own, CPU-bound;
+// - the fault sweeps (test/faults): they bound how long any answer may take under a fault (the
+//   timeout it waits for plus 1 s), and a loaded machine made `/health/live` take 1,027 ms.
 // Arguments after `--` go to both passes (`npm run jest:suite -- --silent`).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +18,8 @@ const SERIAL = [
   'test/robustness/key-space.e2e-spec.ts',
   'test/e2e/service/process.e2e-spec.ts',
   'test/db/embedded-postgres.spec.ts',
+  'test/faults/redis-faults.e2e-spec.ts',
+  'test/faults/postgres-faults.e2e-spec.ts',
 ];
 const WORKERS = 3;
 
