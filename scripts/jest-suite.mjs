@@ -1,8 +1,8 @@
 // `npm run jest:suite` (the last step of `npm test`): every Jest file, in two passes. Jest's own
 // default on a 2-core machine is one worker, and most files spend their time waiting on sockets,
-// child processes and timers, not on a core: three workers ran the suite in 206 s where one took
-// 577 s (at 7eaa593). The files below measure or depend on having the machine to themselves, so
-// they run after the rest, one at a time:
+// child processes and timers, not on a core: three workers ran every file in 206 s where one took
+// 577 s (at 7eaa593). The files below measure or bound time and memory, and need the machine to
+// themselves (the first two failed in that run), so they run after the rest, one at a time:
 // - key-space: a node's heap after a full GC; under contention its Redis calls time out and the
 //   bounded insurance store fills between its two readings (+28 MiB against +4 MiB alone);
 // - process: starts the built service and its bundle as `node dist/main.js` does, shutdown with
@@ -10,7 +10,8 @@
 // - embedded-postgres: the PGlite server and the service in processes of their own, CPU-bound;
 // - the fault sweeps (test/faults): they bound how long any answer may take under a fault (the
 //   timeout it waits for plus 1 s), and a loaded machine made `/health/live` take 1,027 ms.
-// Arguments after `--` go to both passes (`npm run jest:suite -- --silent`).
+// Options after `--` go to both passes (`npm run jest:suite -- --silent`); files are chosen with
+// `npm run jest -- <paths>`, which runs them alone.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -26,10 +27,17 @@ const WORKERS = 3;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const jest = fileURLToPath(new URL('../node_modules/jest/bin/jest.js', import.meta.url));
 const extra = process.argv.slice(2);
+const paths = extra.filter((arg) => !arg.startsWith('-'));
+if (paths.length > 0) {
+  process.stderr.write(
+    `jest:suite takes options only, not ${paths.join(' ')}: npm run jest -- <paths> runs files alone\n`,
+  );
+  process.exit(2);
+}
 const escaped = SERIAL.map((file) => file.replaceAll('.', '\\.'));
 
 function pass(args) {
-  const { status, signal } = spawnSync(process.execPath, ['--experimental-vm-modules', jest, ...args, ...extra], {
+  const { status, signal } = spawnSync(process.execPath, ['--experimental-vm-modules', jest, ...extra, ...args], {
     cwd: root,
     stdio: 'inherit',
   });
