@@ -10,6 +10,7 @@
 // variants (A B C ..., A B C ...); tables show the median of the rounds and their min-max. Prints a
 // markdown section on stdout, with the goals of issue 16 and whether each is met.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -170,6 +171,11 @@ const COLD_STARTS = {
   },
 };
 const CODE_CACHE = fileURLToPath(new URL('../dist/server.bundle.cjs.cache', import.meta.url));
+
+/** A run killed while the cache was moved aside left it there: put back before any start. */
+async function restoreCodeCache() {
+  if (existsSync(`${CODE_CACHE}.aside`) && !existsSync(CODE_CACHE)) await rename(`${CODE_CACHE}.aside`, CODE_CACHE);
+}
 
 /** The time from starting the service (`COLD_STARTS[variant]`) to its first `/health` 200, with Redis and Postgres up: ms. */
 async function coldStart(context, variant) {
@@ -459,6 +465,7 @@ await runScript(async () => {
   const redis = await sectionRedis(redisOption);
   await pinProcess(process.pid, LOAD_CPU);
   await pinRedis(redis.port, LOAD_CPU);
+  await restoreCodeCache();
   const context = { redis, databaseUrl: await createDatabase() };
   const results = {
     closed: {},

@@ -34,7 +34,8 @@ export function correlationIdOf(req: IncomingMessage): string {
  * the first hook, which every answer Fastify sends carries (404s, body errors, the guard's 429
  * included; a URL Fastify cannot route sets it itself: framework-errors.ts). Not `setHeader` on
  * the Node.js response: one header set there sends all of the reply's headers through
- * `setHeader`'s checks and merge in `writeHead`, 1.7% of the node's CPU on `/v1/check` (profile).
+ * `setHeader`'s checks and merge in `writeHead` (the header-writing functions were 5.3-5.6% of
+ * the busy samples on `/v1/check`, 3.6-3.8% after: BENCHMARKS.md, "Where a node's time goes").
  */
 export function echoCorrelationId(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request, reply, done) => {
